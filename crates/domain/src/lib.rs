@@ -1,0 +1,19 @@
+//! Value types shared by every service. Parsing happens once, at the edge; past it, a value of
+//! one of these types is valid by construction.
+
+mod clock;
+mod ids;
+mod number;
+mod page;
+mod phone;
+mod secret;
+
+pub use clock::{Clock, ManualClock, SharedClock, SystemClock};
+pub use ids::{AccountId, ApiKeyId, IdError, MessagingProfileId};
+pub use number::{BillingCheck, Holding, LineType, NumberFacts};
+pub use page::{MAX_PAGE_SIZE, Page, PageError, PageInfo};
+pub use phone::{E164, E164Error, NanpRegion};
+pub use secret::{ApiKey, ApiKeyError, ApiKeyHash};
+
+/// Most phone numbers one request may carry (eligibility, portability, orders).
+pub const MAX_NUMBERS_PER_REQUEST: usize = 1_000;

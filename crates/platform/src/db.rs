@@ -1,0 +1,89 @@
+//! Database connection and migrations. SQLite (a file per service) by default; PostgreSQL by URL,
+//! with the service's own schema when one is configured.
+
+use std::time::Duration;
+
+use anyhow::Context as _;
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
+use sea_orm_migration::MigratorTrait;
+
+use crate::config::DatabaseConfig;
+
+pub async fn connect(config: &DatabaseConfig) -> anyhow::Result<DatabaseConnection> {
+    let mut options = ConnectOptions::new(config.url.clone());
+    options
+        .max_connections(config.max_connections)
+        .connect_timeout(Duration::from_secs(10))
+        .acquire_timeout(Duration::from_secs(10))
+        .sqlx_logging(false);
+    if config.url.starts_with("sqlite:") {
+        create_sqlite_parent_dir(&config.url)?;
+        // WAL lets readers run beside the one writer; the busy timeout queues writers instead of failing them.
+        options.map_sqlx_sqlite_opts(|opts| {
+            opts.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                .busy_timeout(Duration::from_secs(10))
+                .foreign_keys(true)
+        });
+    }
+    if let Some(schema) = &config.schema {
+        ensure_schema(config, schema).await?;
+        options.set_schema_search_path(schema.clone());
+    }
+    Database::connect(options).await.with_context(|| format!("connecting to {}", redact(&config.url)))
+}
+
+/// Connects, then brings the schema up to date with the service's migrations.
+pub async fn connect_and_migrate<M: MigratorTrait>(config: &DatabaseConfig) -> anyhow::Result<DatabaseConnection> {
+    let db = connect(config).await?;
+    M::up(&db, None).await.context("running migrations")?;
+    Ok(db)
+}
+
+async fn ensure_schema(config: &DatabaseConfig, schema: &str) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        !schema.is_empty() && schema.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'),
+        "database.schema must be lowercase letters, digits and `_`, got {schema:?}"
+    );
+    anyhow::ensure!(config.url.starts_with("postgres"), "database.schema is only for PostgreSQL URLs");
+    let admin = Database::connect(ConnectOptions::new(config.url.clone()).max_connections(1).sqlx_logging(false).to_owned())
+        .await
+        .with_context(|| format!("connecting to {}", redact(&config.url)))?;
+    admin.execute_unprepared(&format!("CREATE SCHEMA IF NOT EXISTS \"{schema}\"")).await?;
+    admin.close().await?;
+    Ok(())
+}
+
+fn create_sqlite_parent_dir(url: &str) -> anyhow::Result<()> {
+    let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
+    let path = path.split('?').next().unwrap_or_default();
+    if path.is_empty() || path.starts_with(":memory:") {
+        return Ok(());
+    }
+    if let Some(parent) = std::path::Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+    }
+    Ok(())
+}
+
+/// The URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            let user = userinfo.split(':').next().unwrap_or_default();
+            format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn passwords_never_reach_messages() {
+        assert_eq!(redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(redact("sqlite://data/a.db?mode=rwc"), "sqlite://data/a.db?mode=rwc");
+    }
+}

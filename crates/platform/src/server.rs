@@ -1,0 +1,168 @@
+//! The gRPC server every service runs: bound first (so port 0 works and the address is known
+//! before serving), then served with health that follows the database, reflection, a trace span
+//! per call (health and reflection stay out of traces), a per-call timeout and graceful shutdown.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use http::Request;
+use sea_orm::DatabaseConnection;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tonic::service::Routes;
+use tonic::transport::Server;
+use tonic::transport::server::TcpIncoming;
+use tonic_health::ServingStatus;
+use tonic_health::server::HealthReporter;
+use tower_http::trace::{MakeSpan, TraceLayer};
+
+use crate::trace_context;
+
+const CALL_TIMEOUT: Duration = Duration::from_secs(30);
+const READINESS_PROBE_EVERY: Duration = Duration::from_secs(5);
+
+pub struct GrpcServer {
+    listener: TcpListener,
+    local_addr: SocketAddr,
+}
+
+impl GrpcServer {
+    pub async fn bind(addr: SocketAddr) -> std::io::Result<Self> {
+        let listener = TcpListener::bind(addr).await?;
+        let local_addr = listener.local_addr()?;
+        Ok(Self { listener, local_addr })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// Serves `routes` until `shutdown` fires, then reports NOT_SERVING and drains in-flight calls.
+    /// `services` are the fully qualified names whose health follows `database`.
+    pub async fn serve(
+        self,
+        routes: Routes,
+        services: &'static [&'static str],
+        database: DatabaseConnection,
+        shutdown: CancellationToken,
+    ) -> anyhow::Result<()> {
+        let (reporter, health) = tonic_health::server::health_reporter();
+        let reflection_v1 = reflection().build_v1()?;
+        let reflection_v1alpha = reflection().build_v1alpha()?;
+        let routes = routes.add_service(health).add_service(reflection_v1).add_service(reflection_v1alpha);
+
+        let probe = tokio::spawn(follow_database(reporter.clone(), services, database, shutdown.clone()));
+        let result = Server::builder()
+            .timeout(CALL_TIMEOUT)
+            .layer(TraceLayer::new_for_grpc().make_span_with(GrpcSpan))
+            .add_routes(routes)
+            .serve_with_incoming_shutdown(TcpIncoming::from(self.listener), async move {
+                shutdown.cancelled().await;
+                set_all(&reporter, services, ServingStatus::NotServing).await;
+            })
+            .await;
+        probe.abort();
+        Ok(result?)
+    }
+}
+
+fn reflection() -> tonic_reflection::server::Builder<'static> {
+    tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(textport_proto::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+}
+
+/// SERVING while the database answers a ping, NOT_SERVING while it does not.
+async fn follow_database(
+    reporter: HealthReporter,
+    services: &'static [&'static str],
+    database: DatabaseConnection,
+    shutdown: CancellationToken,
+) {
+    let mut last = None;
+    loop {
+        let status = match database.ping().await {
+            Ok(()) => ServingStatus::Serving,
+            Err(error) => {
+                tracing::warn!(%error, "database ping failed");
+                ServingStatus::NotServing
+            }
+        };
+        if last != Some(status) {
+            set_all(&reporter, services, status).await;
+            last = Some(status);
+        }
+        tokio::select! {
+            () = shutdown.cancelled() => return,
+            () = tokio::time::sleep(READINESS_PROBE_EVERY) => {}
+        }
+    }
+}
+
+async fn set_all(reporter: &HealthReporter, services: &[&str], status: ServingStatus) {
+    reporter.set_service_status("", status).await;
+    for service in services {
+        reporter.set_service_status(*service, status).await;
+    }
+}
+
+/// One span per call, named `textport.<service>.<operation>` after the gRPC path, child of the
+/// caller's trace. Health and reflection calls get no span.
+#[derive(Clone, Copy)]
+struct GrpcSpan;
+
+impl<B> MakeSpan<B> for GrpcSpan {
+    fn make_span(&mut self, request: &Request<B>) -> tracing::Span {
+        let path = request.uri().path();
+        let Some(name) = span_name(path) else {
+            return tracing::Span::none();
+        };
+        let span = tracing::info_span!(
+            "grpc",
+            otel.name = %name,
+            otel.kind = "server",
+            rpc.system = "grpc",
+            rpc.method = %path,
+            trace_id = tracing::field::Empty,
+        );
+        trace_context::adopt_remote_parent(&span, request.headers());
+        span
+    }
+}
+
+/// `/textport.eligibility.v1.EligibilityService/CheckPortability` → `textport.eligibility.check_portability`.
+fn span_name(path: &str) -> Option<String> {
+    let (service, method) = path.trim_start_matches('/').split_once('/')?;
+    let mut parts = service.split('.');
+    if parts.next()? != "textport" {
+        return None;
+    }
+    let package = parts.next()?;
+    let mut operation = String::with_capacity(method.len() + 4);
+    for (i, c) in method.chars().enumerate() {
+        if c.is_ascii_uppercase() {
+            if i > 0 {
+                operation.push('_');
+            }
+            operation.push(c.to_ascii_lowercase());
+        } else {
+            operation.push(c);
+        }
+    }
+    Some(format!("textport.{package}.{operation}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::span_name;
+
+    #[test]
+    fn spans_are_named_after_package_and_method() {
+        assert_eq!(
+            span_name("/textport.eligibility.v1.EligibilityService/CheckHostedEligibility").as_deref(),
+            Some("textport.eligibility.check_hosted_eligibility")
+        );
+        assert_eq!(span_name("/grpc.health.v1.Health/Check"), None);
+        assert_eq!(span_name("/grpc.reflection.v1.ServerReflection/ServerReflectionInfo"), None);
+    }
+}

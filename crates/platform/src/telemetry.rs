@@ -1,0 +1,61 @@
+//! Logs to stdout (text or JSON, each line with its span's trace id) and traces over OTLP when an
+//! endpoint is configured. `init` returns a guard; `shutdown` flushes pending spans.
+
+use opentelemetry::global;
+use opentelemetry::trace::TracerProvider as _;
+use opentelemetry_otlp::WithExportConfig;
+use opentelemetry_sdk::Resource;
+use opentelemetry_sdk::propagation::TraceContextPropagator;
+use opentelemetry_sdk::trace::SdkTracerProvider;
+use tracing_subscriber::EnvFilter;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+
+use crate::config::{LogFormat, TelemetryConfig};
+
+/// Keeps the tracer provider alive; call [`TelemetryGuard::shutdown`] last.
+#[must_use = "dropping the guard without shutdown may lose the last spans"]
+pub struct TelemetryGuard {
+    provider: SdkTracerProvider,
+}
+
+impl TelemetryGuard {
+    /// Flushes and stops the exporter. Runs on the blocking pool: the batch processor's shutdown
+    /// blocks, and would stall (or deadlock) an async worker.
+    pub async fn shutdown(self) {
+        let provider = self.provider;
+        let flushed = tokio::task::spawn_blocking(move || provider.shutdown()).await;
+        if let Ok(Err(error)) = flushed {
+            eprintln!("telemetry shutdown: {error}");
+        }
+    }
+}
+
+/// Installs the global subscriber and propagator. Must run inside a Tokio runtime (the OTLP
+/// exporter needs its reactor). Fails if a global subscriber is already set.
+pub fn init(config: &TelemetryConfig) -> anyhow::Result<TelemetryGuard> {
+    global::set_text_map_propagator(TraceContextPropagator::new());
+
+    let resource = Resource::builder().with_service_name(config.service_name.clone()).build();
+    let mut builder = SdkTracerProvider::builder().with_resource(resource);
+    if !config.otlp_endpoint.is_empty() {
+        let exporter = opentelemetry_otlp::SpanExporter::builder()
+            .with_tonic()
+            .with_endpoint(config.otlp_endpoint.clone())
+            .build()?;
+        builder = builder.with_batch_exporter(exporter);
+    }
+    let provider = builder.build();
+    global::set_tracer_provider(provider.clone());
+    let otel = tracing_opentelemetry::layer().with_tracer(provider.tracer("textport"));
+
+    let filter = EnvFilter::try_from_default_env().or_else(|_| EnvFilter::try_new(&config.log_filter))?;
+    let registry = tracing_subscriber::registry().with(filter).with(otel);
+    match config.log_format {
+        LogFormat::Json => registry
+            .with(tracing_subscriber::fmt::layer().json().with_current_span(true).with_span_list(false))
+            .try_init()?,
+        LogFormat::Text => registry.with(tracing_subscriber::fmt::layer()).try_init()?,
+    }
+    Ok(TelemetryGuard { provider })
+}

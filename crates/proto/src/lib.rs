@@ -1,0 +1,53 @@
+//! The gRPC contracts, generated once for every service. Services depend on this crate, never on
+//! each other.
+
+pub mod common {
+    pub mod v1 {
+        tonic::include_proto!("textport.common.v1");
+    }
+}
+
+pub mod accounts {
+    pub mod v1 {
+        tonic::include_proto!("textport.accounts.v1");
+    }
+}
+
+pub mod eligibility {
+    pub mod v1 {
+        tonic::include_proto!("textport.eligibility.v1");
+    }
+}
+
+pub mod hosted_order {
+    pub mod v1 {
+        tonic::include_proto!("textport.hosted_order.v1");
+    }
+}
+
+pub mod transfer_approval {
+    pub mod v1 {
+        tonic::include_proto!("textport.transfer_approval.v1");
+    }
+}
+
+pub mod verification {
+    pub mod v1 {
+        tonic::include_proto!("textport.verification.v1");
+    }
+}
+
+pub mod messaging_port {
+    pub mod v1 {
+        tonic::include_proto!("textport.messaging_port.v1");
+    }
+}
+
+pub mod notifier {
+    pub mod v1 {
+        tonic::include_proto!("textport.notifier.v1");
+    }
+}
+
+/// The encoded descriptor set of every textport package, for gRPC reflection.
+pub const FILE_DESCRIPTOR_SET: &[u8] = tonic::include_file_descriptor_set!("textport_descriptor");

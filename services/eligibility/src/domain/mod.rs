@@ -1,0 +1,229 @@
+//! The eligibility and portability rules: pure functions of the request and the facts about
+//! each number. No I/O; the facts are looked up before and passed in.
+
+use std::collections::HashSet;
+
+use textport_domain::{AccountId, BillingCheck, E164, Holding, LineType, MAX_NUMBERS_PER_REQUEST, NumberFacts};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RequestError {
+    NoNumbers,
+    TooManyNumbers,
+}
+
+impl RequestError {
+    pub fn detail(self) -> String {
+        match self {
+            RequestError::NoNumbers => "You must provide at least 1 phone number.".to_owned(),
+            RequestError::TooManyNumbers => {
+                format!("You may provide at most {MAX_NUMBERS_PER_REQUEST} phone numbers in one request.")
+            }
+        }
+    }
+}
+
+/// One requested number after the checks that need no facts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Screened {
+    NotE164,
+    NotUs(E164),
+    Repeated,
+    Candidate(E164),
+}
+
+/// Parses every number; a later copy of a number already seen is `Repeated`.
+pub fn screen(raw: &[String]) -> Result<Vec<Screened>, RequestError> {
+    if raw.is_empty() {
+        return Err(RequestError::NoNumbers);
+    }
+    if raw.len() > MAX_NUMBERS_PER_REQUEST {
+        return Err(RequestError::TooManyNumbers);
+    }
+    let mut seen = HashSet::with_capacity(raw.len());
+    Ok(raw
+        .iter()
+        .map(|number| {
+            if !seen.insert(number.as_str()) {
+                return Screened::Repeated;
+            }
+            match E164::parse(number) {
+                Err(_) => Screened::NotE164,
+                Ok(parsed) if !parsed.is_us() => Screened::NotUs(parsed),
+                Ok(parsed) => Screened::Candidate(parsed),
+            }
+        })
+        .collect())
+}
+
+/// The numbers whose facts must be looked up (US numbers for eligibility).
+pub fn candidates(screened: &[Screened]) -> Vec<E164> {
+    screened
+        .iter()
+        .filter_map(|s| match s {
+            Screened::Candidate(n) => Some(n.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EligibilityStatus {
+    Eligible,
+    NumberCanNotBeRepeated,
+    NumberCanNotBeValidated,
+    NumberCanNotBeWireless,
+    NumberCanNotBeActiveInYourAccount,
+    NumberCanNotHostedWithATelnyxSubscriber,
+    NumberCanNotBeInTelnyx,
+    NumberIsNotAUsNumber,
+    NumberIsNotAValidRoutingNumber,
+    NumberIsNotInE164Format,
+    BillingAccountCheckFailed,
+    BillingAccountIsAbolished,
+}
+
+impl EligibilityStatus {
+    /// The lowercase value the documentation and live API show.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Eligible => "eligible",
+            Self::NumberCanNotBeRepeated => "number_can_not_be_repeated",
+            Self::NumberCanNotBeValidated => "number_can_not_be_validated",
+            Self::NumberCanNotBeWireless => "number_can_not_be_wireless",
+            Self::NumberCanNotBeActiveInYourAccount => "number_can_not_be_active_in_your_account",
+            Self::NumberCanNotHostedWithATelnyxSubscriber => "number_can_not_hosted_with_a_telnyx_subscriber",
+            Self::NumberCanNotBeInTelnyx => "number_can_not_be_in_telnyx",
+            Self::NumberIsNotAUsNumber => "number_is_not_a_us_number",
+            Self::NumberIsNotAValidRoutingNumber => "number_is_not_a_valid_routing_number",
+            Self::NumberIsNotInE164Format => "number_is_not_in_e164_format",
+            Self::BillingAccountCheckFailed => "billing_account_check_failed",
+            Self::BillingAccountIsAbolished => "billing_account_is_abolished",
+        }
+    }
+
+    fn detail(self) -> &'static str {
+        match self {
+            Self::Eligible => "Phone number is eligible for hosted messaging",
+            Self::NumberCanNotBeRepeated => "Phone number appears more than once in the request",
+            Self::NumberCanNotBeValidated => "Phone number could not be validated",
+            Self::NumberCanNotBeWireless => "Wireless numbers can not be hosted; use a landline or VoIP number",
+            Self::NumberCanNotBeActiveInYourAccount => "Phone number is already active in your account",
+            Self::NumberCanNotHostedWithATelnyxSubscriber => "Phone number is already hosted by another Telnyx subscriber",
+            Self::NumberCanNotBeInTelnyx => "Phone number is already on the Telnyx platform; no hosting is needed",
+            Self::NumberIsNotAUsNumber => "Only US numbers can be hosted",
+            Self::NumberIsNotAValidRoutingNumber => "Phone number is not a valid routing number",
+            Self::NumberIsNotInE164Format => "Phone number must be in E.164 format: +1 followed by 10 digits",
+            Self::BillingAccountCheckFailed => "The billing account check for this number failed",
+            Self::BillingAccountIsAbolished => "The billing account of this number is abolished",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Eligibility {
+    pub status: EligibilityStatus,
+    pub detail: String,
+    /// The holder an order would take the number from, through an internal transfer.
+    pub transfer_from: Option<AccountId>,
+}
+
+impl Eligibility {
+    fn of(status: EligibilityStatus) -> Self {
+        Self { status, detail: status.detail().to_owned(), transfer_from: None }
+    }
+}
+
+/// The verdict for a screened number. `facts` is required for (and only for) candidates.
+pub fn hosted_eligibility(caller: AccountId, screened: &Screened, facts: Option<&NumberFacts>) -> Eligibility {
+    use EligibilityStatus as S;
+    let facts = match (screened, facts) {
+        (Screened::NotE164, _) => return Eligibility::of(S::NumberIsNotInE164Format),
+        (Screened::NotUs(_), _) => return Eligibility::of(S::NumberIsNotAUsNumber),
+        (Screened::Repeated, _) => return Eligibility::of(S::NumberCanNotBeRepeated),
+        (Screened::Candidate(_), None) => return Eligibility::of(S::NumberCanNotBeValidated),
+        (Screened::Candidate(_), Some(facts)) => facts,
+    };
+    if !facts.routable {
+        return Eligibility::of(S::NumberIsNotAValidRoutingNumber);
+    }
+    let transfer_from = match facts.holding {
+        Holding::None => None,
+        Holding::Inventory => return Eligibility::of(S::NumberCanNotBeInTelnyx),
+        Holding::Account { holder, .. } if holder == caller => return Eligibility::of(S::NumberCanNotBeActiveInYourAccount),
+        Holding::Account { transferable: false, .. } => return Eligibility::of(S::NumberCanNotHostedWithATelnyxSubscriber),
+        Holding::Account { holder, transferable: true } => Some(holder),
+    };
+    if facts.line_type == LineType::Wireless {
+        return Eligibility::of(S::NumberCanNotBeWireless);
+    }
+    match facts.billing_check {
+        BillingCheck::Failed => return Eligibility::of(S::BillingAccountCheckFailed),
+        BillingCheck::Abolished => return Eligibility::of(S::BillingAccountIsAbolished),
+        BillingCheck::Ok => {}
+    }
+    match transfer_from {
+        None => Eligibility::of(S::Eligible),
+        Some(holder) => Eligibility {
+            status: S::Eligible,
+            detail: "Phone number is eligible for hosted messaging. It is held by another Telnyx account: \
+                     an order for it starts an internal transfer that the holder must approve"
+                .to_owned(),
+            transfer_from: Some(holder),
+        },
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Portability {
+    pub portable: bool,
+    pub fast_portable: bool,
+    pub not_portable_reason: String,
+    pub messaging_capable: bool,
+    pub carrier_name: String,
+    pub phone_number_type: String,
+}
+
+/// Portability of one number (any country; porting is not US-only).
+pub fn portability(screened: &Screened, facts: Option<&NumberFacts>) -> Portability {
+    let refused = |reason: &str| Portability {
+        portable: false,
+        fast_portable: false,
+        not_portable_reason: reason.to_owned(),
+        messaging_capable: false,
+        carrier_name: String::new(),
+        phone_number_type: String::new(),
+    };
+    let facts = match (screened, facts) {
+        (Screened::NotE164, _) => return refused("Phone number must be in +E164 format"),
+        (Screened::Repeated, _) => return refused("Phone number appears more than once in the request"),
+        (_, None) => return refused("Phone number could not be validated"),
+        (_, Some(facts)) => facts,
+    };
+    if !facts.routable {
+        return refused("Phone number not found in the routing database");
+    }
+    let known = |p: Portability| Portability {
+        messaging_capable: facts.messaging_capable,
+        carrier_name: facts.carrier_name.clone(),
+        phone_number_type: facts.line_type.porting_type().to_owned(),
+        ..p
+    };
+    if !facts.portable {
+        return known(refused("No coverage"));
+    }
+    known(Portability { portable: true, fast_portable: facts.fast_portable, ..refused("") })
+}
+
+/// For portability every well-formed number is looked up, US or not.
+pub fn portability_candidates(screened: &[Screened]) -> Vec<E164> {
+    screened
+        .iter()
+        .filter_map(|s| match s {
+            Screened::Candidate(n) | Screened::NotUs(n) => Some(n.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests;

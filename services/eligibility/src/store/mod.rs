@@ -1,0 +1,115 @@
+//! The number directory's table: one row per number whose facts were seeded or changed on the
+//! platform. Numbers without a row take what the routing database says.
+
+mod entity;
+mod migration;
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set};
+use textport_domain::{AccountId, BillingCheck, E164, Holding, LineType, NumberFacts};
+
+pub use entity::Model as DirectoryRow;
+pub use migration::Migrator;
+
+use entity::{ActiveModel, Column, Entity};
+
+const HOLDING_NONE: &str = "none";
+const HOLDING_INVENTORY: &str = "inventory";
+const HOLDING_ACCOUNT: &str = "account";
+
+/// The rows of these numbers, in one query.
+pub async fn load(db: &DatabaseConnection, numbers: &[E164]) -> Result<HashMap<String, DirectoryRow>, DbErr> {
+    if numbers.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows = Entity::find()
+        .filter(Column::PhoneNumber.is_in(numbers.iter().map(E164::as_str)))
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(|row| (row.phone_number.clone(), row)).collect())
+}
+
+/// Writes these facts (insert or replace), in one statement.
+pub async fn save(db: &DatabaseConnection, facts: &[(E164, NumberFacts)], now: DateTime<Utc>) -> Result<(), DbErr> {
+    if facts.is_empty() {
+        return Ok(());
+    }
+    let rows = facts.iter().map(|(number, facts)| active_model(number, facts, now));
+    Entity::insert_many(rows)
+        .on_conflict(
+            OnConflict::column(Column::PhoneNumber)
+                .update_columns([
+                    Column::Routable,
+                    Column::LineType,
+                    Column::CarrierName,
+                    Column::Nnid,
+                    Column::Portable,
+                    Column::FastPortable,
+                    Column::MessagingCapable,
+                    Column::BillingCheck,
+                    Column::Holding,
+                    Column::HolderAccountId,
+                    Column::Transferable,
+                    Column::UpdatedAt,
+                ])
+                .to_owned(),
+        )
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+fn active_model(number: &E164, facts: &NumberFacts, now: DateTime<Utc>) -> ActiveModel {
+    let (holding, holder, transferable) = match facts.holding {
+        Holding::None => (HOLDING_NONE, None, false),
+        Holding::Inventory => (HOLDING_INVENTORY, None, false),
+        Holding::Account { holder, transferable } => (HOLDING_ACCOUNT, Some(*holder.as_uuid()), transferable),
+    };
+    ActiveModel {
+        phone_number: Set(number.as_str().to_owned()),
+        routable: Set(facts.routable),
+        line_type: Set(facts.line_type.as_str().to_owned()),
+        carrier_name: Set(facts.carrier_name.clone()),
+        nnid: Set(facts.nnid.clone()),
+        portable: Set(facts.portable),
+        fast_portable: Set(facts.fast_portable),
+        messaging_capable: Set(facts.messaging_capable),
+        billing_check: Set(facts.billing_check.as_str().to_owned()),
+        holding: Set(holding.to_owned()),
+        holder_account_id: Set(holder),
+        transferable: Set(transferable),
+        campaign_id: Set(None),
+        updated_at: Set(now),
+    }
+}
+
+impl DirectoryRow {
+    /// The row as domain facts. A row this service did not write (unknown enum text) is an error,
+    /// not a guess.
+    pub fn facts(&self) -> Result<NumberFacts, DbErr> {
+        let corrupt = |column: &str, value: &str| DbErr::Custom(format!("directory row has {column} = {value:?}"));
+        let holding = match (self.holding.as_str(), self.holder_account_id) {
+            (HOLDING_NONE, _) => Holding::None,
+            (HOLDING_INVENTORY, _) => Holding::Inventory,
+            (HOLDING_ACCOUNT, Some(holder)) => {
+                Holding::Account { holder: AccountId::from_uuid(holder), transferable: self.transferable }
+            }
+            (other, _) => return Err(corrupt("holding", other)),
+        };
+        Ok(NumberFacts {
+            routable: self.routable,
+            line_type: LineType::parse(&self.line_type).ok_or_else(|| corrupt("line_type", &self.line_type))?,
+            carrier_name: self.carrier_name.clone(),
+            nnid: self.nnid.clone(),
+            portable: self.portable,
+            fast_portable: self.fast_portable,
+            messaging_capable: self.messaging_capable,
+            billing_check: BillingCheck::parse(&self.billing_check)
+                .ok_or_else(|| corrupt("billing_check", &self.billing_check))?,
+            holding,
+        })
+    }
+}

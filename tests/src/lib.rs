@@ -1,0 +1,1 @@
+//! Only the e2e test binary lives here.
