@@ -7,6 +7,7 @@ mod number;
 mod page;
 mod phone;
 mod secret;
+mod url;
 
 pub use clock::{Clock, ManualClock, SharedClock, SystemClock};
 pub use ids::{AccountId, ApiKeyId, IdError, MessagingProfileId};
@@ -14,6 +15,7 @@ pub use number::{BillingCheck, Holding, LineType, NumberFacts};
 pub use page::{MAX_PAGE_SIZE, Page, PageError, PageInfo};
 pub use phone::{E164, E164Error, NanpRegion};
 pub use secret::{ApiKey, ApiKeyError, ApiKeyHash};
+pub use url::{WebhookUrl, WebhookUrlError};
 
 /// Most phone numbers one request may carry (eligibility, portability, orders).
 pub const MAX_NUMBERS_PER_REQUEST: usize = 1_000;
