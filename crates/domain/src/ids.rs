@@ -103,6 +103,9 @@ mod tests {
     #[test]
     fn a_non_uuid_names_the_kind_of_id() {
         let err = MessagingProfileId::parse("not-a-uuid").expect_err("must fail");
-        assert_eq!(err.to_string(), "`not-a-uuid` is not a valid messaging profile id (expected a UUID)");
+        assert_eq!(
+            err.to_string(),
+            "`not-a-uuid` is not a valid messaging profile id (expected a UUID)"
+        );
     }
 }

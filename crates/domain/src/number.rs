@@ -12,7 +12,12 @@ pub enum LineType {
 }
 
 impl LineType {
-    pub const ALL: [LineType; 4] = [LineType::Landline, LineType::Voip, LineType::Wireless, LineType::TollFree];
+    pub const ALL: [LineType; 4] = [
+        LineType::Landline,
+        LineType::Voip,
+        LineType::Wireless,
+        LineType::TollFree,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -47,7 +52,11 @@ pub enum BillingCheck {
 }
 
 impl BillingCheck {
-    pub const ALL: [BillingCheck; 3] = [BillingCheck::Ok, BillingCheck::Failed, BillingCheck::Abolished];
+    pub const ALL: [BillingCheck; 3] = [
+        BillingCheck::Ok,
+        BillingCheck::Failed,
+        BillingCheck::Abolished,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -70,7 +79,10 @@ pub enum Holding {
     /// Platform inventory no customer holds.
     Inventory,
     /// A customer account, which may or may not let the number be transferred out.
-    Account { holder: AccountId, transferable: bool },
+    Account {
+        holder: AccountId,
+        transferable: bool,
+    },
 }
 
 /// Everything the eligibility and portability rules look at, for one number.

@@ -19,7 +19,10 @@ pub struct Page {
 
 impl Default for Page {
     fn default() -> Self {
-        Self { number: 1, size: DEFAULT_PAGE_SIZE }
+        Self {
+            number: 1,
+            size: DEFAULT_PAGE_SIZE,
+        }
     }
 }
 
@@ -54,7 +57,8 @@ impl Page {
         PageInfo {
             number: self.number,
             size: self.size,
-            total_pages: u32::try_from(total_results.div_ceil(u64::from(self.size))).unwrap_or(u32::MAX),
+            total_pages: u32::try_from(total_results.div_ceil(u64::from(self.size)))
+                .unwrap_or(u32::MAX),
             total_results,
         }
     }
@@ -75,7 +79,13 @@ mod tests {
 
     #[test]
     fn absent_values_default_to_the_first_page_of_twenty() {
-        assert_eq!(Page::new(None, None), Ok(Page { number: 1, size: 20 }));
+        assert_eq!(
+            Page::new(None, None),
+            Ok(Page {
+                number: 1,
+                size: 20
+            })
+        );
     }
 
     #[test]

@@ -131,7 +131,10 @@ mod tests {
 
     #[test]
     fn accepts_us_and_international_numbers() {
-        assert_eq!(E164::parse("+13125550001").map(|n| n.to_string()), Ok("+13125550001".into()));
+        assert_eq!(
+            E164::parse("+13125550001").map(|n| n.to_string()),
+            Ok("+13125550001".into())
+        );
         assert!(E164::parse("+442071838750").is_ok());
         assert!(E164::parse("+4930123456").is_ok());
     }
@@ -156,7 +159,10 @@ mod tests {
         let chicago = E164::parse("+13125550001").expect("valid");
         assert_eq!(chicago.nanp_parts(), Some(("312", "555", "0001")));
         assert!(chicago.is_us());
-        assert!(E164::parse("+17875550001").expect("valid").is_us(), "Puerto Rico counts as US");
+        assert!(
+            E164::parse("+17875550001").expect("valid").is_us(),
+            "Puerto Rico counts as US"
+        );
         let toronto = E164::parse("+14165550001").expect("valid");
         assert_eq!(toronto.nanp_region(), Some(NanpRegion::OtherCountry));
         assert!(!toronto.is_us());
@@ -175,7 +181,10 @@ mod tests {
     #[test]
     fn serde_parses_on_the_way_in() {
         let n: E164 = serde_json::from_str("\"+13125550001\"").expect("valid");
-        assert_eq!(serde_json::to_string(&n).expect("serialises"), "\"+13125550001\"");
+        assert_eq!(
+            serde_json::to_string(&n).expect("serialises"),
+            "\"+13125550001\""
+        );
         assert!(serde_json::from_str::<E164>("\"3125550001\"").is_err());
     }
 }

@@ -23,8 +23,14 @@ impl ApiKey {
     pub fn parse(raw: &str) -> Result<Self, ApiKeyError> {
         let shaped = raw.starts_with(API_KEY_PREFIX)
             && (MIN_API_KEY_LEN..=MAX_API_KEY_LEN).contains(&raw.len())
-            && raw.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-        if shaped { Ok(Self(raw.to_owned())) } else { Err(ApiKeyError::Shape) }
+            && raw
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if shaped {
+            Ok(Self(raw.to_owned()))
+        } else {
+            Err(ApiKeyError::Shape)
+        }
     }
 
     /// A new key from 32 bytes of the caller's randomness (the domain does no I/O).
@@ -82,13 +88,25 @@ mod tests {
     fn generated_keys_parse_and_hash_stably() {
         let key = ApiKey::from_random_bytes([7; 32]);
         assert_eq!(ApiKey::parse(key.expose()), Ok(key.clone()));
-        assert!(key.hash().matches(&ApiKey::parse(key.expose()).expect("valid").hash()));
-        assert!(!key.hash().matches(&ApiKey::from_random_bytes([8; 32]).hash()));
+        assert!(
+            key.hash()
+                .matches(&ApiKey::parse(key.expose()).expect("valid").hash())
+        );
+        assert!(
+            !key.hash()
+                .matches(&ApiKey::from_random_bytes([8; 32]).hash())
+        );
     }
 
     #[test]
     fn malformed_keys_are_refused() {
-        for raw in ["", "KEY", "nokeyprefix_abcdefghijklmnopqrstu", "KEYabcdefghijklmnopqrstu v", "KEYshort"] {
+        for raw in [
+            "",
+            "KEY",
+            "nokeyprefix_abcdefghijklmnopqrstu",
+            "KEYabcdefghijklmnopqrstu v",
+            "KEYshort",
+        ] {
             assert_eq!(ApiKey::parse(raw), Err(ApiKeyError::Shape), "{raw:?}");
         }
     }

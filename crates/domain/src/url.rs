@@ -18,7 +18,9 @@ impl WebhookUrl {
             return Err(WebhookUrlError::Length);
         }
         let parsed = url::Url::parse(raw).map_err(|_| WebhookUrlError::Shape)?;
-        if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none_or(str::is_empty) {
+        if !matches!(parsed.scheme(), "http" | "https")
+            || parsed.host_str().is_none_or(str::is_empty)
+        {
             return Err(WebhookUrlError::Shape);
         }
         Ok(Self(raw.to_owned()))
@@ -49,9 +51,23 @@ mod tests {
     fn only_absolute_http_urls_with_a_host() {
         assert!(WebhookUrl::parse("https://example.com/hooks").is_ok());
         assert!(WebhookUrl::parse("http://127.0.0.1:9000/h").is_ok());
-        for bad in ["", "example.com/hook", "ftp://example.com", "https://", "mailto:a@b.c", "not a url"] {
-            assert_eq!(WebhookUrl::parse(bad), Err(WebhookUrlError::Shape), "{bad:?}");
+        for bad in [
+            "",
+            "example.com/hook",
+            "ftp://example.com",
+            "https://",
+            "mailto:a@b.c",
+            "not a url",
+        ] {
+            assert_eq!(
+                WebhookUrl::parse(bad),
+                Err(WebhookUrlError::Shape),
+                "{bad:?}"
+            );
         }
-        assert_eq!(WebhookUrl::parse(&format!("https://e.com/{}", "a".repeat(2048))), Err(WebhookUrlError::Length));
+        assert_eq!(
+            WebhookUrl::parse(&format!("https://e.com/{}", "a".repeat(2048))),
+            Err(WebhookUrlError::Length)
+        );
     }
 }

@@ -18,14 +18,20 @@ pub fn channel(url: &str) -> anyhow::Result<TracedChannel> {
         .timeout(Duration::from_secs(30))
         .tcp_nodelay(true)
         .http2_keep_alive_interval(Duration::from_secs(30));
-    Ok(InterceptedService::new(endpoint.connect_lazy(), TraceContextInterceptor))
+    Ok(InterceptedService::new(
+        endpoint.connect_lazy(),
+        TraceContextInterceptor,
+    ))
 }
 
 #[derive(Debug, Clone, Copy)]
 pub struct TraceContextInterceptor;
 
 impl Interceptor for TraceContextInterceptor {
-    fn call(&mut self, mut request: tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> {
+    fn call(
+        &mut self,
+        mut request: tonic::Request<()>,
+    ) -> Result<tonic::Request<()>, tonic::Status> {
         trace_context::inject_current(request.metadata_mut());
         Ok(request)
     }

@@ -6,9 +6,9 @@ use std::net::SocketAddr;
 use std::path::Path;
 
 use figment::Figment;
-use figment::providers::{Env, Format, Toml};
-use serde::Deserialize;
+use figment::providers::{Env, Format, Serialized, Toml};
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 
 const ENV_PREFIX: &str = "TEXTPORT__";
 
@@ -16,9 +16,12 @@ const ENV_PREFIX: &str = "TEXTPORT__";
 #[error("configuration error: {0}")]
 pub struct ConfigError(String);
 
-/// Loads `T` from the file (when given; a named file that is missing is an error) and the environment.
-pub fn load<T: DeserializeOwned>(file: Option<&Path>) -> Result<T, ConfigError> {
-    let mut figment = Figment::new();
+/// Loads `T`: its defaults, then the file (when given; a named file that is missing is an error),
+/// then the environment. Every key has a default, so a file or variable names only what differs.
+pub fn load<T: DeserializeOwned + Serialize + Default>(
+    file: Option<&Path>,
+) -> Result<T, ConfigError> {
+    let mut figment = Figment::from(Serialized::defaults(T::default()));
     if let Some(path) = file {
         figment = figment.merge(Toml::file_exact(path));
     }
@@ -35,11 +38,11 @@ pub fn extract<T: DeserializeOwned>(figment: Figment) -> Result<T, ConfigError> 
 
 /// Where a service's database lives. SQLite by default; PostgreSQL by URL, with a schema of its
 /// own so several services can share one database.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct DatabaseConfig {
     pub url: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schema: Option<String>,
     #[serde(default = "default_max_connections")]
     pub max_connections: u32,
@@ -47,7 +50,11 @@ pub struct DatabaseConfig {
 
 impl DatabaseConfig {
     pub fn sqlite_file(path: &Path) -> Self {
-        Self { url: format!("sqlite://{}?mode=rwc", path.display()), schema: None, max_connections: default_max_connections() }
+        Self {
+            url: format!("sqlite://{}?mode=rwc", path.display()),
+            schema: None,
+            max_connections: default_max_connections(),
+        }
     }
 }
 
@@ -56,7 +63,7 @@ fn default_max_connections() -> u32 {
 }
 
 /// A gRPC service's own settings.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ServiceConfig {
     pub listen: SocketAddr,
@@ -73,7 +80,7 @@ impl ServiceConfig {
     }
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LogFormat {
     #[default]
@@ -81,7 +88,7 @@ pub enum LogFormat {
     Json,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct TelemetryConfig {
     /// An `EnvFilter` directive; `RUST_LOG` wins when set.
@@ -108,16 +115,27 @@ impl Default for TelemetryConfig {
 mod tests {
     use super::*;
 
-    #[derive(Debug, Deserialize)]
-    #[serde(deny_unknown_fields)]
+    #[derive(Debug, Deserialize, Serialize)]
+    #[serde(deny_unknown_fields, default)]
     struct Sample {
         accounts: ServiceConfig,
+    }
+
+    impl Default for Sample {
+        fn default() -> Self {
+            Self {
+                accounts: ServiceConfig::default_for("accounts"),
+            }
+        }
     }
 
     #[test]
     fn env_overrides_the_file() {
         figment::Jail::expect_with(|jail| {
-            jail.create_file("t.toml", "[accounts]\nlisten = \"127.0.0.1:1\"\ndatabase.url = \"sqlite::memory:\"\n")?;
+            jail.create_file(
+                "t.toml",
+                "[accounts]\nlisten = \"127.0.0.1:1\"\ndatabase.url = \"sqlite::memory:\"\n",
+            )?;
             jail.set_env("TEXTPORT__ACCOUNTS__LISTEN", "127.0.0.1:2");
             let sample: Sample = load(Some(Path::new("t.toml"))).map_err(|e| e.to_string())?;
             assert_eq!(sample.accounts.listen.port(), 2);
@@ -139,7 +157,10 @@ mod tests {
     #[test]
     fn a_malformed_env_value_is_named() {
         figment::Jail::expect_with(|jail| {
-            jail.create_file("t.toml", "[accounts]\nlisten = \"127.0.0.1:1\"\ndatabase.url = \"x\"\n")?;
+            jail.create_file(
+                "t.toml",
+                "[accounts]\nlisten = \"127.0.0.1:1\"\ndatabase.url = \"x\"\n",
+            )?;
             jail.set_env("TEXTPORT__ACCOUNTS__LISTEN", "not-an-address");
             let error = load::<Sample>(Some(Path::new("t.toml"))).expect_err("bad value");
             assert!(error.to_string().contains("accounts.listen"), "{error}");
@@ -148,11 +169,22 @@ mod tests {
     }
 
     #[test]
-    fn a_missing_required_key_is_named() {
+    fn keys_not_given_keep_their_defaults() {
         figment::Jail::expect_with(|jail| {
             jail.create_file("t.toml", "[accounts]\nlisten = \"127.0.0.1:1\"\n")?;
-            let error = load::<Sample>(Some(Path::new("t.toml"))).expect_err("missing key");
-            assert!(error.to_string().contains("database"), "{error}");
+            let sample: Sample = load(Some(Path::new("t.toml"))).map_err(|e| e.to_string())?;
+            assert_eq!(
+                sample.accounts.database.url,
+                "sqlite://data/accounts.db?mode=rwc"
+            );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn a_named_file_that_is_missing_stops_the_boot() {
+        figment::Jail::expect_with(|_| {
+            assert!(load::<Sample>(Some(Path::new("absent.toml"))).is_err());
             Ok(())
         });
     }

@@ -7,7 +7,10 @@ use textport_proto::common::v1 as pb;
 use crate::{ApiError, ErrorKind};
 
 pub fn timestamp(at: DateTime<Utc>) -> prost_types::Timestamp {
-    prost_types::Timestamp { seconds: at.timestamp(), nanos: i32::try_from(at.timestamp_subsec_nanos()).unwrap_or(0) }
+    prost_types::Timestamp {
+        seconds: at.timestamp(),
+        nanos: i32::try_from(at.timestamp_subsec_nanos()).unwrap_or(0),
+    }
 }
 
 pub fn datetime(at: Option<&prost_types::Timestamp>) -> Option<DateTime<Utc>> {
@@ -17,7 +20,11 @@ pub fn datetime(at: Option<&prost_types::Timestamp>) -> Option<DateTime<Utc>> {
 /// An absent page, or zero fields, mean the defaults.
 pub fn page(request: Option<&pb::PageRequest>) -> Result<Page, ApiError> {
     let non_zero = |v: u32| (v != 0).then_some(v);
-    Page::new(request.and_then(|p| non_zero(p.number)), request.and_then(|p| non_zero(p.size))).map_err(|error| {
+    Page::new(
+        request.and_then(|p| non_zero(p.number)),
+        request.and_then(|p| non_zero(p.size)),
+    )
+    .map_err(|error| {
         let parameter = match error {
             PageError::Number => "page[number]",
             PageError::Size => "page[size]",
@@ -27,10 +34,20 @@ pub fn page(request: Option<&pb::PageRequest>) -> Result<Page, ApiError> {
 }
 
 pub fn page_info(info: PageInfo) -> pb::PageInfo {
-    pb::PageInfo { number: info.number, size: info.size, total_pages: info.total_pages, total_results: info.total_results }
+    pb::PageInfo {
+        number: info.number,
+        size: info.size,
+        total_pages: info.total_pages,
+        total_results: info.total_results,
+    }
 }
 
 /// A typed id from a request field; a bad one names the field.
-pub fn id<T>(pointer: &str, parse: impl FnOnce(&str) -> Result<T, IdError>, raw: &str) -> Result<T, ApiError> {
-    parse(raw).map_err(|error| ApiError::at_pointer(ErrorKind::Validation, pointer, error.to_string()))
+pub fn id<T>(
+    pointer: &str,
+    parse: impl FnOnce(&str) -> Result<T, IdError>,
+    raw: &str,
+) -> Result<T, ApiError> {
+    parse(raw)
+        .map_err(|error| ApiError::at_pointer(ErrorKind::Validation, pointer, error.to_string()))
 }

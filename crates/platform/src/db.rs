@@ -29,11 +29,15 @@ pub async fn connect(config: &DatabaseConfig) -> anyhow::Result<DatabaseConnecti
         ensure_schema(config, schema).await?;
         options.set_schema_search_path(schema.clone());
     }
-    Database::connect(options).await.with_context(|| format!("connecting to {}", redact(&config.url)))
+    Database::connect(options)
+        .await
+        .with_context(|| format!("connecting to {}", redact(&config.url)))
 }
 
 /// Connects, then brings the schema up to date with the service's migrations.
-pub async fn connect_and_migrate<M: MigratorTrait>(config: &DatabaseConfig) -> anyhow::Result<DatabaseConnection> {
+pub async fn connect_and_migrate<M: MigratorTrait>(
+    config: &DatabaseConfig,
+) -> anyhow::Result<DatabaseConnection> {
     let db = connect(config).await?;
     M::up(&db, None).await.context("running migrations")?;
     Ok(db)
@@ -41,26 +45,45 @@ pub async fn connect_and_migrate<M: MigratorTrait>(config: &DatabaseConfig) -> a
 
 async fn ensure_schema(config: &DatabaseConfig, schema: &str) -> anyhow::Result<()> {
     anyhow::ensure!(
-        !schema.is_empty() && schema.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'),
+        !schema.is_empty()
+            && schema
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'),
         "database.schema must be lowercase letters, digits and `_`, got {schema:?}"
     );
-    anyhow::ensure!(config.url.starts_with("postgres"), "database.schema is only for PostgreSQL URLs");
-    let admin = Database::connect(ConnectOptions::new(config.url.clone()).max_connections(1).sqlx_logging(false).to_owned())
-        .await
-        .with_context(|| format!("connecting to {}", redact(&config.url)))?;
-    admin.execute_unprepared(&format!("CREATE SCHEMA IF NOT EXISTS \"{schema}\"")).await?;
+    anyhow::ensure!(
+        config.url.starts_with("postgres"),
+        "database.schema is only for PostgreSQL URLs"
+    );
+    let admin = Database::connect(
+        ConnectOptions::new(config.url.clone())
+            .max_connections(1)
+            .sqlx_logging(false)
+            .to_owned(),
+    )
+    .await
+    .with_context(|| format!("connecting to {}", redact(&config.url)))?;
+    admin
+        .execute_unprepared(&format!("CREATE SCHEMA IF NOT EXISTS \"{schema}\""))
+        .await?;
     admin.close().await?;
     Ok(())
 }
 
 fn create_sqlite_parent_dir(url: &str) -> anyhow::Result<()> {
-    let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
+    let path = url
+        .trim_start_matches("sqlite://")
+        .trim_start_matches("sqlite:");
     let path = path.split('?').next().unwrap_or_default();
     if path.is_empty() || path.starts_with(":memory:") {
         return Ok(());
     }
-    if let Some(parent) = std::path::Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+    if let Some(parent) = std::path::Path::new(path)
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("creating {}", parent.display()))?;
     }
     Ok(())
 }
@@ -84,6 +107,9 @@ mod tests {
     #[test]
     fn passwords_never_reach_messages() {
         assert_eq!(redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
-        assert_eq!(redact("sqlite://data/a.db?mode=rwc"), "sqlite://data/a.db?mode=rwc");
+        assert_eq!(
+            redact("sqlite://data/a.db?mode=rwc"),
+            "sqlite://data/a.db?mode=rwc"
+        );
     }
 }

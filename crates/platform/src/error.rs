@@ -58,8 +58,22 @@ struct Row {
     title: &'static str,
 }
 
-const fn row(kind: ErrorKind, reason: &'static str, grpc: Code, http: Http, code: &'static str, title: &'static str) -> Row {
-    Row { kind, reason, grpc, http, code, title }
+const fn row(
+    kind: ErrorKind,
+    reason: &'static str,
+    grpc: Code,
+    http: Http,
+    code: &'static str,
+    title: &'static str,
+) -> Row {
+    Row {
+        kind,
+        reason,
+        grpc,
+        http,
+        code,
+        title,
+    }
 }
 
 use ErrorKind as K;
@@ -86,7 +100,10 @@ const TABLE: &[Row] = &[
 impl ErrorKind {
     fn row(self) -> &'static Row {
         // Every kind has exactly one row; the table test below keeps it so.
-        TABLE.iter().find(|row| row.kind == self).unwrap_or(&TABLE[TABLE.len() - 1])
+        TABLE
+            .iter()
+            .find(|row| row.kind == self)
+            .unwrap_or(&TABLE[TABLE.len() - 1])
     }
 
     pub fn reason(self) -> &'static str {
@@ -114,7 +131,10 @@ impl ErrorKind {
     }
 
     fn from_reason(reason: &str) -> Option<Self> {
-        TABLE.iter().find(|row| row.reason == reason).map(|row| row.kind)
+        TABLE
+            .iter()
+            .find(|row| row.reason == reason)
+            .map(|row| row.kind)
     }
 }
 
@@ -161,25 +181,43 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(kind: ErrorKind, detail: impl Into<String>) -> Self {
-        Self { kind, detail: detail.into(), violations: Vec::new() }
+        Self {
+            kind,
+            detail: detail.into(),
+            violations: Vec::new(),
+        }
     }
 
     /// A field error pointing into the JSON body (`/phone_numbers/3`).
-    pub fn at_pointer(kind: ErrorKind, pointer: impl Into<String>, detail: impl Into<String>) -> Self {
+    pub fn at_pointer(
+        kind: ErrorKind,
+        pointer: impl Into<String>,
+        detail: impl Into<String>,
+    ) -> Self {
         let detail = detail.into();
         Self {
             kind,
-            violations: vec![Violation { source: Source::Pointer(pointer.into()), detail: detail.clone() }],
+            violations: vec![Violation {
+                source: Source::Pointer(pointer.into()),
+                detail: detail.clone(),
+            }],
             detail,
         }
     }
 
     /// A field error naming a query parameter (`page[size]`).
-    pub fn at_parameter(kind: ErrorKind, parameter: impl Into<String>, detail: impl Into<String>) -> Self {
+    pub fn at_parameter(
+        kind: ErrorKind,
+        parameter: impl Into<String>,
+        detail: impl Into<String>,
+    ) -> Self {
         let detail = detail.into();
         Self {
             kind,
-            violations: vec![Violation { source: Source::Parameter(parameter.into()), detail: detail.clone() }],
+            violations: vec![Violation {
+                source: Source::Parameter(parameter.into()),
+                detail: detail.clone(),
+            }],
             detail,
         }
     }
@@ -217,7 +255,10 @@ impl ApiError {
         let errors: Vec<Value> = if self.violations.is_empty() {
             vec![entry(&self.detail, None)]
         } else {
-            self.violations.iter().map(|v| entry(&v.detail, Some(&v.source))).collect()
+            self.violations
+                .iter()
+                .map(|v| entry(&v.detail, Some(&v.source)))
+                .collect()
         };
         json!({ "errors": errors })
     }
@@ -226,14 +267,23 @@ impl ApiError {
     /// failure, a timeout) becomes `Unavailable` or `Internal` by its code, never a leak of its text.
     pub fn from_status(status: &tonic::Status) -> Self {
         let details = status.get_error_details();
-        let kind = details.error_info().and_then(|info| ErrorKind::from_reason(&info.reason));
+        let kind = details
+            .error_info()
+            .and_then(|info| ErrorKind::from_reason(&info.reason));
         let Some(kind) = kind else {
             return match status.code() {
                 Code::Unavailable | Code::DeadlineExceeded | Code::Cancelled => {
                     tracing::warn!(code = ?status.code(), message = status.message(), "downstream unavailable");
-                    Self::new(ErrorKind::Unavailable, "A service this request needs is unavailable; try again.")
+                    Self::new(
+                        ErrorKind::Unavailable,
+                        "A service this request needs is unavailable; try again.",
+                    )
                 }
-                _ => Self::internal(format_args!("downstream status {:?}: {}", status.code(), status.message())),
+                _ => Self::internal(format_args!(
+                    "downstream status {:?}: {}",
+                    status.code(),
+                    status.message()
+                )),
             };
         };
         let violations = details
@@ -241,18 +291,29 @@ impl ApiError {
             .map(|bad| {
                 bad.field_violations
                     .iter()
-                    .map(|v| Violation { source: Source::decode(&v.field), detail: v.description.clone() })
+                    .map(|v| Violation {
+                        source: Source::decode(&v.field),
+                        detail: v.description.clone(),
+                    })
                     .collect()
             })
             .unwrap_or_default();
-        Self { kind, detail: status.message().to_owned(), violations }
+        Self {
+            kind,
+            detail: status.message().to_owned(),
+            violations,
+        }
     }
 }
 
 impl From<ApiError> for tonic::Status {
     fn from(error: ApiError) -> Self {
         let mut details = ErrorDetails::new();
-        details.set_error_info(error.kind.reason(), ERROR_DOMAIN, std::collections::HashMap::new());
+        details.set_error_info(
+            error.kind.reason(),
+            ERROR_DOMAIN,
+            std::collections::HashMap::new(),
+        );
         for violation in &error.violations {
             details.add_bad_request_violation(violation.source.encode(), violation.detail.clone());
         }
@@ -273,32 +334,66 @@ mod tests {
     use super::*;
 
     const ALL: [ErrorKind; 14] = [
-        K::MalformedBody, K::Validation, K::InvalidPhoneNumber, K::InvalidEnum, K::NotFound,
-        K::RouteNotFound, K::MethodNotAllowed, K::PayloadTooLarge, K::UnsupportedMediaType,
-        K::Unauthenticated, K::Forbidden, K::InvalidState, K::Unavailable, K::Internal,
+        K::MalformedBody,
+        K::Validation,
+        K::InvalidPhoneNumber,
+        K::InvalidEnum,
+        K::NotFound,
+        K::RouteNotFound,
+        K::MethodNotAllowed,
+        K::PayloadTooLarge,
+        K::UnsupportedMediaType,
+        K::Unauthenticated,
+        K::Forbidden,
+        K::InvalidState,
+        K::Unavailable,
+        K::Internal,
     ];
 
     #[test]
     fn every_kind_has_exactly_one_row_and_a_unique_reason() {
         assert_eq!(TABLE.len(), ALL.len());
         for kind in ALL {
-            assert_eq!(TABLE.iter().filter(|row| row.kind == kind).count(), 1, "{kind:?}");
+            assert_eq!(
+                TABLE.iter().filter(|row| row.kind == kind).count(),
+                1,
+                "{kind:?}"
+            );
             assert_eq!(ErrorKind::from_reason(kind.reason()), Some(kind));
         }
     }
 
     #[test]
     fn validation_status_follows_the_family_but_malformed_json_is_always_400() {
-        assert_eq!(K::Validation.http_status(Family::Messaging), StatusCode::BAD_REQUEST);
-        assert_eq!(K::Validation.http_status(Family::Porting), StatusCode::UNPROCESSABLE_ENTITY);
-        assert_eq!(K::MalformedBody.http_status(Family::Porting), StatusCode::BAD_REQUEST);
+        assert_eq!(
+            K::Validation.http_status(Family::Messaging),
+            StatusCode::BAD_REQUEST
+        );
+        assert_eq!(
+            K::Validation.http_status(Family::Porting),
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+        assert_eq!(
+            K::MalformedBody.http_status(Family::Porting),
+            StatusCode::BAD_REQUEST
+        );
     }
 
     #[test]
     fn an_error_survives_the_grpc_hop_with_its_kind_and_sources() {
-        let mut sent = ApiError::at_pointer(K::Validation, "/phone_numbers", "You must provide at least 1 phone number.");
-        sent.violations.push(Violation { source: Source::Parameter("page[size]".into()), detail: "too big".into() });
-        sent.violations.push(Violation { source: Source::Pointer(String::new()), detail: "not an object".into() });
+        let mut sent = ApiError::at_pointer(
+            K::Validation,
+            "/phone_numbers",
+            "You must provide at least 1 phone number.",
+        );
+        sent.violations.push(Violation {
+            source: Source::Parameter("page[size]".into()),
+            detail: "too big".into(),
+        });
+        sent.violations.push(Violation {
+            source: Source::Pointer(String::new()),
+            detail: "not an object".into(),
+        });
         let received = ApiError::from_status(&tonic::Status::from(sent.clone()));
         assert_eq!(received, sent);
     }
@@ -314,13 +409,20 @@ mod tests {
 
     #[test]
     fn the_envelope_matches_the_telnyx_shape() {
-        let error = ApiError::at_pointer(K::Validation, "/phone_numbers", "You must provide at least 1 phone number.");
+        let error = ApiError::at_pointer(
+            K::Validation,
+            "/phone_numbers",
+            "You must provide at least 1 phone number.",
+        );
         assert_eq!(
             error.envelope(),
             json!({"errors":[{"code":"10015","title":"Bad Request","detail":"You must provide at least 1 phone number.",
                 "source":{"pointer":"/phone_numbers"},"meta":{"url":"https://developers.telnyx.com/docs/overview/errors/10015"}}]})
         );
         let param = ApiError::at_parameter(K::Validation, "page[size]", "bad");
-        assert_eq!(param.envelope()["errors"][0]["source"], json!({"parameter": "page[size]"}));
+        assert_eq!(
+            param.envelope()["errors"][0]["source"],
+            json!({"parameter": "page[size]"})
+        );
     }
 }

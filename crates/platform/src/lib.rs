@@ -9,7 +9,7 @@ pub mod db;
 pub mod error;
 pub mod server;
 pub mod telemetry;
-mod trace_context;
+pub mod trace_context;
 
 pub use error::{ApiError, ErrorKind, Family, Violation};
 pub use tokio_util::sync::CancellationToken;

@@ -30,7 +30,10 @@ impl GrpcServer {
     pub async fn bind(addr: SocketAddr) -> std::io::Result<Self> {
         let listener = TcpListener::bind(addr).await?;
         let local_addr = listener.local_addr()?;
-        Ok(Self { listener, local_addr })
+        Ok(Self {
+            listener,
+            local_addr,
+        })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -49,9 +52,17 @@ impl GrpcServer {
         let (reporter, health) = tonic_health::server::health_reporter();
         let reflection_v1 = reflection().build_v1()?;
         let reflection_v1alpha = reflection().build_v1alpha()?;
-        let routes = routes.add_service(health).add_service(reflection_v1).add_service(reflection_v1alpha);
+        let routes = routes
+            .add_service(health)
+            .add_service(reflection_v1)
+            .add_service(reflection_v1alpha);
 
-        let probe = tokio::spawn(follow_database(reporter.clone(), services, database, shutdown.clone()));
+        let probe = tokio::spawn(follow_database(
+            reporter.clone(),
+            services,
+            database,
+            shutdown.clone(),
+        ));
         let result = Server::builder()
             .timeout(CALL_TIMEOUT)
             .layer(TraceLayer::new_for_grpc().make_span_with(GrpcSpan))
@@ -159,10 +170,14 @@ mod tests {
     #[test]
     fn spans_are_named_after_package_and_method() {
         assert_eq!(
-            span_name("/textport.eligibility.v1.EligibilityService/CheckHostedEligibility").as_deref(),
+            span_name("/textport.eligibility.v1.EligibilityService/CheckHostedEligibility")
+                .as_deref(),
             Some("textport.eligibility.check_hosted_eligibility")
         );
         assert_eq!(span_name("/grpc.health.v1.Health/Check"), None);
-        assert_eq!(span_name("/grpc.reflection.v1.ServerReflection/ServerReflectionInfo"), None);
+        assert_eq!(
+            span_name("/grpc.reflection.v1.ServerReflection/ServerReflectionInfo"),
+            None
+        );
     }
 }

@@ -34,7 +34,8 @@ impl Injector for MetadataInjector<'_> {
 /// Makes `span` a child of the caller's trace, if the headers carry one. Must run before the span
 /// is first entered (tracing-opentelemetry refuses a new parent after that).
 pub fn adopt_remote_parent(span: &tracing::Span, headers: &HeaderMap) {
-    let parent = opentelemetry::global::get_text_map_propagator(|p| p.extract(&HeaderExtractor(headers)));
+    let parent =
+        opentelemetry::global::get_text_map_propagator(|p| p.extract(&HeaderExtractor(headers)));
     if parent.span().span_context().is_valid() {
         // Only fails once the span was entered, which the callers rule out.
         let _ = span.set_parent(parent);
@@ -48,11 +49,15 @@ pub fn adopt_remote_parent(span: &tracing::Span, headers: &HeaderMap) {
 pub fn trace_id(span: &tracing::Span) -> Option<String> {
     let context = span.context();
     let span_context = context.span().span_context().clone();
-    span_context.is_valid().then(|| span_context.trace_id().to_string())
+    span_context
+        .is_valid()
+        .then(|| span_context.trace_id().to_string())
 }
 
 /// Carries the current span's context to the next hop.
 pub fn inject_current(metadata: &mut tonic::metadata::MetadataMap) {
     let context = tracing::Span::current().context();
-    opentelemetry::global::get_text_map_propagator(|p| p.inject_context(&context, &mut MetadataInjector(metadata)));
+    opentelemetry::global::get_text_map_propagator(|p| {
+        p.inject_context(&context, &mut MetadataInjector(metadata))
+    });
 }

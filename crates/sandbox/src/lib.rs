@@ -11,7 +11,8 @@ use uuid::Uuid;
 
 /// The account that holds the "hosted by another subscriber" and "held by another account"
 /// ranges. It is not a real customer: it stands for somebody else on the platform.
-pub const SANDBOX_SUBSCRIBER: AccountId = AccountId::from_uuid(Uuid::from_u128(0x5a4d_b0c5_0000_4000_8000_0000_0000_0001));
+pub const SANDBOX_SUBSCRIBER: AccountId =
+    AccountId::from_uuid(Uuid::from_u128(0x5a4d_b0c5_0000_4000_8000_0000_0000_0001));
 
 const MAGIC_EXCHANGE: &str = "555";
 const DEFAULT_CARRIER: &str = "Sandbox Telephone Co";
@@ -52,66 +53,118 @@ fn landline() -> NumberFacts {
 }
 
 pub const MAGIC_RANGES: &[MagicRange] = &[
-    MagicRange { first: 0, last: 99, meaning: "ordinary landline", facts: landline },
+    MagicRange {
+        first: 0,
+        last: 99,
+        meaning: "ordinary landline",
+        facts: landline,
+    },
     MagicRange {
         first: 100,
         last: 199,
         meaning: "wireless (mobile) line",
-        facts: || NumberFacts { line_type: LineType::Wireless, carrier_name: "Sandbox Wireless".into(), nnid: "SBX-NNID-0100".into(), ..landline() },
+        facts: || NumberFacts {
+            line_type: LineType::Wireless,
+            carrier_name: "Sandbox Wireless".into(),
+            nnid: "SBX-NNID-0100".into(),
+            ..landline()
+        },
     },
     MagicRange {
         first: 200,
         last: 299,
         meaning: "unknown to the routing database",
-        facts: || NumberFacts { routable: false, carrier_name: String::new(), nnid: String::new(), portable: false, messaging_capable: false, ..landline() },
+        facts: || NumberFacts {
+            routable: false,
+            carrier_name: String::new(),
+            nnid: String::new(),
+            portable: false,
+            messaging_capable: false,
+            ..landline()
+        },
     },
     MagicRange {
         first: 300,
         last: 399,
         meaning: "platform inventory held by no customer",
-        facts: || NumberFacts { holding: Holding::Inventory, carrier_name: "Telnyx".into(), ..landline() },
+        facts: || NumberFacts {
+            holding: Holding::Inventory,
+            carrier_name: "Telnyx".into(),
+            ..landline()
+        },
     },
     MagicRange {
         first: 400,
         last: 499,
         meaning: "hosted by another subscriber who does not allow transfers",
-        facts: || NumberFacts { holding: Holding::Account { holder: SANDBOX_SUBSCRIBER, transferable: false }, ..landline() },
+        facts: || NumberFacts {
+            holding: Holding::Account {
+                holder: SANDBOX_SUBSCRIBER,
+                transferable: false,
+            },
+            ..landline()
+        },
     },
     MagicRange {
         first: 500,
         last: 599,
         meaning: "billing account check fails at the current carrier",
-        facts: || NumberFacts { billing_check: BillingCheck::Failed, ..landline() },
+        facts: || NumberFacts {
+            billing_check: BillingCheck::Failed,
+            ..landline()
+        },
     },
     MagicRange {
         first: 600,
         last: 699,
         meaning: "billing account abolished at the current carrier",
-        facts: || NumberFacts { billing_check: BillingCheck::Abolished, ..landline() },
+        facts: || NumberFacts {
+            billing_check: BillingCheck::Abolished,
+            ..landline()
+        },
     },
     MagicRange {
         first: 700,
         last: 799,
         meaning: "held by another account that allows transfers",
-        facts: || NumberFacts { holding: Holding::Account { holder: SANDBOX_SUBSCRIBER, transferable: true }, ..landline() },
+        facts: || NumberFacts {
+            holding: Holding::Account {
+                holder: SANDBOX_SUBSCRIBER,
+                transferable: true,
+            },
+            ..landline()
+        },
     },
     MagicRange {
         first: 800,
         last: 899,
         meaning: "VoIP line, fast-portable",
-        facts: || NumberFacts { line_type: LineType::Voip, carrier_name: "Sandbox VoIP".into(), fast_portable: true, ..landline() },
+        facts: || NumberFacts {
+            line_type: LineType::Voip,
+            carrier_name: "Sandbox VoIP".into(),
+            fast_portable: true,
+            ..landline()
+        },
     },
     MagicRange {
         first: 900,
         last: 999,
         meaning: "landline whose carrier cannot port messaging",
-        facts: || NumberFacts { carrier_name: "Sandbox Legacy Telco".into(), messaging_capable: false, ..landline() },
+        facts: || NumberFacts {
+            carrier_name: "Sandbox Legacy Telco".into(),
+            messaging_capable: false,
+            ..landline()
+        },
     },
     MagicRange {
         first: 1000,
         last: 1099,
         meaning: "not portable: no coverage",
-        facts: || NumberFacts { portable: false, carrier_name: "Sandbox Rural Telco".into(), ..landline() },
+        facts: || NumberFacts {
+            portable: false,
+            carrier_name: "Sandbox Rural Telco".into(),
+            ..landline()
+        },
     },
 ];
 
@@ -141,16 +194,28 @@ mod tests {
     #[test]
     fn ranges_are_disjoint_and_ordered() {
         for pair in MAGIC_RANGES.windows(2) {
-            assert!(pair[0].first <= pair[0].last && pair[0].last < pair[1].first, "{pair:?}");
+            assert!(
+                pair[0].first <= pair[0].last && pair[0].last < pair[1].first,
+                "{pair:?}"
+            );
         }
     }
 
     #[test]
     fn the_last_four_digits_pick_the_range_in_any_area_code() {
-        assert_eq!(facts_for(&number("+13125550150")).line_type, LineType::Wireless);
-        assert_eq!(facts_for(&number("+12065550150")).line_type, LineType::Wireless);
+        assert_eq!(
+            facts_for(&number("+13125550150")).line_type,
+            LineType::Wireless
+        );
+        assert_eq!(
+            facts_for(&number("+12065550150")).line_type,
+            LineType::Wireless
+        );
         assert!(!facts_for(&number("+13125550250")).routable);
-        assert_eq!(facts_for(&number("+13125550350")).holding, Holding::Inventory);
+        assert_eq!(
+            facts_for(&number("+13125550350")).holding,
+            Holding::Inventory
+        );
         assert_eq!(facts_for(&number("+13125551050")).portable, false);
     }
 

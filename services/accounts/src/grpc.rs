@@ -3,10 +3,15 @@
 use sea_orm::{DatabaseConnection, DbErr};
 use textport_domain::{AccountId, ApiKey, MessagingProfileId, SharedClock};
 use textport_platform::{ApiError, ErrorKind, Violation, convert};
-use textport_proto::accounts::v1::{self as pb, account_service_server, messaging_profile_service_server};
+use textport_proto::accounts::v1::{
+    self as pb, account_service_server, messaging_profile_service_server,
+};
 use tonic::{Request, Response, Status};
 
-use crate::domain::{Account, AccountName, Change, FieldError, MessagingProfile, NewProfileInput, ProfilePatch, WebhookApiVersion};
+use crate::domain::{
+    Account, AccountName, Change, FieldError, MessagingProfile, NewProfileInput, ProfilePatch,
+    WebhookApiVersion,
+};
 use crate::store::{self, ProfileFilter};
 
 #[derive(Clone)]
@@ -26,11 +31,21 @@ fn db_error(error: DbErr) -> ApiError {
 }
 
 fn field_errors(errors: Vec<FieldError>) -> ApiError {
-    let kind = if errors.iter().all(|e| e.enumerated) { ErrorKind::InvalidEnum } else { ErrorKind::Validation };
-    let mut error = ApiError::new(kind, errors.first().map(|e| e.detail.clone()).unwrap_or_default());
+    let kind = if errors.iter().all(|e| e.enumerated) {
+        ErrorKind::InvalidEnum
+    } else {
+        ErrorKind::Validation
+    };
+    let mut error = ApiError::new(
+        kind,
+        errors.first().map(|e| e.detail.clone()).unwrap_or_default(),
+    );
     error.violations = errors
         .into_iter()
-        .map(|e| Violation { source: textport_platform::error::Source::Pointer(e.pointer), detail: e.detail })
+        .map(|e| Violation {
+            source: textport_platform::error::Source::Pointer(e.pointer),
+            detail: e.detail,
+        })
         .collect();
     error
 }
@@ -61,42 +76,92 @@ impl account_service_server::AccountService for AccountsApi {
         &self,
         request: Request<pb::AuthenticateApiKeyRequest>,
     ) -> Result<Response<pb::AuthenticateApiKeyResponse>, Status> {
-        let unauthenticated = || ApiError::new(ErrorKind::Unauthenticated, "Could not understand the provided credentials.");
+        let unauthenticated = || {
+            ApiError::new(
+                ErrorKind::Unauthenticated,
+                "Could not understand the provided credentials.",
+            )
+        };
         let key = ApiKey::parse(&request.get_ref().api_key).map_err(|_| unauthenticated())?;
-        let account = store::account_by_key(&self.db, &key.hash()).await.map_err(db_error)?.ok_or_else(unauthenticated)?;
+        let account = store::account_by_key(&self.db, &key.hash())
+            .await
+            .map_err(db_error)?
+            .ok_or_else(unauthenticated)?;
         tracing::Span::current().record("account_id", tracing::field::display(account.id));
-        Ok(Response::new(pb::AuthenticateApiKeyResponse { account: Some(account_to_proto(account)) }))
+        Ok(Response::new(pb::AuthenticateApiKeyResponse {
+            account: Some(account_to_proto(account)),
+        }))
     }
 
-    async fn ensure_account(&self, request: Request<pb::EnsureAccountRequest>) -> Result<Response<pb::EnsureAccountResponse>, Status> {
-        let name = AccountName::parse(&request.get_ref().name).map_err(|e| field_errors(vec![e]))?;
-        let (account, created) = store::ensure_account(&self.db, &name, self.clock.now()).await.map_err(db_error)?;
-        Ok(Response::new(pb::EnsureAccountResponse { account: Some(account_to_proto(account)), created }))
+    async fn ensure_account(
+        &self,
+        request: Request<pb::EnsureAccountRequest>,
+    ) -> Result<Response<pb::EnsureAccountResponse>, Status> {
+        let name =
+            AccountName::parse(&request.get_ref().name).map_err(|e| field_errors(vec![e]))?;
+        let (account, created) = store::ensure_account(&self.db, &name, self.clock.now())
+            .await
+            .map_err(db_error)?;
+        Ok(Response::new(pb::EnsureAccountResponse {
+            account: Some(account_to_proto(account)),
+            created,
+        }))
     }
 
-    async fn get_account(&self, request: Request<pb::GetAccountRequest>) -> Result<Response<pb::GetAccountResponse>, Status> {
+    async fn get_account(
+        &self,
+        request: Request<pb::GetAccountRequest>,
+    ) -> Result<Response<pb::GetAccountResponse>, Status> {
         let id = account_id(&request.get_ref().account_id)?;
-        let account = store::account(&self.db, id).await.map_err(db_error)?.ok_or_else(|| ApiError::not_found("Account"))?;
-        Ok(Response::new(pb::GetAccountResponse { account: Some(account_to_proto(account)) }))
+        let account = store::account(&self.db, id)
+            .await
+            .map_err(db_error)?
+            .ok_or_else(|| ApiError::not_found("Account"))?;
+        Ok(Response::new(pb::GetAccountResponse {
+            account: Some(account_to_proto(account)),
+        }))
     }
 
-    async fn issue_api_key(&self, request: Request<pb::IssueApiKeyRequest>) -> Result<Response<pb::IssueApiKeyResponse>, Status> {
+    async fn issue_api_key(
+        &self,
+        request: Request<pb::IssueApiKeyRequest>,
+    ) -> Result<Response<pb::IssueApiKeyResponse>, Status> {
         let request = request.into_inner();
         let account = account_id(&request.account_id)?;
         if request.label.trim().is_empty() {
-            return Err(ApiError::at_pointer(ErrorKind::Validation, "/label", "A key needs a label.").into());
+            return Err(ApiError::at_pointer(
+                ErrorKind::Validation,
+                "/label",
+                "A key needs a label.",
+            )
+            .into());
         }
         let key = match request.api_key.as_deref() {
-            Some(raw) => ApiKey::parse(raw).map_err(|e| ApiError::at_pointer(ErrorKind::Validation, "/api_key", e.to_string()))?,
+            Some(raw) => ApiKey::parse(raw).map_err(|e| {
+                ApiError::at_pointer(ErrorKind::Validation, "/api_key", e.to_string())
+            })?,
             None => {
                 let mut bytes = [0u8; 32];
                 getrandom::fill(&mut bytes).map_err(ApiError::internal)?;
                 ApiKey::from_random_bytes(bytes)
             }
         };
-        store::account(&self.db, account).await.map_err(db_error)?.ok_or_else(|| ApiError::not_found("Account"))?;
-        store::replace_key(&self.db, account, &request.label, &key.hash(), self.clock.now()).await.map_err(db_error)?;
-        Ok(Response::new(pb::IssueApiKeyResponse { api_key: key.expose().to_owned() }))
+        store::account(&self.db, account)
+            .await
+            .map_err(db_error)?
+            .ok_or_else(|| ApiError::not_found("Account"))?;
+        store::replace_key(
+            &self.db,
+            account,
+            &request.label,
+            &key.hash(),
+            self.clock.now(),
+        )
+        .await
+        .map_err(db_error)?;
+        Ok(Response::new(pb::IssueApiKeyResponse {
+            api_key: key.expose().to_owned(),
+        }))
     }
 }
 
@@ -132,7 +197,13 @@ fn version_text(raw: i32) -> Result<Option<String>, ApiError> {
         Ok(pb::WebhookApiVersion::V1) => WebhookApiVersion::V1,
         Ok(pb::WebhookApiVersion::V2) => WebhookApiVersion::V2,
         Ok(pb::WebhookApiVersion::V20100401) => WebhookApiVersion::V2010_04_01,
-        Err(_) => return Err(ApiError::at_pointer(ErrorKind::InvalidEnum, "/webhook_api_version", "Unknown webhook_api_version.")),
+        Err(_) => {
+            return Err(ApiError::at_pointer(
+                ErrorKind::InvalidEnum,
+                "/webhook_api_version",
+                "Unknown webhook_api_version.",
+            ));
+        }
     };
     Ok(Some(version.as_str().to_owned()))
 }
@@ -162,9 +233,14 @@ impl messaging_profile_service_server::MessagingProfileService for AccountsApi {
             webhook_api_version: version_text(request.webhook_api_version)?,
             whitelisted_destinations: Some(request.whitelisted_destinations),
         };
-        let profile = MessagingProfile::create(account, input, self.clock.now()).map_err(field_errors)?;
-        store::insert_profile(&self.db, &profile).await.map_err(db_error)?;
-        Ok(Response::new(pb::CreateMessagingProfileResponse { profile: Some(profile_to_proto(profile)) }))
+        let profile =
+            MessagingProfile::create(account, input, self.clock.now()).map_err(field_errors)?;
+        store::insert_profile(&self.db, &profile)
+            .await
+            .map_err(db_error)?;
+        Ok(Response::new(pb::CreateMessagingProfileResponse {
+            profile: Some(profile_to_proto(profile)),
+        }))
     }
 
     #[tracing::instrument(skip_all)]
@@ -174,7 +250,9 @@ impl messaging_profile_service_server::MessagingProfileService for AccountsApi {
     ) -> Result<Response<pb::GetMessagingProfileResponse>, Status> {
         let request = request.into_inner();
         let profile = self.find(&request.account_id, &request.profile_id).await?;
-        Ok(Response::new(pb::GetMessagingProfileResponse { profile: Some(profile_to_proto(profile)) }))
+        Ok(Response::new(pb::GetMessagingProfileResponse {
+            profile: Some(profile_to_proto(profile)),
+        }))
     }
 
     #[tracing::instrument(skip_all)]
@@ -185,8 +263,13 @@ impl messaging_profile_service_server::MessagingProfileService for AccountsApi {
         let request = request.into_inner();
         let account = account_id(&request.account_id)?;
         let page = convert::page(request.page.as_ref())?;
-        let filter = ProfileFilter { name_eq: request.name_eq, name_contains: request.name_contains };
-        let (profiles, total) = store::list_profiles(&self.db, account, &filter, page).await.map_err(db_error)?;
+        let filter = ProfileFilter {
+            name_eq: request.name_eq,
+            name_contains: request.name_contains,
+        };
+        let (profiles, total) = store::list_profiles(&self.db, account, &filter, page)
+            .await
+            .map_err(db_error)?;
         Ok(Response::new(pb::ListMessagingProfilesResponse {
             profiles: profiles.into_iter().map(profile_to_proto).collect(),
             page: Some(convert::page_info(page.info(total))),
@@ -208,9 +291,15 @@ impl messaging_profile_service_server::MessagingProfileService for AccountsApi {
             webhook_api_version: version_text(request.webhook_api_version)?,
             whitelisted_destinations: request.whitelisted_destinations.map(|list| list.values),
         };
-        let updated = current.update(patch, self.clock.now()).map_err(field_errors)?;
-        store::update_profile(&self.db, &updated).await.map_err(db_error)?;
-        Ok(Response::new(pb::UpdateMessagingProfileResponse { profile: Some(profile_to_proto(updated)) }))
+        let updated = current
+            .update(patch, self.clock.now())
+            .map_err(field_errors)?;
+        store::update_profile(&self.db, &updated)
+            .await
+            .map_err(db_error)?;
+        Ok(Response::new(pb::UpdateMessagingProfileResponse {
+            profile: Some(profile_to_proto(updated)),
+        }))
     }
 
     #[tracing::instrument(skip_all)]
@@ -220,10 +309,15 @@ impl messaging_profile_service_server::MessagingProfileService for AccountsApi {
     ) -> Result<Response<pb::DeleteMessagingProfileResponse>, Status> {
         let request = request.into_inner();
         let profile = self.find(&request.account_id, &request.profile_id).await?;
-        if !store::delete_profile(&self.db, profile.account_id, profile.id).await.map_err(db_error)? {
+        if !store::delete_profile(&self.db, profile.account_id, profile.id)
+            .await
+            .map_err(db_error)?
+        {
             return Err(ApiError::not_found("Messaging profile").into());
         }
-        Ok(Response::new(pb::DeleteMessagingProfileResponse { profile: Some(profile_to_proto(profile)) }))
+        Ok(Response::new(pb::DeleteMessagingProfileResponse {
+            profile: Some(profile_to_proto(profile)),
+        }))
     }
 }
 
@@ -232,6 +326,9 @@ impl AccountsApi {
     async fn find(&self, account: &str, profile: &str) -> Result<MessagingProfile, ApiError> {
         let account = account_id(account)?;
         let id = profile_id(profile)?;
-        store::profile(&self.db, account, id).await.map_err(db_error)?.ok_or_else(|| ApiError::not_found("Messaging profile"))
+        store::profile(&self.db, account, id)
+            .await
+            .map_err(db_error)?
+            .ok_or_else(|| ApiError::not_found("Messaging profile"))
     }
 }

@@ -18,7 +18,10 @@ use tonic::service::Routes;
 
 use grpc::AccountsApi;
 
-const SERVICES: &[&str] = &[account_service_server::SERVICE_NAME, messaging_profile_service_server::SERVICE_NAME];
+const SERVICES: &[&str] = &[
+    account_service_server::SERVICE_NAME,
+    messaging_profile_service_server::SERVICE_NAME,
+];
 
 /// The service, bound and migrated, ready to serve.
 pub struct Accounts {
@@ -29,9 +32,14 @@ pub struct Accounts {
 
 impl Accounts {
     pub async fn build(config: &ServiceConfig, clock: SharedClock) -> anyhow::Result<Self> {
-        let db = textport_platform::db::connect_and_migrate::<store::Migrator>(&config.database).await?;
+        let db =
+            textport_platform::db::connect_and_migrate::<store::Migrator>(&config.database).await?;
         let server = GrpcServer::bind(config.listen).await?;
-        Ok(Self { server, api: AccountsApi::new(db.clone(), clock), db })
+        Ok(Self {
+            server,
+            api: AccountsApi::new(db.clone(), clock),
+            db,
+        })
     }
 
     pub fn local_addr(&self) -> std::net::SocketAddr {
@@ -39,7 +47,8 @@ impl Accounts {
     }
 
     pub async fn run_until_stopped(self, shutdown: CancellationToken) -> anyhow::Result<()> {
-        let routes = Routes::new(AccountServiceServer::new(self.api.clone())).add_service(MessagingProfileServiceServer::new(self.api));
+        let routes = Routes::new(AccountServiceServer::new(self.api.clone()))
+            .add_service(MessagingProfileServiceServer::new(self.api));
         self.server.serve(routes, SERVICES, self.db, shutdown).await
     }
 }

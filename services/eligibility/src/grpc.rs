@@ -7,7 +7,10 @@ use std::sync::Arc;
 use sea_orm::{DatabaseConnection, DbErr};
 use textport_domain::{AccountId, BillingCheck, E164, Holding, LineType, NumberFacts, SharedClock};
 use textport_platform::{ApiError, ErrorKind, convert};
-use textport_proto::eligibility::v1::{self as pb, directory_sandbox_service_server, eligibility_service_server, number_directory_service_server};
+use textport_proto::eligibility::v1::{
+    self as pb, directory_sandbox_service_server, eligibility_service_server,
+    number_directory_service_server,
+};
 use tonic::{Request, Response, Status};
 
 use crate::RoutingDatabase;
@@ -28,15 +31,29 @@ struct Looked {
 }
 
 impl Directory {
-    pub fn new(db: DatabaseConnection, routing: Arc<dyn RoutingDatabase>, clock: SharedClock) -> Self {
+    pub fn new(
+        db: DatabaseConnection,
+        routing: Arc<dyn RoutingDatabase>,
+        clock: SharedClock,
+    ) -> Self {
         Self { db, routing, clock }
     }
 
     /// One query for the directory, one call to the routing database for the rest.
     async fn look_up(&self, numbers: &[E164]) -> Result<HashMap<E164, Looked>, ApiError> {
-        let mut rows = store::load(&self.db, numbers).await.map_err(ApiError::internal)?;
-        let unseeded: Vec<E164> = numbers.iter().filter(|n| !rows.contains_key(n.as_str())).cloned().collect();
-        let routed = self.routing.lookup(&unseeded).await.map_err(ApiError::internal)?;
+        let mut rows = store::load(&self.db, numbers)
+            .await
+            .map_err(ApiError::internal)?;
+        let unseeded: Vec<E164> = numbers
+            .iter()
+            .filter(|n| !rows.contains_key(n.as_str()))
+            .cloned()
+            .collect();
+        let routed = self
+            .routing
+            .lookup(&unseeded)
+            .await
+            .map_err(ApiError::internal)?;
         let mut found = HashMap::with_capacity(numbers.len());
         for (number, facts) in unseeded.into_iter().zip(routed) {
             found.insert(number, Looked { facts, row: None });
@@ -44,7 +61,13 @@ impl Directory {
         for number in numbers {
             if let Some(row) = rows.remove(number.as_str()) {
                 let facts = row.facts().map_err(ApiError::internal)?;
-                found.insert(number.clone(), Looked { facts, row: Some(row) });
+                found.insert(
+                    number.clone(),
+                    Looked {
+                        facts,
+                        row: Some(row),
+                    },
+                );
             }
         }
         Ok(found)
@@ -83,11 +106,15 @@ impl eligibility_service_server::EligibilityService for Directory {
                     phone_number,
                     status: eligibility_status(verdict.status) as i32,
                     detail: verdict.detail,
-                    transfer_from_account_id: verdict.transfer_from.map(|holder| holder.to_string()),
+                    transfer_from_account_id: verdict
+                        .transfer_from
+                        .map(|holder| holder.to_string()),
                 }
             })
             .collect();
-        Ok(Response::new(pb::CheckHostedEligibilityResponse { results }))
+        Ok(Response::new(pb::CheckHostedEligibilityResponse {
+            results,
+        }))
     }
 
     #[tracing::instrument(skip_all, fields(numbers = request.get_ref().phone_numbers.len()))]
@@ -98,7 +125,9 @@ impl eligibility_service_server::EligibilityService for Directory {
         let request = request.into_inner();
         caller(&request.account_id)?;
         let screened = domain::screen(&request.phone_numbers).map_err(request_error)?;
-        let facts = self.look_up(&domain::portability_candidates(&screened)).await?;
+        let facts = self
+            .look_up(&domain::portability_candidates(&screened))
+            .await?;
         let results = request
             .phone_numbers
             .into_iter()
@@ -120,9 +149,14 @@ impl eligibility_service_server::EligibilityService for Directory {
     }
 }
 
-fn candidate_facts<'a>(screened: &Screened, facts: &'a HashMap<E164, Looked>) -> Option<&'a NumberFacts> {
+fn candidate_facts<'a>(
+    screened: &Screened,
+    facts: &'a HashMap<E164, Looked>,
+) -> Option<&'a NumberFacts> {
     match screened {
-        Screened::Candidate(number) | Screened::NotUs(number) => facts.get(number).map(|l| &l.facts),
+        Screened::Candidate(number) | Screened::NotUs(number) => {
+            facts.get(number).map(|l| &l.facts)
+        }
         Screened::NotE164 | Screened::Repeated => None,
     }
 }
@@ -155,21 +189,36 @@ impl number_directory_service_server::NumberDirectoryService for Directory {
         &self,
         request: Request<pb::LookupNumbersRequest>,
     ) -> Result<Response<pb::LookupNumbersResponse>, Status> {
-        let numbers = parse_numbers(request.get_ref().phone_numbers.iter().map(String::as_str), "/phone_numbers")?;
+        let numbers = parse_numbers(
+            request.get_ref().phone_numbers.iter().map(String::as_str),
+            "/phone_numbers",
+        )?;
         let mut facts = self.look_up(&numbers).await?;
         let numbers = numbers
             .iter()
-            .filter_map(|number| facts.remove(number).map(|looked| number_facts(number, &looked)))
+            .filter_map(|number| {
+                facts
+                    .remove(number)
+                    .map(|looked| number_facts(number, &looked))
+            })
             .collect();
         Ok(Response::new(pb::LookupNumbersResponse { numbers }))
     }
 }
 
-fn parse_numbers<'a>(raw: impl Iterator<Item = &'a str>, pointer: &str) -> Result<Vec<E164>, ApiError> {
+fn parse_numbers<'a>(
+    raw: impl Iterator<Item = &'a str>,
+    pointer: &str,
+) -> Result<Vec<E164>, ApiError> {
     raw.enumerate()
         .map(|(i, number)| {
-            E164::parse(number)
-                .map_err(|e| ApiError::at_pointer(ErrorKind::InvalidPhoneNumber, format!("{pointer}/{i}"), e.to_string()))
+            E164::parse(number).map_err(|e| {
+                ApiError::at_pointer(
+                    ErrorKind::InvalidPhoneNumber,
+                    format!("{pointer}/{i}"),
+                    e.to_string(),
+                )
+            })
         })
         .collect()
 }
@@ -179,7 +228,10 @@ fn number_facts(number: &E164, looked: &Looked) -> pb::NumberFacts {
     let (holding, holder, transferable) = match facts.holding {
         Holding::None => (pb::Holding::None, None, false),
         Holding::Inventory => (pb::Holding::Inventory, None, false),
-        Holding::Account { holder, transferable } => (pb::Holding::Account, Some(holder.to_string()), transferable),
+        Holding::Account {
+            holder,
+            transferable,
+        } => (pb::Holding::Account, Some(holder.to_string()), transferable),
     };
     pb::NumberFacts {
         phone_number: number.to_string(),
@@ -196,7 +248,10 @@ fn number_facts(number: &E164, looked: &Looked) -> pb::NumberFacts {
         transferable,
         seeded: looked.row.is_some(),
         campaign_id: looked.row.as_ref().and_then(|row| row.campaign_id.clone()),
-        updated_at: looked.row.as_ref().map(|row| convert::timestamp(row.updated_at)),
+        updated_at: looked
+            .row
+            .as_ref()
+            .map(|row| convert::timestamp(row.updated_at)),
     }
 }
 
@@ -221,13 +276,21 @@ fn billing_to_proto(billing: BillingCheck) -> pb::BillingCheck {
 
 #[tonic::async_trait]
 impl directory_sandbox_service_server::DirectorySandboxService for Directory {
-    async fn seed_number(&self, request: Request<pb::SeedNumberRequest>) -> Result<Response<pb::SeedNumberResponse>, Status> {
+    async fn seed_number(
+        &self,
+        request: Request<pb::SeedNumberRequest>,
+    ) -> Result<Response<pb::SeedNumberResponse>, Status> {
         let mut seeded = self.seed(vec![request.into_inner()], "").await?;
-        Ok(Response::new(pb::SeedNumberResponse { number: seeded.pop() }))
+        Ok(Response::new(pb::SeedNumberResponse {
+            number: seeded.pop(),
+        }))
     }
 
     #[tracing::instrument(skip_all, fields(numbers = request.get_ref().numbers.len()))]
-    async fn seed_numbers(&self, request: Request<pb::SeedNumbersRequest>) -> Result<Response<pb::SeedNumbersResponse>, Status> {
+    async fn seed_numbers(
+        &self,
+        request: Request<pb::SeedNumbersRequest>,
+    ) -> Result<Response<pb::SeedNumbersResponse>, Status> {
         let numbers = self.seed(request.into_inner().numbers, "/numbers").await?;
         Ok(Response::new(pb::SeedNumbersResponse { numbers }))
     }
@@ -236,32 +299,65 @@ impl directory_sandbox_service_server::DirectorySandboxService for Directory {
 impl Directory {
     /// Applies each seed over the number's current facts and writes them all at once; a bad seed
     /// fails the whole call before anything is written. `pointer` prefixes each seed's fields.
-    async fn seed(&self, seeds: Vec<pb::SeedNumberRequest>, pointer: &str) -> Result<Vec<pb::NumberFacts>, ApiError> {
+    async fn seed(
+        &self,
+        seeds: Vec<pb::SeedNumberRequest>,
+        pointer: &str,
+    ) -> Result<Vec<pb::NumberFacts>, ApiError> {
         if seeds.len() > textport_domain::MAX_NUMBERS_PER_REQUEST {
-            return Err(ApiError::at_pointer(ErrorKind::Validation, pointer, "At most 1000 numbers can be seeded at once."));
+            return Err(ApiError::at_pointer(
+                ErrorKind::Validation,
+                pointer,
+                "At most 1000 numbers can be seeded at once.",
+            ));
         }
-        let at = |i: usize, field: &str| if pointer.is_empty() { format!("/{field}") } else { format!("{pointer}/{i}/{field}") };
+        let at = |i: usize, field: &str| {
+            if pointer.is_empty() {
+                format!("/{field}")
+            } else {
+                format!("{pointer}/{i}/{field}")
+            }
+        };
         let numbers = seeds
             .iter()
             .enumerate()
             .map(|(i, seed)| {
-                E164::parse(&seed.phone_number)
-                    .map_err(|e| ApiError::at_pointer(ErrorKind::InvalidPhoneNumber, at(i, "phone_number"), e.to_string()))
+                E164::parse(&seed.phone_number).map_err(|e| {
+                    ApiError::at_pointer(
+                        ErrorKind::InvalidPhoneNumber,
+                        at(i, "phone_number"),
+                        e.to_string(),
+                    )
+                })
             })
             .collect::<Result<Vec<_>, _>>()?;
         let mut current = self.look_up(&numbers).await?;
         let mut updated = Vec::with_capacity(seeds.len());
         for (i, (number, seed)) in numbers.into_iter().zip(&seeds).enumerate() {
-            let base = current.remove(&number).map(|l| l.facts).ok_or_else(|| ApiError::internal("seeded number missing from look-up"))?;
+            let base = current
+                .remove(&number)
+                .map(|l| l.facts)
+                .ok_or_else(|| ApiError::internal("seeded number missing from look-up"))?;
             let facts = apply_seed(base, seed, |field| at(i, field))?;
-            current.insert(number.clone(), Looked { facts: facts.clone(), row: None });
+            current.insert(
+                number.clone(),
+                Looked {
+                    facts: facts.clone(),
+                    row: None,
+                },
+            );
             updated.push((number, facts));
         }
         let now = self.clock.now();
-        store::save(&self.db, &updated, now).await.map_err(ApiError::internal)?;
-        let mut saved = store::load(&self.db, &updated.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>())
+        store::save(&self.db, &updated, now)
             .await
             .map_err(ApiError::internal)?;
+        let mut saved = store::load(
+            &self.db,
+            &updated.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>(),
+        )
+        .await
+        .map_err(ApiError::internal)?;
         updated
             .into_iter()
             .map(|(number, facts)| {
@@ -273,15 +369,25 @@ impl Directory {
     }
 }
 
-fn apply_seed(mut facts: NumberFacts, seed: &pb::SeedNumberRequest, at: impl Fn(&str) -> String) -> Result<NumberFacts, ApiError> {
-    let invalid_enum = |field: &str, detail: &str| ApiError::at_pointer(ErrorKind::InvalidEnum, at(field), detail);
+fn apply_seed(
+    mut facts: NumberFacts,
+    seed: &pb::SeedNumberRequest,
+    at: impl Fn(&str) -> String,
+) -> Result<NumberFacts, ApiError> {
+    let invalid_enum =
+        |field: &str, detail: &str| ApiError::at_pointer(ErrorKind::InvalidEnum, at(field), detail);
     if let Some(line_type) = seed.line_type {
         facts.line_type = match pb::LineType::try_from(line_type) {
             Ok(pb::LineType::Landline) => LineType::Landline,
             Ok(pb::LineType::Voip) => LineType::Voip,
             Ok(pb::LineType::Wireless) => LineType::Wireless,
             Ok(pb::LineType::TollFree) => LineType::TollFree,
-            _ => return Err(invalid_enum("line_type", "line_type must be one of landline, voip, wireless, toll_free")),
+            _ => {
+                return Err(invalid_enum(
+                    "line_type",
+                    "line_type must be one of landline, voip, wireless, toll_free",
+                ));
+            }
         };
     }
     if let Some(billing) = seed.billing_check {
@@ -289,7 +395,12 @@ fn apply_seed(mut facts: NumberFacts, seed: &pb::SeedNumberRequest, at: impl Fn(
             Ok(pb::BillingCheck::Ok) => BillingCheck::Ok,
             Ok(pb::BillingCheck::Failed) => BillingCheck::Failed,
             Ok(pb::BillingCheck::Abolished) => BillingCheck::Abolished,
-            _ => return Err(invalid_enum("billing_check", "billing_check must be one of ok, failed, abolished")),
+            _ => {
+                return Err(invalid_enum(
+                    "billing_check",
+                    "billing_check must be one of ok, failed, abolished",
+                ));
+            }
         };
     }
     let holder = seed
@@ -306,24 +417,53 @@ fn apply_seed(mut facts: NumberFacts, seed: &pb::SeedNumberRequest, at: impl Fn(
         Some(Ok(pb::Holding::None)) => Some(pb::Holding::None),
         Some(Ok(pb::Holding::Inventory)) => Some(pb::Holding::Inventory),
         Some(Ok(pb::Holding::Account)) => Some(pb::Holding::Account),
-        Some(_) => return Err(invalid_enum("holding", "holding must be one of none, inventory, account")),
+        Some(_) => {
+            return Err(invalid_enum(
+                "holding",
+                "holding must be one of none, inventory, account",
+            ));
+        }
     };
     facts.holding = match (holding, holder) {
         (Some(pb::Holding::None), None) => Holding::None,
         (Some(pb::Holding::Inventory), None) => Holding::Inventory,
         (Some(pb::Holding::None | pb::Holding::Inventory), Some(_)) => {
-            return Err(ApiError::at_pointer(ErrorKind::Validation, at("holder_account_id"), "Only a number held by an account has a holder_account_id."));
+            return Err(ApiError::at_pointer(
+                ErrorKind::Validation,
+                at("holder_account_id"),
+                "Only a number held by an account has a holder_account_id.",
+            ));
         }
-        (Some(pb::Holding::Account) | None, Some(holder)) => Holding::Account { holder, transferable },
+        (Some(pb::Holding::Account) | None, Some(holder)) => Holding::Account {
+            holder,
+            transferable,
+        },
         (Some(pb::Holding::Account), None) => match facts.holding {
-            Holding::Account { holder, .. } => Holding::Account { holder, transferable },
-            _ => return Err(ApiError::at_pointer(ErrorKind::Validation, at("holder_account_id"), "A number held by an account needs holder_account_id.")),
+            Holding::Account { holder, .. } => Holding::Account {
+                holder,
+                transferable,
+            },
+            _ => {
+                return Err(ApiError::at_pointer(
+                    ErrorKind::Validation,
+                    at("holder_account_id"),
+                    "A number held by an account needs holder_account_id.",
+                ));
+            }
         },
         (None, None) => match facts.holding {
-            Holding::Account { holder, .. } => Holding::Account { holder, transferable },
+            Holding::Account { holder, .. } => Holding::Account {
+                holder,
+                transferable,
+            },
             other => other,
         },
-        (Some(pb::Holding::Unspecified), _) => return Err(invalid_enum("holding", "holding must be one of none, inventory, account")),
+        (Some(pb::Holding::Unspecified), _) => {
+            return Err(invalid_enum(
+                "holding",
+                "holding must be one of none, inventory, account",
+            ));
+        }
     };
     let overrides = [
         (seed.routable, &mut facts.routable),

@@ -39,7 +39,10 @@ impl RoutingDatabase for SandboxRouting {
     }
 }
 
-const SERVICES: &[&str] = &[eligibility_service_server::SERVICE_NAME, number_directory_service_server::SERVICE_NAME];
+const SERVICES: &[&str] = &[
+    eligibility_service_server::SERVICE_NAME,
+    number_directory_service_server::SERVICE_NAME,
+];
 const SANDBOX_SERVICES: &[&str] = &[
     eligibility_service_server::SERVICE_NAME,
     number_directory_service_server::SERVICE_NAME,
@@ -55,11 +58,21 @@ pub struct Eligibility {
 }
 
 impl Eligibility {
-    pub async fn build(config: &ServiceConfig, clock: SharedClock, sandbox: bool) -> anyhow::Result<Self> {
-        let db = textport_platform::db::connect_and_migrate::<store::Migrator>(&config.database).await?;
+    pub async fn build(
+        config: &ServiceConfig,
+        clock: SharedClock,
+        sandbox: bool,
+    ) -> anyhow::Result<Self> {
+        let db =
+            textport_platform::db::connect_and_migrate::<store::Migrator>(&config.database).await?;
         let server = GrpcServer::bind(config.listen).await?;
         let directory = Directory::new(db.clone(), Arc::new(SandboxRouting), clock);
-        Ok(Self { server, db, directory, sandbox })
+        Ok(Self {
+            server,
+            db,
+            directory,
+            sandbox,
+        })
     }
 
     pub fn local_addr(&self) -> std::net::SocketAddr {

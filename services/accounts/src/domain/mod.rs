@@ -15,7 +15,11 @@ pub struct FieldError {
 
 impl FieldError {
     fn new(pointer: impl Into<String>, detail: impl Into<String>) -> Self {
-        Self { pointer: pointer.into(), detail: detail.into(), enumerated: false }
+        Self {
+            pointer: pointer.into(),
+            detail: detail.into(),
+            enumerated: false,
+        }
     }
 }
 
@@ -26,7 +30,10 @@ impl AccountName {
     pub fn parse(raw: &str) -> Result<Self, FieldError> {
         let name = raw.trim();
         if name.is_empty() || name.chars().count() > 100 {
-            return Err(FieldError::new("/name", "An account name has 1 to 100 characters."));
+            return Err(FieldError::new(
+                "/name",
+                "An account name has 1 to 100 characters.",
+            ));
         }
         Ok(Self(name.to_owned()))
     }
@@ -52,7 +59,10 @@ impl ProfileName {
             return Err(FieldError::new("/name", "The name must not be blank."));
         }
         if raw.chars().count() > 255 {
-            return Err(FieldError::new("/name", "The name must be at most 255 characters."));
+            return Err(FieldError::new(
+                "/name",
+                "The name must be at most 255 characters.",
+            ));
         }
         Ok(Self(raw.to_owned()))
     }
@@ -82,10 +92,16 @@ impl WebhookApiVersion {
     }
 
     pub fn parse(raw: &str) -> Result<Self, FieldError> {
-        Self::ALL.into_iter().find(|v| v.as_str() == raw).ok_or_else(|| FieldError {
-            enumerated: true,
-            ..FieldError::new("/webhook_api_version", "webhook_api_version must be one of \"1\", \"2\", \"2010-04-01\".")
-        })
+        Self::ALL
+            .into_iter()
+            .find(|v| v.as_str() == raw)
+            .ok_or_else(|| FieldError {
+                enumerated: true,
+                ..FieldError::new(
+                    "/webhook_api_version",
+                    "webhook_api_version must be one of \"1\", \"2\", \"2010-04-01\".",
+                )
+            })
     }
 }
 
@@ -95,9 +111,16 @@ pub struct Destinations(Vec<String>);
 
 impl Destinations {
     pub fn parse(raw: &[String]) -> Result<Self, FieldError> {
+        if raw.is_empty() {
+            return Err(FieldError::new(
+                "/whitelisted_destinations",
+                "whitelisted_destinations needs at least one country code, or [\"*\"] for all.",
+            ));
+        }
         let mut codes = Vec::with_capacity(raw.len());
         for (i, code) in raw.iter().enumerate() {
-            let valid = code == "*" || (code.len() == 2 && code.bytes().all(|b| b.is_ascii_uppercase()));
+            let valid =
+                code == "*" || (code.len() == 2 && code.bytes().all(|b| b.is_ascii_uppercase()));
             if !valid {
                 return Err(FieldError::new(
                     format!("/whitelisted_destinations/{i}"),
@@ -117,7 +140,8 @@ impl Destinations {
 }
 
 fn webhook_url(field: &str, raw: &str) -> Result<WebhookUrl, FieldError> {
-    WebhookUrl::parse(raw).map_err(|e| FieldError::new(format!("/{field}"), format!("{field} {e}.")))
+    WebhookUrl::parse(raw)
+        .map_err(|e| FieldError::new(format!("/{field}"), format!("{field} {e}.")))
 }
 
 /// Gathers every field error of a request instead of stopping at the first.
@@ -165,7 +189,11 @@ pub struct NewProfileInput {
 
 impl MessagingProfile {
     /// A new profile, or every field error found (not just the first).
-    pub fn create(account_id: AccountId, input: NewProfileInput, now: DateTime<Utc>) -> Result<Self, Vec<FieldError>> {
+    pub fn create(
+        account_id: AccountId,
+        input: NewProfileInput,
+        now: DateTime<Utc>,
+    ) -> Result<Self, Vec<FieldError>> {
         let mut errors = Errors::default();
         let name = match &input.name {
             Some(raw) => errors.check(ProfileName::parse(raw)),
@@ -178,9 +206,18 @@ impl MessagingProfile {
                 "whitelisted_destinations is required: a list of country codes, or [\"*\"].",
             ))),
         };
-        let webhook = input.webhook_url.as_deref().map(|raw| errors.check(webhook_url("webhook_url", raw)));
-        let failover = input.webhook_failover_url.as_deref().map(|raw| errors.check(webhook_url("webhook_failover_url", raw)));
-        let version = input.webhook_api_version.as_deref().map(|raw| errors.check(WebhookApiVersion::parse(raw)));
+        let webhook = input
+            .webhook_url
+            .as_deref()
+            .map(|raw| errors.check(webhook_url("webhook_url", raw)));
+        let failover = input
+            .webhook_failover_url
+            .as_deref()
+            .map(|raw| errors.check(webhook_url("webhook_failover_url", raw)));
+        let version = input
+            .webhook_api_version
+            .as_deref()
+            .map(|raw| errors.check(WebhookApiVersion::parse(raw)));
         let (Some(name), Some(whitelisted_destinations)) = (name, destinations) else {
             return Err(errors.0);
         };
@@ -206,7 +243,9 @@ impl MessagingProfile {
         let mut errors = Errors::default();
         let mut next = self.clone();
         if let Some(raw) = &patch.name {
-            next.name = errors.check(ProfileName::parse(raw)).unwrap_or_else(|| self.name.clone());
+            next.name = errors
+                .check(ProfileName::parse(raw))
+                .unwrap_or_else(|| self.name.clone());
         }
         if let Some(enabled) = patch.enabled {
             next.enabled = enabled;
@@ -219,14 +258,19 @@ impl MessagingProfile {
         match patch.webhook_failover_url {
             Change::Keep => {}
             Change::Clear => next.webhook_failover_url = None,
-            Change::Set(raw) => next.webhook_failover_url = errors.check(webhook_url("webhook_failover_url", &raw)),
+            Change::Set(raw) => {
+                next.webhook_failover_url = errors.check(webhook_url("webhook_failover_url", &raw))
+            }
         }
         if let Some(raw) = &patch.webhook_api_version {
-            next.webhook_api_version = errors.check(WebhookApiVersion::parse(raw)).unwrap_or(self.webhook_api_version);
+            next.webhook_api_version = errors
+                .check(WebhookApiVersion::parse(raw))
+                .unwrap_or(self.webhook_api_version);
         }
         if let Some(raw) = &patch.whitelisted_destinations {
-            next.whitelisted_destinations =
-                errors.check(Destinations::parse(raw)).unwrap_or_else(|| self.whitelisted_destinations.clone());
+            next.whitelisted_destinations = errors
+                .check(Destinations::parse(raw))
+                .unwrap_or_else(|| self.whitelisted_destinations.clone());
         }
         if !errors.0.is_empty() {
             return Err(errors.0);

@@ -46,14 +46,31 @@ fn every_bad_field_is_reported_with_its_pointer() {
     };
     let errors = MessagingProfile::create(AccountId::new(), bad, now()).expect_err("invalid");
     let pointers: Vec<&str> = errors.iter().map(|e| e.pointer.as_str()).collect();
-    assert_eq!(pointers, ["/name", "/whitelisted_destinations/1", "/webhook_url", "/webhook_api_version"]);
+    assert_eq!(
+        pointers,
+        [
+            "/name",
+            "/whitelisted_destinations/1",
+            "/webhook_url",
+            "/webhook_api_version"
+        ]
+    );
     assert!(errors[3].enumerated);
 }
 
 #[test]
 fn destinations_are_required_and_deduplicated() {
-    let missing = NewProfileInput { whitelisted_destinations: None, ..input() };
+    let missing = NewProfileInput {
+        whitelisted_destinations: None,
+        ..input()
+    };
     let errors = MessagingProfile::create(AccountId::new(), missing, now()).expect_err("invalid");
+    assert_eq!(errors[0].pointer, "/whitelisted_destinations");
+    let empty = NewProfileInput {
+        whitelisted_destinations: Some(vec![]),
+        ..input()
+    };
+    let errors = MessagingProfile::create(AccountId::new(), empty, now()).expect_err("invalid");
     assert_eq!(errors[0].pointer, "/whitelisted_destinations");
     let all = Destinations::parse(&["*".into(), "US".into(), "US".into()]).expect("valid");
     assert_eq!(all.as_slice(), ["*", "US"]);
@@ -68,17 +85,35 @@ fn an_update_changes_only_what_it_names() {
         ..keep_all()
     };
     let updated = profile.update(patch, later).expect("valid");
-    assert_eq!(updated.webhook_url.as_ref().map(|u| u.as_str()), Some("https://example.com/hook"));
-    assert_eq!((updated.name.clone(), updated.updated_at, updated.created_at), (profile.name.clone(), later, profile.created_at));
+    assert_eq!(
+        updated.webhook_url.as_ref().map(|u| u.as_str()),
+        Some("https://example.com/hook")
+    );
+    assert_eq!(
+        (updated.name.clone(), updated.updated_at, updated.created_at),
+        (profile.name.clone(), later, profile.created_at)
+    );
 
-    let cleared = updated.update(ProfilePatch { webhook_url: Change::Clear, ..keep_all() }, later).expect("valid");
+    let cleared = updated
+        .update(
+            ProfilePatch {
+                webhook_url: Change::Clear,
+                ..keep_all()
+            },
+            later,
+        )
+        .expect("valid");
     assert_eq!(cleared.webhook_url, None);
 }
 
 #[test]
 fn a_bad_update_changes_nothing() {
     let profile = MessagingProfile::create(AccountId::new(), input(), now()).expect("valid");
-    let patch = ProfilePatch { name: Some("Renamed".into()), webhook_failover_url: Change::Set("ftp://x".into()), ..keep_all() };
+    let patch = ProfilePatch {
+        name: Some("Renamed".into()),
+        webhook_failover_url: Change::Set("ftp://x".into()),
+        ..keep_all()
+    };
     let errors = profile.update(patch, now()).expect_err("invalid");
     assert_eq!(errors.len(), 1);
     assert_eq!(errors[0].pointer, "/webhook_failover_url");
@@ -86,6 +121,9 @@ fn a_bad_update_changes_nothing() {
 
 #[test]
 fn account_names_are_trimmed_and_bounded() {
-    assert_eq!(AccountName::parse("  acme ").map(|n| n.as_str().to_owned()), Ok("acme".to_owned()));
+    assert_eq!(
+        AccountName::parse("  acme ").map(|n| n.as_str().to_owned()),
+        Ok("acme".to_owned())
+    );
     assert!(AccountName::parse("   ").is_err());
 }

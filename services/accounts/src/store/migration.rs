@@ -1,5 +1,7 @@
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::schema::{binary, boolean, string, string_null, text, timestamp_with_time_zone, uuid};
+use sea_orm_migration::schema::{
+    binary, boolean, string, string_null, text, timestamp_with_time_zone, uuid,
+};
 
 pub struct Migrator;
 
@@ -42,12 +44,25 @@ impl MigrationTrait for CreateAccountsKeysProfiles {
                     .col(string("label"))
                     .col(binary("key_hash").unique_key())
                     .col(timestamp_with_time_zone("created_at"))
-                    .foreign_key(ForeignKey::create().from("api_keys", "account_id").to("accounts", "id").on_delete(ForeignKeyAction::Cascade))
+                    .foreign_key(
+                        ForeignKey::create()
+                            .from("api_keys", "account_id")
+                            .to("accounts", "id")
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
                     .to_owned(),
             )
             .await?;
         manager
-            .create_index(Index::create().name("api_keys_account_label").table("api_keys").col("account_id").col("label").if_not_exists().to_owned())
+            .create_index(
+                Index::create()
+                    .name("api_keys_account_label")
+                    .table("api_keys")
+                    .col("account_id")
+                    .col("label")
+                    .if_not_exists()
+                    .to_owned(),
+            )
             .await?;
         manager
             .create_table(
@@ -64,7 +79,12 @@ impl MigrationTrait for CreateAccountsKeysProfiles {
                     .col(text("whitelisted_destinations"))
                     .col(timestamp_with_time_zone("created_at"))
                     .col(timestamp_with_time_zone("updated_at"))
-                    .foreign_key(ForeignKey::create().from("messaging_profiles", "account_id").to("accounts", "id").on_delete(ForeignKeyAction::Cascade))
+                    .foreign_key(
+                        ForeignKey::create()
+                            .from("messaging_profiles", "account_id")
+                            .to("accounts", "id")
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
                     .to_owned(),
             )
             .await?;
@@ -83,7 +103,9 @@ impl MigrationTrait for CreateAccountsKeysProfiles {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         for table in ["messaging_profiles", "api_keys", "accounts"] {
-            manager.drop_table(Table::drop().table(table).to_owned()).await?;
+            manager
+                .drop_table(Table::drop().table(table).to_owned())
+                .await?;
         }
         Ok(())
     }

@@ -7,22 +7,35 @@ mod migration;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, Func, OnConflict};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, ExprTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, ExprTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
 use textport_domain::{AccountId, ApiKeyHash, ApiKeyId, MessagingProfileId, Page, WebhookUrl};
 
-use crate::domain::{Account, AccountName, Destinations, MessagingProfile, ProfileName, WebhookApiVersion};
+use crate::domain::{
+    Account, AccountName, Destinations, MessagingProfile, ProfileName, WebhookApiVersion,
+};
 use entities::{account, api_key, messaging_profile};
 pub use migration::Migrator;
 
 // === accounts and keys ===
 
-pub async fn account_by_key(db: &DatabaseConnection, hash: &ApiKeyHash) -> Result<Option<Account>, DbErr> {
-    let Some(key) = api_key::Entity::find().filter(api_key::Column::KeyHash.eq(hash.as_bytes().to_vec())).one(db).await? else {
+pub async fn account_by_key(
+    db: &DatabaseConnection,
+    hash: &ApiKeyHash,
+) -> Result<Option<Account>, DbErr> {
+    let Some(key) = api_key::Entity::find()
+        .filter(api_key::Column::KeyHash.eq(hash.as_bytes().to_vec()))
+        .one(db)
+        .await?
+    else {
         return Ok(None);
     };
-    let stored: [u8; 32] = key.key_hash.as_slice().try_into().map_err(|_| DbErr::Custom("api key hash is not 32 bytes".into()))?;
+    let stored: [u8; 32] = key
+        .key_hash
+        .as_slice()
+        .try_into()
+        .map_err(|_| DbErr::Custom("api key hash is not 32 bytes".into()))?;
     if !ApiKeyHash::from_bytes(stored).matches(hash) {
         return Ok(None);
     }
@@ -30,14 +43,30 @@ pub async fn account_by_key(db: &DatabaseConnection, hash: &ApiKeyHash) -> Resul
 }
 
 pub async fn account(db: &DatabaseConnection, id: AccountId) -> Result<Option<Account>, DbErr> {
-    account::Entity::find_by_id(*id.as_uuid()).one(db).await?.map(account_from_row).transpose()
+    account::Entity::find_by_id(*id.as_uuid())
+        .one(db)
+        .await?
+        .map(account_from_row)
+        .transpose()
 }
 
 /// The account with this name, created if missing. Returns whether it was created.
-pub async fn ensure_account(db: &DatabaseConnection, name: &AccountName, now: DateTime<Utc>) -> Result<(Account, bool), DbErr> {
-    let row = account::ActiveModel { id: Set(*AccountId::new().as_uuid()), name: Set(name.as_str().to_owned()), created_at: Set(now) };
+pub async fn ensure_account(
+    db: &DatabaseConnection,
+    name: &AccountName,
+    now: DateTime<Utc>,
+) -> Result<(Account, bool), DbErr> {
+    let row = account::ActiveModel {
+        id: Set(*AccountId::new().as_uuid()),
+        name: Set(name.as_str().to_owned()),
+        created_at: Set(now),
+    };
     let inserted = account::Entity::insert(row)
-        .on_conflict(OnConflict::column(account::Column::Name).do_nothing().to_owned())
+        .on_conflict(
+            OnConflict::column(account::Column::Name)
+                .do_nothing()
+                .to_owned(),
+        )
         .exec_without_returning(db)
         .await?;
     let existing = account::Entity::find()
@@ -49,7 +78,13 @@ pub async fn ensure_account(db: &DatabaseConnection, name: &AccountName, now: Da
 }
 
 /// Stores a key's hash under `label`, replacing the account's earlier keys of that label.
-pub async fn replace_key(db: &DatabaseConnection, account: AccountId, label: &str, hash: &ApiKeyHash, now: DateTime<Utc>) -> Result<(), DbErr> {
+pub async fn replace_key(
+    db: &DatabaseConnection,
+    account: AccountId,
+    label: &str,
+    hash: &ApiKeyHash,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
     let txn = db.begin().await?;
     api_key::Entity::delete_many()
         .filter(api_key::Column::AccountId.eq(*account.as_uuid()))
@@ -75,18 +110,32 @@ pub async fn replace_key(db: &DatabaseConnection, account: AccountId, label: &st
 }
 
 fn account_from_row(row: account::Model) -> Result<Account, DbErr> {
-    let name = AccountName::parse(&row.name).map_err(|e| DbErr::Custom(format!("stored account name: {}", e.detail)))?;
-    Ok(Account { id: AccountId::from_uuid(row.id), name, created_at: row.created_at })
+    let name = AccountName::parse(&row.name)
+        .map_err(|e| DbErr::Custom(format!("stored account name: {}", e.detail)))?;
+    Ok(Account {
+        id: AccountId::from_uuid(row.id),
+        name,
+        created_at: row.created_at,
+    })
 }
 
 // === messaging profiles ===
 
-pub async fn insert_profile(db: &DatabaseConnection, profile: &MessagingProfile) -> Result<(), DbErr> {
-    messaging_profile::Entity::insert(profile_row(profile)).exec_without_returning(db).await?;
+pub async fn insert_profile(
+    db: &DatabaseConnection,
+    profile: &MessagingProfile,
+) -> Result<(), DbErr> {
+    messaging_profile::Entity::insert(profile_row(profile))
+        .exec_without_returning(db)
+        .await?;
     Ok(())
 }
 
-pub async fn profile(db: &DatabaseConnection, account: AccountId, id: MessagingProfileId) -> Result<Option<MessagingProfile>, DbErr> {
+pub async fn profile(
+    db: &DatabaseConnection,
+    account: AccountId,
+    id: MessagingProfileId,
+) -> Result<Option<MessagingProfile>, DbErr> {
     messaging_profile::Entity::find_by_id(*id.as_uuid())
         .filter(messaging_profile::Column::AccountId.eq(*account.as_uuid()))
         .one(db)
@@ -103,14 +152,23 @@ pub struct ProfileFilter {
 
 /// One page of the account's profiles, oldest first (ties broken by id, so pages never overlap),
 /// and the total count.
-pub async fn list_profiles(db: &DatabaseConnection, account: AccountId, filter: &ProfileFilter, page: Page) -> Result<(Vec<MessagingProfile>, u64), DbErr> {
-    let mut condition = Condition::all().add(messaging_profile::Column::AccountId.eq(*account.as_uuid()));
+pub async fn list_profiles(
+    db: &DatabaseConnection,
+    account: AccountId,
+    filter: &ProfileFilter,
+    page: Page,
+) -> Result<(Vec<MessagingProfile>, u64), DbErr> {
+    let mut condition =
+        Condition::all().add(messaging_profile::Column::AccountId.eq(*account.as_uuid()));
     if let Some(name) = &filter.name_eq {
         condition = condition.add(messaging_profile::Column::Name.eq(name.as_str()));
     }
     if let Some(fragment) = &filter.name_contains {
         let pattern = format!("%{}%", escape_like(&fragment.to_lowercase()));
-        condition = condition.add(Expr::expr(Func::lower(Expr::col(messaging_profile::Column::Name))).like(sea_orm::sea_query::LikeExpr::new(pattern).escape('\\')));
+        condition = condition.add(
+            Expr::expr(Func::lower(Expr::col(messaging_profile::Column::Name)))
+                .like(sea_orm::sea_query::LikeExpr::new(pattern).escape('\\')),
+        );
     }
     let query = messaging_profile::Entity::find().filter(condition);
     let total = query.clone().count(db).await?;
@@ -121,15 +179,23 @@ pub async fn list_profiles(db: &DatabaseConnection, account: AccountId, filter: 
         .limit(u64::from(page.size()))
         .all(db)
         .await?;
-    let profiles = rows.into_iter().map(profile_from_row).collect::<Result<_, _>>()?;
+    let profiles = rows
+        .into_iter()
+        .map(profile_from_row)
+        .collect::<Result<_, _>>()?;
     Ok((profiles, total))
 }
 
 fn escape_like(raw: &str) -> String {
-    raw.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+    raw.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
 }
 
-pub async fn update_profile(db: &DatabaseConnection, profile: &MessagingProfile) -> Result<(), DbErr> {
+pub async fn update_profile(
+    db: &DatabaseConnection,
+    profile: &MessagingProfile,
+) -> Result<(), DbErr> {
     messaging_profile::Entity::update_many()
         .set(profile_row(profile))
         .filter(messaging_profile::Column::Id.eq(*profile.id.as_uuid()))
@@ -140,7 +206,11 @@ pub async fn update_profile(db: &DatabaseConnection, profile: &MessagingProfile)
 }
 
 /// Deletes the profile; false when the account has no such profile.
-pub async fn delete_profile(db: &DatabaseConnection, account: AccountId, id: MessagingProfileId) -> Result<bool, DbErr> {
+pub async fn delete_profile(
+    db: &DatabaseConnection,
+    account: AccountId,
+    id: MessagingProfileId,
+) -> Result<bool, DbErr> {
     let deleted = messaging_profile::Entity::delete_many()
         .filter(messaging_profile::Column::Id.eq(*id.as_uuid()))
         .filter(messaging_profile::Column::AccountId.eq(*account.as_uuid()))
@@ -156,7 +226,10 @@ fn profile_row(profile: &MessagingProfile) -> messaging_profile::ActiveModel {
         name: Set(profile.name.as_str().to_owned()),
         enabled: Set(profile.enabled),
         webhook_url: Set(profile.webhook_url.as_ref().map(|u| u.as_str().to_owned())),
-        webhook_failover_url: Set(profile.webhook_failover_url.as_ref().map(|u| u.as_str().to_owned())),
+        webhook_failover_url: Set(profile
+            .webhook_failover_url
+            .as_ref()
+            .map(|u| u.as_str().to_owned())),
         webhook_api_version: Set(profile.webhook_api_version.as_str().to_owned()),
         whitelisted_destinations: Set(profile.whitelisted_destinations.as_slice().join(",")),
         created_at: Set(profile.created_at),
@@ -165,10 +238,24 @@ fn profile_row(profile: &MessagingProfile) -> messaging_profile::ActiveModel {
 }
 
 fn profile_from_row(row: messaging_profile::Model) -> Result<MessagingProfile, DbErr> {
-    let corrupt = |what: &str| DbErr::Custom(format!("stored messaging profile {} has an invalid {what}", row.id));
-    let url = |raw: &Option<String>, what: &str| raw.as_deref().map(WebhookUrl::parse).transpose().map_err(|_| corrupt(what));
-    let destinations: Vec<String> =
-        row.whitelisted_destinations.split(',').filter(|c| !c.is_empty()).map(str::to_owned).collect();
+    let corrupt = |what: &str| {
+        DbErr::Custom(format!(
+            "stored messaging profile {} has an invalid {what}",
+            row.id
+        ))
+    };
+    let url = |raw: &Option<String>, what: &str| {
+        raw.as_deref()
+            .map(WebhookUrl::parse)
+            .transpose()
+            .map_err(|_| corrupt(what))
+    };
+    let destinations: Vec<String> = row
+        .whitelisted_destinations
+        .split(',')
+        .filter(|c| !c.is_empty())
+        .map(str::to_owned)
+        .collect();
     Ok(MessagingProfile {
         id: MessagingProfileId::from_uuid(row.id),
         account_id: AccountId::from_uuid(row.account_id),
@@ -176,8 +263,10 @@ fn profile_from_row(row: messaging_profile::Model) -> Result<MessagingProfile, D
         enabled: row.enabled,
         webhook_url: url(&row.webhook_url, "webhook_url")?,
         webhook_failover_url: url(&row.webhook_failover_url, "webhook_failover_url")?,
-        webhook_api_version: WebhookApiVersion::parse(&row.webhook_api_version).map_err(|_| corrupt("webhook_api_version"))?,
-        whitelisted_destinations: Destinations::parse(&destinations).map_err(|_| corrupt("destination"))?,
+        webhook_api_version: WebhookApiVersion::parse(&row.webhook_api_version)
+            .map_err(|_| corrupt("webhook_api_version"))?,
+        whitelisted_destinations: Destinations::parse(&destinations)
+            .map_err(|_| corrupt("destination"))?,
         created_at: row.created_at,
         updated_at: row.updated_at,
     })

@@ -3,7 +3,9 @@
 
 use std::collections::HashSet;
 
-use textport_domain::{AccountId, BillingCheck, E164, Holding, LineType, MAX_NUMBERS_PER_REQUEST, NumberFacts};
+use textport_domain::{
+    AccountId, BillingCheck, E164, Holding, LineType, MAX_NUMBERS_PER_REQUEST, NumberFacts,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RequestError {
@@ -16,7 +18,9 @@ impl RequestError {
         match self {
             RequestError::NoNumbers => "You must provide at least 1 phone number.".to_owned(),
             RequestError::TooManyNumbers => {
-                format!("You may provide at most {MAX_NUMBERS_PER_REQUEST} phone numbers in one request.")
+                format!(
+                    "You may provide at most {MAX_NUMBERS_PER_REQUEST} phone numbers in one request."
+                )
             }
         }
     }
@@ -91,7 +95,9 @@ impl EligibilityStatus {
             Self::NumberCanNotBeValidated => "number_can_not_be_validated",
             Self::NumberCanNotBeWireless => "number_can_not_be_wireless",
             Self::NumberCanNotBeActiveInYourAccount => "number_can_not_be_active_in_your_account",
-            Self::NumberCanNotHostedWithATelnyxSubscriber => "number_can_not_hosted_with_a_telnyx_subscriber",
+            Self::NumberCanNotHostedWithATelnyxSubscriber => {
+                "number_can_not_hosted_with_a_telnyx_subscriber"
+            }
             Self::NumberCanNotBeInTelnyx => "number_can_not_be_in_telnyx",
             Self::NumberIsNotAUsNumber => "number_is_not_a_us_number",
             Self::NumberIsNotAValidRoutingNumber => "number_is_not_a_valid_routing_number",
@@ -106,13 +112,23 @@ impl EligibilityStatus {
             Self::Eligible => "Phone number is eligible for hosted messaging",
             Self::NumberCanNotBeRepeated => "Phone number appears more than once in the request",
             Self::NumberCanNotBeValidated => "Phone number could not be validated",
-            Self::NumberCanNotBeWireless => "Wireless numbers can not be hosted; use a landline or VoIP number",
-            Self::NumberCanNotBeActiveInYourAccount => "Phone number is already active in your account",
-            Self::NumberCanNotHostedWithATelnyxSubscriber => "Phone number is already hosted by another Telnyx subscriber",
-            Self::NumberCanNotBeInTelnyx => "Phone number is already on the Telnyx platform; no hosting is needed",
+            Self::NumberCanNotBeWireless => {
+                "Wireless numbers can not be hosted; use a landline or VoIP number"
+            }
+            Self::NumberCanNotBeActiveInYourAccount => {
+                "Phone number is already active in your account"
+            }
+            Self::NumberCanNotHostedWithATelnyxSubscriber => {
+                "Phone number is already hosted by another Telnyx subscriber"
+            }
+            Self::NumberCanNotBeInTelnyx => {
+                "Phone number is already on the Telnyx platform; no hosting is needed"
+            }
             Self::NumberIsNotAUsNumber => "Only US numbers can be hosted",
             Self::NumberIsNotAValidRoutingNumber => "Phone number is not a valid routing number",
-            Self::NumberIsNotInE164Format => "Phone number must be in E.164 format: +1 followed by 10 digits",
+            Self::NumberIsNotInE164Format => {
+                "Phone number must be in E.164 format: +1 followed by 10 digits"
+            }
             Self::BillingAccountCheckFailed => "The billing account check for this number failed",
             Self::BillingAccountIsAbolished => "The billing account of this number is abolished",
         }
@@ -129,12 +145,20 @@ pub struct Eligibility {
 
 impl Eligibility {
     fn of(status: EligibilityStatus) -> Self {
-        Self { status, detail: status.detail().to_owned(), transfer_from: None }
+        Self {
+            status,
+            detail: status.detail().to_owned(),
+            transfer_from: None,
+        }
     }
 }
 
 /// The verdict for a screened number. `facts` is required for (and only for) candidates.
-pub fn hosted_eligibility(caller: AccountId, screened: &Screened, facts: Option<&NumberFacts>) -> Eligibility {
+pub fn hosted_eligibility(
+    caller: AccountId,
+    screened: &Screened,
+    facts: Option<&NumberFacts>,
+) -> Eligibility {
     use EligibilityStatus as S;
     let facts = match (screened, facts) {
         (Screened::NotE164, _) => return Eligibility::of(S::NumberIsNotInE164Format),
@@ -149,9 +173,17 @@ pub fn hosted_eligibility(caller: AccountId, screened: &Screened, facts: Option<
     let transfer_from = match facts.holding {
         Holding::None => None,
         Holding::Inventory => return Eligibility::of(S::NumberCanNotBeInTelnyx),
-        Holding::Account { holder, .. } if holder == caller => return Eligibility::of(S::NumberCanNotBeActiveInYourAccount),
-        Holding::Account { transferable: false, .. } => return Eligibility::of(S::NumberCanNotHostedWithATelnyxSubscriber),
-        Holding::Account { holder, transferable: true } => Some(holder),
+        Holding::Account { holder, .. } if holder == caller => {
+            return Eligibility::of(S::NumberCanNotBeActiveInYourAccount);
+        }
+        Holding::Account {
+            transferable: false,
+            ..
+        } => return Eligibility::of(S::NumberCanNotHostedWithATelnyxSubscriber),
+        Holding::Account {
+            holder,
+            transferable: true,
+        } => Some(holder),
     };
     if facts.line_type == LineType::Wireless {
         return Eligibility::of(S::NumberCanNotBeWireless);
@@ -195,7 +227,9 @@ pub fn portability(screened: &Screened, facts: Option<&NumberFacts>) -> Portabil
     };
     let facts = match (screened, facts) {
         (Screened::NotE164, _) => return refused("Phone number must be in +E164 format"),
-        (Screened::Repeated, _) => return refused("Phone number appears more than once in the request"),
+        (Screened::Repeated, _) => {
+            return refused("Phone number appears more than once in the request");
+        }
         (_, None) => return refused("Phone number could not be validated"),
         (_, Some(facts)) => facts,
     };
@@ -211,7 +245,11 @@ pub fn portability(screened: &Screened, facts: Option<&NumberFacts>) -> Portabil
     if !facts.portable {
         return known(refused("No coverage"));
     }
-    known(Portability { portable: true, fast_portable: facts.fast_portable, ..refused("") })
+    known(Portability {
+        portable: true,
+        fast_portable: facts.fast_portable,
+        ..refused("")
+    })
 }
 
 /// For portability every well-formed number is looked up, US or not.

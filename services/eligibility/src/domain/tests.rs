@@ -34,8 +34,14 @@ fn screening_refuses_empty_and_oversized_requests() {
 
 #[test]
 fn screening_classifies_each_number_in_request_order() {
-    let screened = screen(&strings(&["+13125550001", "3125550001", "+14165550001", "+13125550001", "+442071838750"]))
-        .expect("valid request");
+    let screened = screen(&strings(&[
+        "+13125550001",
+        "3125550001",
+        "+14165550001",
+        "+13125550001",
+        "+442071838750",
+    ]))
+    .expect("valid request");
     assert!(matches!(screened[0], Screened::Candidate(_)));
     assert_eq!(screened[1], Screened::NotE164);
     assert!(matches!(screened[2], Screened::NotUs(_)));
@@ -52,14 +58,68 @@ fn each_fact_gives_its_status() {
     let other = AccountId::new();
     let cases = [
         (landline(), S::Eligible),
-        (NumberFacts { routable: false, ..landline() }, S::NumberIsNotAValidRoutingNumber),
-        (NumberFacts { holding: Holding::Inventory, ..landline() }, S::NumberCanNotBeInTelnyx),
-        (NumberFacts { holding: Holding::Account { holder: me, transferable: true }, ..landline() }, S::NumberCanNotBeActiveInYourAccount),
-        (NumberFacts { holding: Holding::Account { holder: other, transferable: false }, ..landline() }, S::NumberCanNotHostedWithATelnyxSubscriber),
-        (NumberFacts { line_type: LineType::Wireless, ..landline() }, S::NumberCanNotBeWireless),
-        (NumberFacts { billing_check: BillingCheck::Failed, ..landline() }, S::BillingAccountCheckFailed),
-        (NumberFacts { billing_check: BillingCheck::Abolished, ..landline() }, S::BillingAccountIsAbolished),
-        (NumberFacts { line_type: LineType::Voip, ..landline() }, S::Eligible),
+        (
+            NumberFacts {
+                routable: false,
+                ..landline()
+            },
+            S::NumberIsNotAValidRoutingNumber,
+        ),
+        (
+            NumberFacts {
+                holding: Holding::Inventory,
+                ..landline()
+            },
+            S::NumberCanNotBeInTelnyx,
+        ),
+        (
+            NumberFacts {
+                holding: Holding::Account {
+                    holder: me,
+                    transferable: true,
+                },
+                ..landline()
+            },
+            S::NumberCanNotBeActiveInYourAccount,
+        ),
+        (
+            NumberFacts {
+                holding: Holding::Account {
+                    holder: other,
+                    transferable: false,
+                },
+                ..landline()
+            },
+            S::NumberCanNotHostedWithATelnyxSubscriber,
+        ),
+        (
+            NumberFacts {
+                line_type: LineType::Wireless,
+                ..landline()
+            },
+            S::NumberCanNotBeWireless,
+        ),
+        (
+            NumberFacts {
+                billing_check: BillingCheck::Failed,
+                ..landline()
+            },
+            S::BillingAccountCheckFailed,
+        ),
+        (
+            NumberFacts {
+                billing_check: BillingCheck::Abolished,
+                ..landline()
+            },
+            S::BillingAccountIsAbolished,
+        ),
+        (
+            NumberFacts {
+                line_type: LineType::Voip,
+                ..landline()
+            },
+            S::Eligible,
+        ),
     ];
     for (facts, expected) in cases {
         let verdict = hosted_eligibility(me, &candidate(), Some(&facts));
@@ -71,7 +131,13 @@ fn each_fact_gives_its_status() {
 #[test]
 fn a_transferable_number_of_another_account_is_eligible_through_a_transfer() {
     let holder = AccountId::new();
-    let facts = NumberFacts { holding: Holding::Account { holder, transferable: true }, ..landline() };
+    let facts = NumberFacts {
+        holding: Holding::Account {
+            holder,
+            transferable: true,
+        },
+        ..landline()
+    };
     let verdict = hosted_eligibility(AccountId::new(), &candidate(), Some(&facts));
     assert_eq!(verdict.status, EligibilityStatus::Eligible);
     assert_eq!(verdict.transfer_from, Some(holder));
@@ -82,7 +148,10 @@ fn a_transferable_number_of_another_account_is_eligible_through_a_transfer() {
 fn a_transfer_still_needs_a_hostable_line() {
     let facts = NumberFacts {
         line_type: LineType::Wireless,
-        holding: Holding::Account { holder: AccountId::new(), transferable: true },
+        holding: Holding::Account {
+            holder: AccountId::new(),
+            transferable: true,
+        },
         ..landline()
     };
     let verdict = hosted_eligibility(AccountId::new(), &candidate(), Some(&facts));
@@ -92,29 +161,66 @@ fn a_transfer_still_needs_a_hostable_line() {
 #[test]
 fn screened_outcomes_need_no_facts() {
     let me = AccountId::new();
-    assert_eq!(hosted_eligibility(me, &Screened::NotE164, None).status, EligibilityStatus::NumberIsNotInE164Format);
-    assert_eq!(hosted_eligibility(me, &Screened::Repeated, None).status, EligibilityStatus::NumberCanNotBeRepeated);
+    assert_eq!(
+        hosted_eligibility(me, &Screened::NotE164, None).status,
+        EligibilityStatus::NumberIsNotInE164Format
+    );
+    assert_eq!(
+        hosted_eligibility(me, &Screened::Repeated, None).status,
+        EligibilityStatus::NumberCanNotBeRepeated
+    );
     let toronto = Screened::NotUs(E164::parse("+14165550001").expect("valid"));
-    assert_eq!(hosted_eligibility(me, &toronto, None).status, EligibilityStatus::NumberIsNotAUsNumber);
-    assert_eq!(hosted_eligibility(me, &candidate(), None).status, EligibilityStatus::NumberCanNotBeValidated);
+    assert_eq!(
+        hosted_eligibility(me, &toronto, None).status,
+        EligibilityStatus::NumberIsNotAUsNumber
+    );
+    assert_eq!(
+        hosted_eligibility(me, &candidate(), None).status,
+        EligibilityStatus::NumberCanNotBeValidated
+    );
 }
 
 #[test]
 fn portability_follows_the_facts() {
     let portable = portability(&candidate(), Some(&landline()));
     assert!(portable.portable && !portable.fast_portable && portable.messaging_capable);
-    assert_eq!((portable.not_portable_reason.as_str(), portable.phone_number_type.as_str()), ("", "landline"));
+    assert_eq!(
+        (
+            portable.not_portable_reason.as_str(),
+            portable.phone_number_type.as_str()
+        ),
+        ("", "landline")
+    );
 
-    let fast = portability(&candidate(), Some(&NumberFacts { fast_portable: true, line_type: LineType::Voip, ..landline() }));
+    let fast = portability(
+        &candidate(),
+        Some(&NumberFacts {
+            fast_portable: true,
+            line_type: LineType::Voip,
+            ..landline()
+        }),
+    );
     assert!(fast.fast_portable);
     assert_eq!(fast.phone_number_type, "local");
 
-    let no_coverage = portability(&candidate(), Some(&NumberFacts { portable: false, ..landline() }));
+    let no_coverage = portability(
+        &candidate(),
+        Some(&NumberFacts {
+            portable: false,
+            ..landline()
+        }),
+    );
     assert!(!no_coverage.portable && !no_coverage.fast_portable);
     assert_eq!(no_coverage.not_portable_reason, "No coverage");
     assert_eq!(no_coverage.carrier_name, "Carrier");
 
-    let unknown = portability(&candidate(), Some(&NumberFacts { routable: false, ..landline() }));
+    let unknown = portability(
+        &candidate(),
+        Some(&NumberFacts {
+            routable: false,
+            ..landline()
+        }),
+    );
     assert!(!unknown.portable);
     assert!(!unknown.not_portable_reason.is_empty());
 

@@ -1,5 +1,7 @@
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::schema::{boolean, string, string_null, timestamp_with_time_zone, uuid_null};
+use sea_orm_migration::schema::{
+    boolean, string, string_null, timestamp_with_time_zone, uuid_null,
+};
 
 pub struct Migrator;
 
@@ -56,6 +58,8 @@ impl MigrationTrait for CreateDirectoryNumbers {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.drop_table(Table::drop().table("directory_numbers").to_owned()).await
+        manager
+            .drop_table(Table::drop().table("directory_numbers").to_owned())
+            .await
     }
 }

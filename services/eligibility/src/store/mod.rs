@@ -21,7 +21,10 @@ const HOLDING_INVENTORY: &str = "inventory";
 const HOLDING_ACCOUNT: &str = "account";
 
 /// The rows of these numbers, in one query.
-pub async fn load(db: &DatabaseConnection, numbers: &[E164]) -> Result<HashMap<String, DirectoryRow>, DbErr> {
+pub async fn load(
+    db: &DatabaseConnection,
+    numbers: &[E164],
+) -> Result<HashMap<String, DirectoryRow>, DbErr> {
     if numbers.is_empty() {
         return Ok(HashMap::new());
     }
@@ -29,15 +32,24 @@ pub async fn load(db: &DatabaseConnection, numbers: &[E164]) -> Result<HashMap<S
         .filter(Column::PhoneNumber.is_in(numbers.iter().map(E164::as_str)))
         .all(db)
         .await?;
-    Ok(rows.into_iter().map(|row| (row.phone_number.clone(), row)).collect())
+    Ok(rows
+        .into_iter()
+        .map(|row| (row.phone_number.clone(), row))
+        .collect())
 }
 
 /// Writes these facts (insert or replace), in one statement.
-pub async fn save(db: &DatabaseConnection, facts: &[(E164, NumberFacts)], now: DateTime<Utc>) -> Result<(), DbErr> {
+pub async fn save(
+    db: &DatabaseConnection,
+    facts: &[(E164, NumberFacts)],
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
     if facts.is_empty() {
         return Ok(());
     }
-    let rows = facts.iter().map(|(number, facts)| active_model(number, facts, now));
+    let rows = facts
+        .iter()
+        .map(|(number, facts)| active_model(number, facts, now));
     Entity::insert_many(rows)
         .on_conflict(
             OnConflict::column(Column::PhoneNumber)
@@ -66,7 +78,10 @@ fn active_model(number: &E164, facts: &NumberFacts, now: DateTime<Utc>) -> Activ
     let (holding, holder, transferable) = match facts.holding {
         Holding::None => (HOLDING_NONE, None, false),
         Holding::Inventory => (HOLDING_INVENTORY, None, false),
-        Holding::Account { holder, transferable } => (HOLDING_ACCOUNT, Some(*holder.as_uuid()), transferable),
+        Holding::Account {
+            holder,
+            transferable,
+        } => (HOLDING_ACCOUNT, Some(*holder.as_uuid()), transferable),
     };
     ActiveModel {
         phone_number: Set(number.as_str().to_owned()),
@@ -90,18 +105,22 @@ impl DirectoryRow {
     /// The row as domain facts. A row this service did not write (unknown enum text) is an error,
     /// not a guess.
     pub fn facts(&self) -> Result<NumberFacts, DbErr> {
-        let corrupt = |column: &str, value: &str| DbErr::Custom(format!("directory row has {column} = {value:?}"));
+        let corrupt = |column: &str, value: &str| {
+            DbErr::Custom(format!("directory row has {column} = {value:?}"))
+        };
         let holding = match (self.holding.as_str(), self.holder_account_id) {
             (HOLDING_NONE, _) => Holding::None,
             (HOLDING_INVENTORY, _) => Holding::Inventory,
-            (HOLDING_ACCOUNT, Some(holder)) => {
-                Holding::Account { holder: AccountId::from_uuid(holder), transferable: self.transferable }
-            }
+            (HOLDING_ACCOUNT, Some(holder)) => Holding::Account {
+                holder: AccountId::from_uuid(holder),
+                transferable: self.transferable,
+            },
             (other, _) => return Err(corrupt("holding", other)),
         };
         Ok(NumberFacts {
             routable: self.routable,
-            line_type: LineType::parse(&self.line_type).ok_or_else(|| corrupt("line_type", &self.line_type))?,
+            line_type: LineType::parse(&self.line_type)
+                .ok_or_else(|| corrupt("line_type", &self.line_type))?,
             carrier_name: self.carrier_name.clone(),
             nnid: self.nnid.clone(),
             portable: self.portable,

@@ -1,0 +1,241 @@
+//! Request parsing that fails in the public envelope: a JSON body extractor that names the field
+//! at fault (axum's own answers in plain text), and query parameters for pages and filters.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use http::request::Parts;
+use http::{StatusCode, header};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer};
+use textport_domain::PageError;
+use textport_platform::{ApiError, ErrorKind};
+use textport_proto::common::v1::PageRequest;
+
+use crate::error::HttpError;
+
+/// A JSON body. A missing `Content-Type` is accepted (some clients send none); another media type is 415.
+pub struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = HttpError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, HttpError> {
+        if let Some(content_type) = request.headers().get(header::CONTENT_TYPE) {
+            let json = content_type
+                .to_str()
+                .ok()
+                .and_then(|ct| ct.split(';').next())
+                .is_some_and(|mime| {
+                    let mime = mime.trim().to_ascii_lowercase();
+                    mime == "application/json"
+                        || (mime.starts_with("application/") && mime.ends_with("+json"))
+                });
+            if !json {
+                return Err(ApiError::new(
+                    ErrorKind::UnsupportedMediaType,
+                    "The request body must be JSON, sent with Content-Type: application/json.",
+                )
+                .into());
+            }
+        }
+        let bytes = Bytes::from_request(request, state)
+            .await
+            .map_err(|rejection| {
+                if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::new(ErrorKind::PayloadTooLarge, "The request body is too large.")
+                } else {
+                    ApiError::new(
+                        ErrorKind::MalformedBody,
+                        "The request body could not be read.",
+                    )
+                }
+            })?;
+        parse_json(&bytes).map(ApiJson).map_err(HttpError)
+    }
+}
+
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::at_pointer(
+            ErrorKind::MalformedBody,
+            "",
+            "The request body must be a JSON object.",
+        ));
+    }
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+        let inner = error.inner();
+        if inner.is_data() {
+            ApiError::at_pointer(
+                ErrorKind::Validation,
+                pointer(error.path()),
+                without_position(inner),
+            )
+        } else {
+            ApiError::new(
+                ErrorKind::MalformedBody,
+                format!(
+                    "The request body is not valid JSON: {}.",
+                    without_position(inner)
+                ),
+            )
+        }
+    })?;
+    deserializer.end().map_err(|error| {
+        ApiError::new(
+            ErrorKind::MalformedBody,
+            format!(
+                "The request body is not valid JSON: {}.",
+                without_position(&error)
+            ),
+        )
+    })?;
+    Ok(value)
+}
+
+/// `phone_numbers[3]` → `/phone_numbers/3`; the root is the empty pointer (RFC 6901).
+fn pointer(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let mut pointer = String::new();
+    for segment in path.iter() {
+        pointer.push('/');
+        match segment {
+            Segment::Seq { index } => pointer.push_str(&index.to_string()),
+            Segment::Map { key } | Segment::Enum { variant: key } => {
+                pointer.push_str(&key.replace('~', "~0").replace('/', "~1"));
+            }
+            Segment::Unknown => pointer.push('-'),
+        }
+    }
+    pointer
+}
+
+/// serde_json appends "at line 1 column 30" to its messages; the pointer says where, better.
+fn without_position(error: &serde_json::Error) -> String {
+    let message = error.to_string();
+    match message.rfind(" at line ") {
+        Some(at) => message[..at].to_owned(),
+        None => message,
+    }
+}
+
+/// A nullable PATCH field: absent → `None`, `null` → `Some(None)`, a value → `Some(Some(v))`.
+pub fn nullable<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    deserializer: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+/// The decoded query string as key/value pairs (`filter[name][contains]` stays one key).
+pub struct QueryPairs(Vec<(String, String)>);
+
+impl<S: Send + Sync> FromRequestParts<S> for QueryPairs {
+    type Rejection = HttpError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, HttpError> {
+        let query = parts.uri.query().unwrap_or_default();
+        serde_urlencoded::from_str(query)
+            .map(QueryPairs)
+            .map_err(|_| {
+                ApiError::new(
+                    ErrorKind::Validation,
+                    "The query string could not be decoded.",
+                )
+                .into()
+            })
+    }
+}
+
+impl QueryPairs {
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .rev()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// `page[number]` and `page[size]`; absent values are left for the service to default.
+    pub fn page(&self) -> Result<PageRequest, ApiError> {
+        let parse = |key: &str, error: PageError| -> Result<u32, ApiError> {
+            match self.get(key) {
+                None | Some("") => Ok(0),
+                Some(raw) => raw.parse::<u32>().ok().filter(|n| *n > 0).ok_or_else(|| {
+                    ApiError::at_parameter(ErrorKind::Validation, key, error.to_string())
+                }),
+            }
+        };
+        Ok(PageRequest {
+            number: parse("page[number]", PageError::Number)?,
+            size: parse("page[size]", PageError::Size)?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, Deserialize)]
+    struct Numbers {
+        #[allow(dead_code)]
+        phone_numbers: Option<Vec<String>>,
+    }
+
+    fn error_of(body: &str) -> ApiError {
+        parse_json::<Numbers>(body.as_bytes()).expect_err("must fail")
+    }
+
+    #[test]
+    fn type_errors_point_at_the_field_and_element() {
+        let error = error_of(r#"{"phone_numbers":"+13125550001"}"#);
+        assert_eq!(
+            (
+                error.kind,
+                error.envelope()["errors"][0]["source"]["pointer"].as_str()
+            ),
+            (ErrorKind::Validation, Some("/phone_numbers"))
+        );
+        let error = error_of(r#"{"phone_numbers":["+13125550001", 42]}"#);
+        assert_eq!(
+            error.envelope()["errors"][0]["source"]["pointer"],
+            "/phone_numbers/1"
+        );
+        assert!(!error.detail.contains("line 1"), "{}", error.detail);
+    }
+
+    #[test]
+    fn syntax_errors_are_malformed_bodies() {
+        for body in [
+            "{\"messaging\": {\"enable_messaging\": true,}}",
+            "{",
+            "nope",
+            "{} trailing",
+        ] {
+            assert_eq!(error_of(body).kind, ErrorKind::MalformedBody, "{body}");
+        }
+        assert_eq!(error_of("   ").kind, ErrorKind::MalformedBody);
+    }
+
+    #[test]
+    fn a_non_object_body_points_at_the_root() {
+        let error = error_of("[1,2]");
+        assert_eq!(error.kind, ErrorKind::Validation);
+        assert_eq!(error.envelope()["errors"][0]["source"]["pointer"], "");
+    }
+
+    #[test]
+    fn page_parameters_are_checked_by_name() {
+        let pairs = QueryPairs(vec![("page[size]".into(), "ten".into())]);
+        let error = pairs.page().expect_err("not a number");
+        assert_eq!(
+            error.envelope()["errors"][0]["source"]["parameter"],
+            "page[size]"
+        );
+        let absent = QueryPairs(vec![]);
+        assert_eq!(
+            absent.page().expect("defaults"),
+            PageRequest { number: 0, size: 0 }
+        );
+    }
+}
