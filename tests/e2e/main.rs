@@ -1,1 +1,9 @@
+//! End-to-end tests: the whole suite in-process on random ports, driven through the public JSON
+//! API (and, for reflection and health, gRPC). One binary, so the suite links once.
+//! With `TEXTPORT_TEST_DATABASE_URL` set, every service runs on PostgreSQL (a fresh schema each).
 
+mod eligibility;
+mod errors;
+mod grpc;
+mod profiles;
+mod support;

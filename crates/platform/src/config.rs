@@ -163,7 +163,7 @@ mod tests {
             )?;
             jail.set_env("TEXTPORT__ACCOUNTS__LISTEN", "not-an-address");
             let error = load::<Sample>(Some(Path::new("t.toml"))).expect_err("bad value");
-            assert!(error.to_string().contains("accounts.listen"), "{error}");
+            assert!(error.to_string().to_lowercase().contains("accounts.listen"), "{error}");
             Ok(())
         });
     }

@@ -1,0 +1,129 @@
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+use textport::suite::DemoAccountState;
+use textport::{Config, Storage, Suite, SuiteState};
+use textport_domain::SystemClock;
+
+/// A running suite with its own databases, stopped and removed on [`TestSuite::stop`].
+pub struct TestSuite {
+    suite: Option<Suite>,
+    pub state: SuiteState,
+    pub storage: Storage,
+    http: reqwest::Client,
+    dir: PathBuf,
+}
+
+/// Where a test's data lives: SQLite files in a fresh directory, or fresh PostgreSQL schemas.
+pub fn fresh_storage() -> (Storage, PathBuf) {
+    let run = uuid::Uuid::new_v4().simple().to_string();
+    let dir = std::env::temp_dir().join(format!("textport-e2e-{run}"));
+    let storage = match std::env::var("TEXTPORT_TEST_DATABASE_URL") {
+        Ok(url) if !url.is_empty() => Storage::Postgres { url, schema_prefix: format!("t{}", &run[..12]) },
+        _ => Storage::SqliteDir(dir.clone()),
+    };
+    (storage, dir)
+}
+
+pub async fn spawn() -> TestSuite {
+    spawn_with(Config::default()).await
+}
+
+pub async fn spawn_with(config: Config) -> TestSuite {
+    let (storage, dir) = fresh_storage();
+    spawn_on(config, storage, dir).await
+}
+
+pub async fn spawn_on(config: Config, storage: Storage, dir: PathBuf) -> TestSuite {
+    let listen = "127.0.0.1:0".parse().expect("valid address");
+    let suite = Suite::start(&config, &storage, listen, Arc::new(SystemClock)).await.expect("suite starts");
+    TestSuite { state: suite.state.clone(), suite: Some(suite), storage, http: reqwest::Client::new(), dir }
+}
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+}
+
+impl Reply {
+    /// The first error's field, e.g. `pointer` or `parameter`.
+    pub fn error_source(&self, field: &str) -> Option<&str> {
+        self.body["errors"][0]["source"][field].as_str()
+    }
+
+    pub fn error_code(&self) -> Option<&str> {
+        self.body["errors"][0]["code"].as_str()
+    }
+
+    #[track_caller]
+    pub fn assert_error(&self, status: u16, code: &str) {
+        assert_eq!(self.status.as_u16(), status, "{}", self.body);
+        assert_eq!(self.error_code(), Some(code), "{}", self.body);
+        assert!(self.body["errors"][0]["title"].is_string(), "{}", self.body);
+    }
+}
+
+impl TestSuite {
+    pub fn acme(&self) -> &DemoAccountState {
+        &self.state.accounts[0]
+    }
+
+    pub fn globex(&self) -> &DemoAccountState {
+        &self.state.accounts[1]
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.state.gateway_url)
+    }
+
+    /// A request with a JSON body (when given) and the key (when given).
+    pub async fn call(&self, method: Method, path: &str, key: Option<&str>, body: Option<Value>) -> Reply {
+        let mut request = self.http.request(method, self.url(path));
+        if let Some(key) = key {
+            request = request.bearer_auth(key);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        self.send(request).await
+    }
+
+    pub async fn send(&self, request: reqwest::RequestBuilder) -> Reply {
+        let response = request.send().await.expect("gateway answers");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.bytes().await.expect("body arrives");
+        let body = if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes).expect("every answer is JSON") };
+        Reply { status, headers, body }
+    }
+
+    pub fn raw(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
+        self.http.request(method, self.url(path))
+    }
+
+    pub async fn post(&self, path: &str, key: &str, body: Value) -> Reply {
+        self.call(Method::POST, path, Some(key), Some(body)).await
+    }
+
+    pub async fn get(&self, path: &str, key: &str) -> Reply {
+        self.call(Method::GET, path, Some(key), None).await
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(suite) = self.suite.take() {
+            suite.stop().await.expect("suite stops cleanly");
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+
+    /// Stops the services but keeps their data, to start again on it.
+    pub async fn stop_keeping_data(mut self) -> (Storage, PathBuf) {
+        if let Some(suite) = self.suite.take() {
+            suite.stop().await.expect("suite stops cleanly");
+        }
+        (self.storage.clone(), self.dir.clone())
+    }
+}
