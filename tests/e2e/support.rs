@@ -21,7 +21,10 @@ pub fn fresh_storage() -> (Storage, PathBuf) {
     let run = uuid::Uuid::new_v4().simple().to_string();
     let dir = std::env::temp_dir().join(format!("textport-e2e-{run}"));
     let storage = match std::env::var("TEXTPORT_TEST_DATABASE_URL") {
-        Ok(url) if !url.is_empty() => Storage::Postgres { url, schema_prefix: format!("t{}", &run[..12]) },
+        Ok(url) if !url.is_empty() => Storage::Postgres {
+            url,
+            schema_prefix: format!("t{}", &run[..12]),
+        },
         _ => Storage::SqliteDir(dir.clone()),
     };
     (storage, dir)
@@ -38,8 +41,16 @@ pub async fn spawn_with(config: Config) -> TestSuite {
 
 pub async fn spawn_on(config: Config, storage: Storage, dir: PathBuf) -> TestSuite {
     let listen = "127.0.0.1:0".parse().expect("valid address");
-    let suite = Suite::start(&config, &storage, listen, Arc::new(SystemClock)).await.expect("suite starts");
-    TestSuite { state: suite.state.clone(), suite: Some(suite), storage, http: reqwest::Client::new(), dir }
+    let suite = Suite::start(&config, &storage, listen, Arc::new(SystemClock))
+        .await
+        .expect("suite starts");
+    TestSuite {
+        state: suite.state.clone(),
+        suite: Some(suite),
+        storage,
+        http: reqwest::Client::new(),
+        dir,
+    }
 }
 
 pub struct Reply {
@@ -80,7 +91,13 @@ impl TestSuite {
     }
 
     /// A request with a JSON body (when given) and the key (when given).
-    pub async fn call(&self, method: Method, path: &str, key: Option<&str>, body: Option<Value>) -> Reply {
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        key: Option<&str>,
+        body: Option<Value>,
+    ) -> Reply {
         let mut request = self.http.request(method, self.url(path));
         if let Some(key) = key {
             request = request.bearer_auth(key);
@@ -96,8 +113,16 @@ impl TestSuite {
         let status = response.status();
         let headers = response.headers().clone();
         let bytes = response.bytes().await.expect("body arrives");
-        let body = if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes).expect("every answer is JSON") };
-        Reply { status, headers, body }
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).expect("every answer is JSON")
+        };
+        Reply {
+            status,
+            headers,
+            body,
+        }
     }
 
     pub fn raw(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
@@ -116,6 +141,7 @@ impl TestSuite {
         if let Some(suite) = self.suite.take() {
             suite.stop().await.expect("suite stops cleanly");
         }
+        self.storage.discard().await.expect("test data removed");
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 

@@ -112,6 +112,8 @@ impl Default for TelemetryConfig {
 }
 
 #[cfg(test)]
+// figment's `Jail` closures return its own (large) error type.
+#[allow(clippy::result_large_err)]
 mod tests {
     use super::*;
 
@@ -163,7 +165,10 @@ mod tests {
             )?;
             jail.set_env("TEXTPORT__ACCOUNTS__LISTEN", "not-an-address");
             let error = load::<Sample>(Some(Path::new("t.toml"))).expect_err("bad value");
-            assert!(error.to_string().to_lowercase().contains("accounts.listen"), "{error}");
+            assert!(
+                error.to_string().to_lowercase().contains("accounts.listen"),
+                "{error}"
+            );
             Ok(())
         });
     }

@@ -43,6 +43,45 @@ pub async fn connect_and_migrate<M: MigratorTrait>(
     Ok(db)
 }
 
+/// Removes a service's data: its PostgreSQL schema, or its SQLite file. For tests and teardown.
+pub async fn discard(config: &DatabaseConfig) -> anyhow::Result<()> {
+    match &config.schema {
+        Some(schema) => {
+            validate_schema_name(schema)?;
+            let admin = Database::connect(
+                ConnectOptions::new(config.url.clone())
+                    .max_connections(1)
+                    .sqlx_logging(false)
+                    .to_owned(),
+            )
+            .await?;
+            admin
+                .execute_unprepared(&format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"))
+                .await?;
+            admin.close().await?;
+        }
+        None => {
+            if let Some(path) = sqlite_path(&config.url) {
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{path}{suffix}"));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn validate_schema_name(schema: &str) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        !schema.is_empty()
+            && schema
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'),
+        "database.schema must be lowercase letters, digits and `_`, got {schema:?}"
+    );
+    Ok(())
+}
+
 async fn ensure_schema(config: &DatabaseConfig, schema: &str) -> anyhow::Result<()> {
     anyhow::ensure!(
         !schema.is_empty()
@@ -70,14 +109,19 @@ async fn ensure_schema(config: &DatabaseConfig, schema: &str) -> anyhow::Result<
     Ok(())
 }
 
-fn create_sqlite_parent_dir(url: &str) -> anyhow::Result<()> {
+/// The file of a SQLite URL; `None` for in-memory databases.
+fn sqlite_path(url: &str) -> Option<&str> {
     let path = url
-        .trim_start_matches("sqlite://")
-        .trim_start_matches("sqlite:");
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
     let path = path.split('?').next().unwrap_or_default();
-    if path.is_empty() || path.starts_with(":memory:") {
+    (!path.is_empty() && !path.starts_with(":memory:")).then_some(path)
+}
+
+fn create_sqlite_parent_dir(url: &str) -> anyhow::Result<()> {
+    let Some(path) = sqlite_path(url) else {
         return Ok(());
-    }
+    };
     if let Some(parent) = std::path::Path::new(path)
         .parent()
         .filter(|p| !p.as_os_str().is_empty())

@@ -216,7 +216,7 @@ mod tests {
             facts_for(&number("+13125550350")).holding,
             Holding::Inventory
         );
-        assert_eq!(facts_for(&number("+13125551050")).portable, false);
+        assert!(!facts_for(&number("+13125551050")).portable);
     }
 
     #[test]

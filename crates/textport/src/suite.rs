@@ -34,7 +34,21 @@ pub enum Storage {
     Postgres { url: String, schema_prefix: String },
 }
 
+/// The services that keep a database.
+const DATABASES: [&str; 2] = ["accounts", "eligibility"];
+
 impl Storage {
+    /// Deletes every service's data (test teardown).
+    pub async fn discard(&self) -> anyhow::Result<()> {
+        for service in DATABASES {
+            textport_platform::db::discard(&self.database(service)).await?;
+        }
+        if let Storage::SqliteDir(dir) = self {
+            let _ = std::fs::remove_dir(dir);
+        }
+        Ok(())
+    }
+
     fn database(&self, service: &str) -> DatabaseConfig {
         match self {
             Storage::SqliteDir(dir) => {
@@ -88,10 +102,11 @@ impl Suite {
             listen: LOOPBACK_ANY_PORT,
             database: storage.database(name),
         };
-        let accounts = Accounts::build(&service("accounts"), clock.clone())
+        let [accounts_db, eligibility_db] = DATABASES;
+        let accounts = Accounts::build(&service(accounts_db), clock.clone())
             .await
             .context("starting accounts")?;
-        let eligibility = Eligibility::build(&service("eligibility"), clock, sandbox)
+        let eligibility = Eligibility::build(&service(eligibility_db), clock, sandbox)
             .await
             .context("starting eligibility")?;
         let url = |addr: SocketAddr| format!("http://{addr}");
