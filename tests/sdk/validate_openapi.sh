@@ -22,7 +22,7 @@ die() { echo "validate_openapi.sh: $*" >&2; exit 2; }
 
 if ! "$PY" -c 'import openapi_spec_validator' >/dev/null 2>&1; then
     echo "validate_openapi.sh: installing openapi-spec-validator into $("$PY" -c 'import sys; print(sys.prefix)')" >&2
-    "$PY" -m pip install --quiet --disable-pip-version-check openapi-spec-validator
+    "$PY" -m pip install --quiet --disable-pip-version-check "openapi-spec-validator==${OPENAPI_VALIDATOR_VERSION:-0.9.0}"
 fi
 
 cd "$ROOT"
