@@ -1,7 +1,7 @@
 //! Conversions every service's `grpc.rs` needs at its edge.
 
 use chrono::{DateTime, Utc};
-use textport_domain::{IdError, Page, PageError, PageInfo};
+use textport_domain::{AccountId, IdError, Page, PageError, PageInfo};
 use textport_proto::common::v1 as pb;
 
 use crate::{ApiError, ErrorKind};
@@ -50,4 +50,9 @@ pub fn id<T>(
 ) -> Result<T, ApiError> {
     parse(raw)
         .map_err(|error| ApiError::at_pointer(ErrorKind::Validation, pointer, error.to_string()))
+}
+
+/// The calling account every service request carries in `account_id`.
+pub fn caller(raw: &str) -> Result<AccountId, ApiError> {
+    id("/account_id", AccountId::parse, raw)
 }

@@ -57,6 +57,7 @@ impl GrpcServer {
             .add_service(reflection_v1)
             .add_service(reflection_v1alpha);
 
+        tracing::info!(addr = %self.local_addr, services = ?services, "serving gRPC");
         let probe = tokio::spawn(follow_database(
             reporter.clone(),
             services,

@@ -49,7 +49,7 @@ impl Storage {
         Ok(())
     }
 
-    fn database(&self, service: &str) -> DatabaseConfig {
+    pub fn database(&self, service: &str) -> DatabaseConfig {
         match self {
             Storage::SqliteDir(dir) => {
                 DatabaseConfig::sqlite_file(&dir.join(format!("{service}.db")))

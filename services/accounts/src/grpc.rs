@@ -1,7 +1,7 @@
 //! The gRPC edge of accounts: proto ⇄ domain, and domain/store errors through the error table.
 
 use sea_orm::{DatabaseConnection, DbErr};
-use textport_domain::{AccountId, ApiKey, MessagingProfileId, SharedClock};
+use textport_domain::{ApiKey, MessagingProfileId, SharedClock};
 use textport_platform::{ApiError, ErrorKind, Violation, convert};
 use textport_proto::accounts::v1::{
     self as pb, account_service_server, messaging_profile_service_server,
@@ -48,10 +48,6 @@ fn field_errors(errors: Vec<FieldError>) -> ApiError {
         })
         .collect();
     error
-}
-
-fn account_id(raw: &str) -> Result<AccountId, ApiError> {
-    convert::id("/account_id", AccountId::parse, raw)
 }
 
 fn profile_id(raw: &str) -> Result<MessagingProfileId, ApiError> {
@@ -112,7 +108,7 @@ impl account_service_server::AccountService for AccountsApi {
         &self,
         request: Request<pb::GetAccountRequest>,
     ) -> Result<Response<pb::GetAccountResponse>, Status> {
-        let id = account_id(&request.get_ref().account_id)?;
+        let id = convert::caller(&request.get_ref().account_id)?;
         let account = store::account(&self.db, id)
             .await
             .map_err(db_error)?
@@ -127,7 +123,7 @@ impl account_service_server::AccountService for AccountsApi {
         request: Request<pb::IssueApiKeyRequest>,
     ) -> Result<Response<pb::IssueApiKeyResponse>, Status> {
         let request = request.into_inner();
-        let account = account_id(&request.account_id)?;
+        let account = convert::caller(&request.account_id)?;
         if request.label.trim().is_empty() {
             return Err(ApiError::at_pointer(
                 ErrorKind::Validation,
@@ -224,7 +220,7 @@ impl messaging_profile_service_server::MessagingProfileService for AccountsApi {
         request: Request<pb::CreateMessagingProfileRequest>,
     ) -> Result<Response<pb::CreateMessagingProfileResponse>, Status> {
         let request = request.into_inner();
-        let account = account_id(&request.account_id)?;
+        let account = convert::caller(&request.account_id)?;
         let input = NewProfileInput {
             name: Some(request.name).filter(|n| !n.is_empty()),
             enabled: request.enabled,
@@ -261,7 +257,7 @@ impl messaging_profile_service_server::MessagingProfileService for AccountsApi {
         request: Request<pb::ListMessagingProfilesRequest>,
     ) -> Result<Response<pb::ListMessagingProfilesResponse>, Status> {
         let request = request.into_inner();
-        let account = account_id(&request.account_id)?;
+        let account = convert::caller(&request.account_id)?;
         let page = convert::page(request.page.as_ref())?;
         let filter = ProfileFilter {
             name_eq: request.name_eq,
@@ -324,7 +320,7 @@ impl messaging_profile_service_server::MessagingProfileService for AccountsApi {
 impl AccountsApi {
     /// The caller's profile; another account's profile is not found, as if it did not exist.
     async fn find(&self, account: &str, profile: &str) -> Result<MessagingProfile, ApiError> {
-        let account = account_id(account)?;
+        let account = convert::caller(account)?;
         let id = profile_id(profile)?;
         store::profile(&self.db, account, id)
             .await

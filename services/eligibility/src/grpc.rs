@@ -78,10 +78,6 @@ fn request_error(error: RequestError) -> ApiError {
     ApiError::at_pointer(ErrorKind::Validation, "/phone_numbers", error.detail())
 }
 
-fn caller(raw: &str) -> Result<AccountId, ApiError> {
-    convert::id("/account_id", AccountId::parse, raw)
-}
-
 // === impl EligibilityService ===
 
 #[tonic::async_trait]
@@ -92,7 +88,7 @@ impl eligibility_service_server::EligibilityService for Directory {
         request: Request<pb::CheckHostedEligibilityRequest>,
     ) -> Result<Response<pb::CheckHostedEligibilityResponse>, Status> {
         let request = request.into_inner();
-        let caller = caller(&request.account_id)?;
+        let caller = convert::caller(&request.account_id)?;
         let screened = domain::screen(&request.phone_numbers).map_err(request_error)?;
         let facts = self.look_up(&domain::candidates(&screened)).await?;
         let results = request
@@ -123,7 +119,7 @@ impl eligibility_service_server::EligibilityService for Directory {
         request: Request<pb::CheckPortabilityRequest>,
     ) -> Result<Response<pb::CheckPortabilityResponse>, Status> {
         let request = request.into_inner();
-        caller(&request.account_id)?;
+        convert::caller(&request.account_id)?;
         let screened = domain::screen(&request.phone_numbers).map_err(request_error)?;
         let facts = self
             .look_up(&domain::portability_candidates(&screened))

@@ -1,0 +1,129 @@
+//! The trace of one public request, exported over real OTLP/gRPC to a collector run by this test:
+//! the gateway's span continues the caller's `traceparent`, and every service's span is a child
+//! of the gateway's. Health checks leave no spans.
+
+use std::sync::{Arc, Mutex};
+
+use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::{
+    TraceService, TraceServiceServer,
+};
+use opentelemetry_proto::tonic::collector::trace::v1::{
+    ExportTraceServiceRequest, ExportTraceServiceResponse,
+};
+use opentelemetry_proto::tonic::trace::v1::Span;
+use textport::{Config, Storage, Suite};
+use textport_domain::SystemClock;
+use textport_platform::config::TelemetryConfig;
+use tonic::{Request, Response, Status};
+
+#[derive(Clone, Default)]
+struct Collector {
+    spans: Arc<Mutex<Vec<Span>>>,
+}
+
+#[tonic::async_trait]
+impl TraceService for Collector {
+    async fn export(
+        &self,
+        request: Request<ExportTraceServiceRequest>,
+    ) -> Result<Response<ExportTraceServiceResponse>, Status> {
+        let mut spans = self.spans.lock().expect("not poisoned");
+        for resource in request.into_inner().resource_spans {
+            for scope in resource.scope_spans {
+                spans.extend(scope.spans);
+            }
+        }
+        Ok(Response::new(ExportTraceServiceResponse {
+            partial_success: None,
+        }))
+    }
+}
+
+const CLIENT_TRACE: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
+const CLIENT_SPAN: &str = "00f067aa0ba902b7";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn one_request_is_one_trace_across_every_hop() {
+    let collector = Collector::default();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("binds");
+    let endpoint = format!("http://{}", listener.local_addr().expect("address"));
+    let server = tokio::spawn(
+        tonic::transport::Server::builder()
+            .add_service(TraceServiceServer::new(collector.clone()))
+            .serve_with_incoming(tonic::transport::server::TcpIncoming::from(listener)),
+    );
+
+    let telemetry = textport_platform::telemetry::init(&TelemetryConfig {
+        otlp_endpoint: endpoint,
+        ..TelemetryConfig::default()
+    })
+    .expect("telemetry starts");
+    let dir = std::env::temp_dir().join(format!(
+        "textport-telemetry-{}",
+        uuid::Uuid::new_v4().simple()
+    ));
+    let storage = Storage::SqliteDir(dir.clone());
+    let suite = Suite::start(
+        &Config::default(),
+        &storage,
+        "127.0.0.1:0".parse().expect("address"),
+        Arc::new(SystemClock),
+    )
+    .await
+    .expect("suite starts");
+    let reply = reqwest::Client::new()
+        .post(format!(
+            "{}/messaging_hosted_number_orders/eligibility_numbers_check",
+            suite.state.api_base_url
+        ))
+        .bearer_auth(&suite.state.accounts[0].api_key)
+        .header("traceparent", format!("00-{CLIENT_TRACE}-{CLIENT_SPAN}-01"))
+        .json(&serde_json::json!({"phone_numbers": ["+13125550001"]}))
+        .send()
+        .await
+        .expect("gateway answers");
+    assert_eq!(reply.status(), 200);
+    suite.stop().await.expect("suite stops");
+    telemetry.shutdown().await;
+    server.abort();
+    storage.discard().await.expect("data removed");
+
+    let spans = collector.spans.lock().expect("not poisoned").clone();
+    let hex = |bytes: &[u8]| bytes.iter().map(|b| format!("{b:02x}")).collect::<String>();
+    let named = |name: &str| {
+        spans
+            .iter()
+            .find(|s| s.name == name && hex(&s.trace_id) == CLIENT_TRACE)
+            .unwrap_or_else(|| {
+                panic!(
+                    "no span {name} in trace; got {:?}",
+                    spans.iter().map(|s| &s.name).collect::<Vec<_>>()
+                )
+            })
+    };
+    let gateway =
+        named("textport.gateway POST /v2/messaging_hosted_number_orders/eligibility_numbers_check");
+    assert_eq!(
+        hex(&gateway.parent_span_id),
+        CLIENT_SPAN,
+        "the gateway continues the caller's trace"
+    );
+    for child in [
+        "textport.accounts.authenticate_api_key",
+        "textport.eligibility.check_hosted_eligibility",
+    ] {
+        assert_eq!(
+            named(child).parent_span_id,
+            gateway.span_id,
+            "{child} is a child of the gateway's span"
+        );
+    }
+    assert!(
+        !spans
+            .iter()
+            .any(|s| s.name.contains("health") || s.name.contains("reflection")),
+        "health checks are not traced"
+    );
+}
