@@ -1,8 +1,14 @@
-//! Hosted-eligibility checks three ways, on the same running suite and the same database:
-//! in one process (the eligibility handler called directly), over one gRPC hop, and through the
-//! public API (HTTP → gateway → accounts/eligibility over gRPC → database). Phases alternate
-//! round by round so machine drift hits all three alike; the report gives each median throughput
-//! and its ratio to the in-process baseline.
+//! What the gRPC hops cost. The same hosted-eligibility check (K numbers) four ways, phases
+//! alternating round by round so machine drift hits all alike:
+//!
+//! - `public API, one process`: HTTP → gateway → the services' handlers called in the gateway's
+//!   process (no network between services). The baseline: the same work done in one process.
+//! - `public API, gRPC`: HTTP → gateway → eligibility over loopback gRPC, as `textport up` runs.
+//! - `handler only`: the eligibility handler called directly (no HTTP, JSON or gRPC).
+//! - `one gRPC hop`: a gRPC client calling the eligibility service.
+//!
+//! The load generator shares the machine with the suite. Each figure is the median throughput;
+//! each ratio is against the baseline. The caller's key is cached by the gateway after its first call.
 //!
 //! `cargo bench -p textport-e2e --bench hops -- [--requests N] [--concurrency C] [--numbers K] [--rounds R]`
 
@@ -11,7 +17,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
-use textport::{Config, Storage, Suite};
+use textport::{Config, Storage, Suite, Transport};
 use textport_domain::SystemClock;
 use textport_eligibility::{Directory, SandboxRouting};
 use textport_proto::eligibility::v1::CheckHostedEligibilityRequest;
@@ -71,129 +77,141 @@ fn median(mut values: Vec<f64>) -> f64 {
     values[values.len() / 2]
 }
 
-#[tokio::main]
-async fn main() {
-    let options = options();
-    let dir =
-        std::env::temp_dir().join(format!("textport-bench-{}", uuid::Uuid::new_v4().simple()));
-    let storage = match std::env::var("TEXTPORT_TEST_DATABASE_URL") {
+fn fresh_storage() -> Storage {
+    let run = uuid::Uuid::new_v4().simple().to_string();
+    match std::env::var("TEXTPORT_TEST_DATABASE_URL") {
         Ok(url) if !url.is_empty() => Storage::Postgres {
             url,
-            schema_prefix: format!("b{}", &uuid::Uuid::new_v4().simple().to_string()[..12]),
+            schema_prefix: format!("b{}", &run[..12]),
         },
-        _ => Storage::SqliteDir(dir),
-    };
-    let suite = Suite::start(
+        _ => Storage::SqliteDir(std::env::temp_dir().join(format!("textport-bench-{run}"))),
+    }
+}
+
+async fn start(storage: &Storage, transport: Transport) -> Suite {
+    let listen = "127.0.0.1:0".parse().expect("address");
+    Suite::start(
         &Config::default(),
-        &storage,
-        "127.0.0.1:0".parse().expect("address"),
+        storage,
+        listen,
         Arc::new(SystemClock),
+        transport,
     )
     .await
-    .expect("suite starts");
-    let account = suite.state.accounts[0].clone();
-    // Distinct numbers spread over every magic range, so every rule and the directory are exercised.
-    let numbers: Vec<String> = (0..options.numbers)
-        .map(|i| format!("+1312555{:04}", i * 1100 / options.numbers.max(1)))
-        .collect();
-    let request = CheckHostedEligibilityRequest {
-        account_id: account.id.clone(),
-        phone_numbers: numbers.clone(),
-    };
+    .expect("suite starts")
+}
 
-    let db = textport_platform::db::connect(&storage.database("eligibility"))
-        .await
-        .expect("database opens");
-    let in_process = Arc::new(Directory::new(
-        db,
-        Arc::new(SandboxRouting),
-        Arc::new(SystemClock),
-    ));
-    let grpc = EligibilityServiceClient::new(
-        textport_platform::client::channel(&format!(
-            "http://{}",
-            suite.state.services["eligibility"]
-        ))
-        .expect("channel"),
-    );
+/// One public eligibility check per call, through the given suite's gateway.
+fn public_call(
+    suite: &Suite,
+    body: Vec<u8>,
+) -> impl Fn() -> std::pin::Pin<Box<dyn Future<Output = ()> + Send>> + Clone + Send + 'static {
     let http = reqwest::Client::new();
     let url = format!(
         "{}/messaging_hosted_number_orders/eligibility_numbers_check",
         suite.state.api_base_url
     );
-    let body = serde_json::to_vec(&serde_json::json!({ "phone_numbers": numbers })).expect("json");
+    let key = suite.state.accounts[0].api_key.clone();
+    move || {
+        let request = http
+            .post(&url)
+            .bearer_auth(&key)
+            .header("content-type", "application/json")
+            .body(body.clone());
+        Box::pin(async move {
+            let reply = request.send().await.expect("gateway answers");
+            assert!(reply.status().is_success(), "{}", reply.status());
+            reply.bytes().await.expect("body arrives");
+        })
+    }
+}
 
-    let (mut local, mut one_hop, mut public) = (Vec::new(), Vec::new(), Vec::new());
+#[tokio::main]
+async fn main() {
+    let options = options();
+    let (grpc_storage, local_storage) = (fresh_storage(), fresh_storage());
+    let grpc_suite = start(&grpc_storage, Transport::Grpc).await;
+    let local_suite = start(&local_storage, Transport::InProcess).await;
+
+    // Distinct numbers spread over every magic range, so every rule and the directory are exercised.
+    let numbers: Vec<String> = (0..options.numbers)
+        .map(|i| format!("+1312555{:04}", i * 1100 / options.numbers.max(1)))
+        .collect();
+    let body = serde_json::to_vec(&serde_json::json!({ "phone_numbers": numbers })).expect("json");
+    let request = CheckHostedEligibilityRequest {
+        account_id: grpc_suite.state.accounts[0].id.clone(),
+        phone_numbers: numbers,
+    };
+
+    let db = textport_platform::db::connect(&grpc_storage.database("eligibility"))
+        .await
+        .expect("database opens");
+    let handler = Arc::new(Directory::new(
+        db,
+        Arc::new(SandboxRouting),
+        Arc::new(SystemClock),
+    ));
+    let address = format!("http://{}", grpc_suite.state.services["eligibility"]);
+    let client = EligibilityServiceClient::new(
+        textport_platform::client::channel(&address).expect("channel"),
+    );
+    let public_local = public_call(&local_suite, body.clone());
+    let public_grpc = public_call(&grpc_suite, body);
+
+    let mut samples: [Vec<f64>; 4] = Default::default();
     for _ in 0..options.rounds {
-        let (directory, request) = (in_process.clone(), request.clone());
-        local.push(
-            throughput(options.requests, options.concurrency, move || {
-                let (directory, request) = (directory.clone(), request.clone());
+        let (n, c) = (options.requests, options.concurrency);
+        samples[0].push(throughput(n, c, public_local.clone()).await);
+        samples[1].push(throughput(n, c, public_grpc.clone()).await);
+        let (handler, check) = (handler.clone(), request.clone());
+        samples[2].push(
+            throughput(n, c, move || {
+                let (handler, check) = (handler.clone(), check.clone());
                 async move {
-                    let expected = request.phone_numbers.len();
-                    let results = directory
-                        .check_hosted_eligibility(tonic::Request::new(request))
+                    let expected = check.phone_numbers.len();
+                    let answer = handler
+                        .check_hosted_eligibility(tonic::Request::new(check))
                         .await
                         .expect("checks");
-                    assert_eq!(results.into_inner().results.len(), expected);
+                    assert_eq!(answer.into_inner().results.len(), expected);
                 }
             })
             .await,
         );
-        let (client, request) = (grpc.clone(), request.clone());
-        one_hop.push(
-            throughput(options.requests, options.concurrency, move || {
-                let (mut client, request) = (client.clone(), request.clone());
+        let (client, check) = (client.clone(), request.clone());
+        samples[3].push(
+            throughput(n, c, move || {
+                let (mut client, check) = (client.clone(), check.clone());
                 async move {
                     client
-                        .check_hosted_eligibility(request)
+                        .check_hosted_eligibility(check)
                         .await
                         .expect("checks");
-                }
-            })
-            .await,
-        );
-        let (http, url, body, key) = (
-            http.clone(),
-            url.clone(),
-            body.clone(),
-            account.api_key.clone(),
-        );
-        public.push(
-            throughput(options.requests, options.concurrency, move || {
-                let (http, url, body, key) = (http.clone(), url.clone(), body.clone(), key.clone());
-                async move {
-                    let reply = http
-                        .post(url)
-                        .bearer_auth(key)
-                        .header("content-type", "application/json")
-                        .body(body)
-                        .send()
-                        .await
-                        .expect("answers");
-                    assert!(reply.status().is_success());
-                    reply.bytes().await.expect("body");
                 }
             })
             .await,
         );
     }
-    suite.stop().await.expect("suite stops");
-    storage.discard().await.expect("data removed");
+    for (suite, storage) in [(grpc_suite, grpc_storage), (local_suite, local_storage)] {
+        suite.stop().await.expect("suite stops");
+        storage.discard().await.expect("data removed");
+    }
 
-    let baseline = median(local.clone());
     println!(
         "hosted eligibility, {} numbers per check, {} checks per phase, concurrency {}, {} rounds (median checks/s)",
         options.numbers, options.requests, options.concurrency, options.rounds
     );
-    for (name, samples) in [
-        ("in one process", local),
-        ("one gRPC hop", one_hop),
-        ("public API (HTTP + 2 gRPC hops)", public),
-    ] {
-        let value = median(samples);
+    let baseline = median(samples[0].clone());
+    let names = [
+        "public API, one process (baseline)",
+        "public API, gRPC",
+        "handler only",
+        "one gRPC hop",
+    ];
+    for (name, values) in names.iter().zip(samples) {
+        let value = median(values);
         println!(
-            "  {name:<34} {value:>9.0}/s   ratio to in-process {:.2}",
+            "  {name:<36} {value:>9.0}/s   ratio to baseline {:.2}",
             value / baseline
         );
     }

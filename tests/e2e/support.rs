@@ -4,7 +4,7 @@ use std::sync::Arc;
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 use textport::suite::DemoAccountState;
-use textport::{Config, Storage, Suite, SuiteState};
+use textport::{Config, Storage, Suite, SuiteState, Transport};
 use textport_domain::SystemClock;
 
 /// A running suite with its own databases, stopped and removed on [`TestSuite::stop`].
@@ -41,9 +41,15 @@ pub async fn spawn_with(config: Config) -> TestSuite {
 
 pub async fn spawn_on(config: Config, storage: Storage, dir: PathBuf) -> TestSuite {
     let listen = "127.0.0.1:0".parse().expect("valid address");
-    let suite = Suite::start(&config, &storage, listen, Arc::new(SystemClock))
-        .await
-        .expect("suite starts");
+    let suite = Suite::start(
+        &config,
+        &storage,
+        listen,
+        Arc::new(SystemClock),
+        Transport::Grpc,
+    )
+    .await
+    .expect("suite starts");
     TestSuite {
         state: suite.state.clone(),
         suite: Some(suite),

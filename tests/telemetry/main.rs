@@ -11,7 +11,7 @@ use opentelemetry_proto::tonic::collector::trace::v1::{
     ExportTraceServiceRequest, ExportTraceServiceResponse,
 };
 use opentelemetry_proto::tonic::trace::v1::Span;
-use textport::{Config, Storage, Suite};
+use textport::{Config, Storage, Suite, Transport};
 use textport_domain::SystemClock;
 use textport_platform::config::TelemetryConfig;
 use tonic::{Request, Response, Status};
@@ -70,6 +70,7 @@ async fn one_request_is_one_trace_across_every_hop() {
         &storage,
         "127.0.0.1:0".parse().expect("address"),
         Arc::new(SystemClock),
+        Transport::Grpc,
     )
     .await
     .expect("suite starts");

@@ -1,27 +1,59 @@
-//! Channels to downstream services: built once at boot and shared (a channel multiplexes calls
-//! over one HTTP/2 connection), each call carrying the current trace context.
+//! Downstream services as seen by their callers. A [`Downstream`] is built once at boot and
+//! shared (clones share it); every call carries the current trace context. It is either a
+//! network channel (one HTTP/2 connection multiplexing every call) or, for measuring what the
+//! network hops cost, the service's own routes called in memory.
 
+use std::convert::Infallible;
 use std::time::Duration;
 
+use tonic::body::Body;
 use tonic::service::Interceptor;
-use tonic::service::interceptor::InterceptedService;
-use tonic::transport::{Channel, Endpoint};
+use tonic::service::Routes;
+use tonic::service::interceptor::{InterceptedService, ResponseBody};
+use tonic::transport::Endpoint;
+use tower::util::BoxCloneSyncService;
+use tower::{BoxError, ServiceBuilder};
 
 use crate::trace_context;
 
-pub type TracedChannel = InterceptedService<Channel, TraceContextInterceptor>;
+pub type Downstream =
+    BoxCloneSyncService<http::Request<Body>, http::Response<Body>, TransportError>;
+
+/// Why a call never got an answer (connection refused, reset, timed out).
+// A concrete type rather than `BoxError`: handlers built on a boxed `dyn Error` trip rustc's
+// higher-ranked lifetime inference ("implementation of `From` is not general enough").
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub struct TransportError(BoxError);
 
 /// A lazily connecting channel: services may boot in any order; the first call connects.
-pub fn channel(url: &str) -> anyhow::Result<TracedChannel> {
+pub fn channel(url: &str) -> anyhow::Result<Downstream> {
     let endpoint = Endpoint::from_shared(url.to_owned())?
         .connect_timeout(Duration::from_secs(5))
         .timeout(Duration::from_secs(30))
         .tcp_nodelay(true)
         .http2_keep_alive_interval(Duration::from_secs(30));
-    Ok(InterceptedService::new(
-        endpoint.connect_lazy(),
-        TraceContextInterceptor,
+    let traced = InterceptedService::new(endpoint.connect_lazy(), TraceContextInterceptor);
+    Ok(Downstream::new(
+        ServiceBuilder::new()
+            .map_err(|error: tonic::transport::Error| TransportError(error.into()))
+            .map_response(|response: http::Response<ResponseBody<Body>>| response.map(Body::new))
+            .service(traced),
     ))
+}
+
+/// The service's routes, called in this process: the same handlers and encoding, no network.
+pub fn in_process(routes: Routes) -> Downstream {
+    let traced =
+        InterceptedService::new(routes.prepare().into_axum_router(), TraceContextInterceptor);
+    Downstream::new(
+        ServiceBuilder::new()
+            .map_err(|never: Infallible| -> TransportError { match never {} })
+            .map_response(|response: http::Response<ResponseBody<axum::body::Body>>| {
+                response.map(Body::new)
+            })
+            .service(traced),
+    )
 }
 
 #[derive(Debug, Clone, Copy)]

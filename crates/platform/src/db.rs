@@ -48,17 +48,11 @@ pub async fn discard(config: &DatabaseConfig) -> anyhow::Result<()> {
     match &config.schema {
         Some(schema) => {
             validate_schema_name(schema)?;
-            let admin = Database::connect(
-                ConnectOptions::new(config.url.clone())
-                    .max_connections(1)
-                    .sqlx_logging(false)
-                    .to_owned(),
+            run_on_server(
+                config,
+                &format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"),
             )
             .await?;
-            admin
-                .execute_unprepared(&format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"))
-                .await?;
-            admin.close().await?;
         }
         None => {
             if let Some(path) = sqlite_path(&config.url) {
@@ -83,17 +77,16 @@ fn validate_schema_name(schema: &str) -> anyhow::Result<()> {
 }
 
 async fn ensure_schema(config: &DatabaseConfig, schema: &str) -> anyhow::Result<()> {
-    anyhow::ensure!(
-        !schema.is_empty()
-            && schema
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'),
-        "database.schema must be lowercase letters, digits and `_`, got {schema:?}"
-    );
+    validate_schema_name(schema)?;
     anyhow::ensure!(
         config.url.starts_with("postgres"),
         "database.schema is only for PostgreSQL URLs"
     );
+    run_on_server(config, &format!("CREATE SCHEMA IF NOT EXISTS \"{schema}\"")).await
+}
+
+/// One statement on a connection of its own (outside any schema's search path).
+async fn run_on_server(config: &DatabaseConfig, statement: &str) -> anyhow::Result<()> {
     let admin = Database::connect(
         ConnectOptions::new(config.url.clone())
             .max_connections(1)
@@ -102,9 +95,7 @@ async fn ensure_schema(config: &DatabaseConfig, schema: &str) -> anyhow::Result<
     )
     .await
     .with_context(|| format!("connecting to {}", redact(&config.url)))?;
-    admin
-        .execute_unprepared(&format!("CREATE SCHEMA IF NOT EXISTS \"{schema}\""))
-        .await?;
+    admin.execute_unprepared(statement).await?;
     admin.close().await?;
     Ok(())
 }

@@ -68,10 +68,13 @@ impl GrpcServer {
             .timeout(CALL_TIMEOUT)
             .layer(TraceLayer::new_for_grpc().make_span_with(GrpcSpan))
             .add_routes(routes)
-            .serve_with_incoming_shutdown(TcpIncoming::from(self.listener), async move {
-                shutdown.cancelled().await;
-                set_all(&reporter, services, ServingStatus::NotServing).await;
-            })
+            .serve_with_incoming_shutdown(
+                TcpIncoming::from(self.listener).with_nodelay(Some(true)),
+                async move {
+                    shutdown.cancelled().await;
+                    set_all(&reporter, services, ServingStatus::NotServing).await;
+                },
+            )
             .await;
         probe.abort();
         Ok(result?)

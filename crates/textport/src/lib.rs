@@ -9,7 +9,7 @@ use textport_domain::{SharedClock, SystemClock};
 use textport_platform::CancellationToken;
 
 pub use config::Config;
-pub use suite::{Storage, Suite, SuiteState};
+pub use suite::{Storage, Suite, SuiteState, Transport};
 
 /// The roles `serve` and `migrate` accept.
 pub const ROLES: &[&str] = &["gateway", "accounts", "eligibility"];

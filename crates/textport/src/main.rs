@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
-use textport::{Config, Storage, Suite};
+use textport::{Config, Storage, Suite, Transport};
 use textport_domain::SystemClock;
 use textport_platform::CancellationToken;
 
@@ -69,6 +69,7 @@ async fn run(command: Option<Command>, config: Config) -> anyhow::Result<()> {
                 &Storage::SqliteDir(data_dir),
                 listen,
                 Arc::new(SystemClock),
+                Transport::Grpc,
             )
             .await?;
             print_banner(&suite);

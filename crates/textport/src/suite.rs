@@ -10,9 +10,9 @@ use serde::Serialize;
 use textport_accounts::Accounts;
 use textport_domain::{E164, SharedClock};
 use textport_eligibility::Eligibility;
-use textport_gateway::Gateway;
+use textport_gateway::{Downstreams, Gateway};
 use textport_platform::CancellationToken;
-use textport_platform::client::channel;
+use textport_platform::client::{channel, in_process};
 use textport_platform::config::{DatabaseConfig, ServiceConfig};
 use textport_proto::accounts::v1::account_service_client::AccountServiceClient;
 use textport_proto::accounts::v1::{EnsureAccountRequest, IssueApiKeyRequest};
@@ -24,6 +24,16 @@ use crate::config::{Config, DemoAccount};
 
 const LOOPBACK_ANY_PORT: SocketAddr =
     SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 0);
+
+/// How the gateway reaches the services.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    /// Real gRPC over loopback, each service on its own port: what `up` runs.
+    Grpc,
+    /// Each service's handlers called in the gateway's process: the same work without the network
+    /// hops, the baseline the throughput benchmark compares against.
+    InProcess,
+}
 
 /// Where the suite's databases live.
 #[derive(Debug, Clone)]
@@ -96,6 +106,7 @@ impl Suite {
         storage: &Storage,
         gateway_listen: SocketAddr,
         clock: SharedClock,
+        transport: Transport,
     ) -> anyhow::Result<Self> {
         let sandbox = config.sandbox.enabled;
         let service = |name: &str| ServiceConfig {
@@ -116,20 +127,30 @@ impl Suite {
             eligibility_url: url(eligibility.local_addr()),
             ..config.gateway.clone()
         };
-        let gateway = Gateway::build(&gateway_config, sandbox)
+        let downstreams = match transport {
+            Transport::Grpc => Downstreams {
+                accounts: channel(&gateway_config.accounts_url)?,
+                eligibility: channel(&gateway_config.eligibility_url)?,
+            },
+            Transport::InProcess => Downstreams {
+                accounts: in_process(accounts.routes()),
+                eligibility: in_process(eligibility.routes()),
+            },
+        };
+        let gateway = Gateway::with_downstreams(&gateway_config, sandbox, downstreams.clone())
             .await
             .context("starting gateway")?;
         let gateway_url = url(gateway.local_addr()?);
-        let services = BTreeMap::from([
-            ("accounts", accounts.local_addr().to_string()),
-            ("eligibility", eligibility.local_addr().to_string()),
-            ("gateway", gateway.local_addr()?.to_string()),
-        ]);
+        let mut services = BTreeMap::from([("gateway", gateway.local_addr()?.to_string())]);
 
         let shutdown = CancellationToken::new();
         let mut tasks = JoinSet::new();
-        tasks.spawn(accounts.run_until_stopped(shutdown.clone()));
-        tasks.spawn(eligibility.run_until_stopped(shutdown.clone()));
+        if transport == Transport::Grpc {
+            services.insert("accounts", accounts.local_addr().to_string());
+            services.insert("eligibility", eligibility.local_addr().to_string());
+            tasks.spawn(accounts.run_until_stopped(shutdown.clone()));
+            tasks.spawn(eligibility.run_until_stopped(shutdown.clone()));
+        }
         tasks.spawn(gateway.run_until_stopped(shutdown.clone()));
 
         let mut suite = Self {
@@ -143,7 +164,7 @@ impl Suite {
             shutdown,
             tasks,
         };
-        match provision_demo(config, &gateway_config, sandbox).await {
+        match provision_demo(config, &downstreams, sandbox).await {
             Ok(accounts) => suite.state.accounts = accounts,
             Err(error) => {
                 suite.stop().await?;
@@ -191,11 +212,11 @@ impl Suite {
 /// the same calls any client could make.
 async fn provision_demo(
     config: &Config,
-    gateway: &textport_gateway::Config,
+    downstreams: &Downstreams,
     sandbox: bool,
 ) -> anyhow::Result<Vec<DemoAccountState>> {
-    let mut accounts = AccountServiceClient::new(channel(&gateway.accounts_url)?);
-    let mut directory = DirectorySandboxServiceClient::new(channel(&gateway.eligibility_url)?);
+    let mut accounts = AccountServiceClient::new(downstreams.accounts.clone());
+    let mut directory = DirectorySandboxServiceClient::new(downstreams.eligibility.clone());
     let mut provisioned = Vec::with_capacity(config.demo.accounts.len());
     for demo in &config.demo.accounts {
         let account = accounts

@@ -46,9 +46,14 @@ impl Accounts {
         self.server.local_addr()
     }
 
+    /// Every gRPC service this one answers.
+    pub fn routes(&self) -> Routes {
+        Routes::new(AccountServiceServer::new(self.api.clone()))
+            .add_service(MessagingProfileServiceServer::new(self.api.clone()))
+    }
+
     pub async fn run_until_stopped(self, shutdown: CancellationToken) -> anyhow::Result<()> {
-        let routes = Routes::new(AccountServiceServer::new(self.api.clone()))
-            .add_service(MessagingProfileServiceServer::new(self.api));
+        let routes = self.routes();
         self.server.serve(routes, SERVICES, self.db, shutdown).await
     }
 }

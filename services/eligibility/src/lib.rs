@@ -79,11 +79,20 @@ impl Eligibility {
         self.server.local_addr()
     }
 
-    pub async fn run_until_stopped(self, shutdown: CancellationToken) -> anyhow::Result<()> {
-        let mut routes = Routes::new(EligibilityServiceServer::new(self.directory.clone()))
+    /// Every gRPC service this one answers (the sandbox's only with the sandbox on).
+    pub fn routes(&self) -> Routes {
+        let routes = Routes::new(EligibilityServiceServer::new(self.directory.clone()))
             .add_service(NumberDirectoryServiceServer::new(self.directory.clone()));
+        if self.sandbox {
+            routes.add_service(DirectorySandboxServiceServer::new(self.directory.clone()))
+        } else {
+            routes
+        }
+    }
+
+    pub async fn run_until_stopped(self, shutdown: CancellationToken) -> anyhow::Result<()> {
+        let routes = self.routes();
         let services = if self.sandbox {
-            routes = routes.add_service(DirectorySandboxServiceServer::new(self.directory));
             SANDBOX_SERVICES
         } else {
             SERVICES

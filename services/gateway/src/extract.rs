@@ -169,7 +169,7 @@ impl QueryPairs {
     pub fn page(&self) -> Result<PageRequest, ApiError> {
         let parse = |key: &str, error: PageError| -> Result<u32, ApiError> {
             match self.get(key) {
-                None | Some("") => Ok(0),
+                None => Ok(0),
                 Some(raw) => raw.parse::<u32>().ok().filter(|n| *n > 0).ok_or_else(|| {
                     ApiError::at_parameter(ErrorKind::Validation, key, error.to_string())
                 }),
@@ -241,6 +241,11 @@ mod tests {
         assert_eq!(
             error.envelope()["errors"][0]["source"]["parameter"],
             "page[size]"
+        );
+        let empty = QueryPairs(vec![("page[number]".into(), String::new())]);
+        assert!(
+            empty.page().is_err(),
+            "an empty value is a mistake, not a default"
         );
         let absent = QueryPairs(vec![]);
         assert_eq!(

@@ -13,11 +13,12 @@ use std::time::Duration;
 
 use axum::extract::{DefaultBodyLimit, MatchedPath};
 use axum::routing::{get, post};
-use axum::{Json, Router, middleware};
+use axum::serve::ListenerExt;
+use axum::{Router, middleware};
 use http::Request;
 use serde::{Deserialize, Serialize};
 use textport_platform::CancellationToken;
-use textport_platform::client::channel;
+use textport_platform::client::{Downstream, channel};
 use textport_proto::accounts::v1::account_service_client::AccountServiceClient;
 use textport_proto::accounts::v1::messaging_profile_service_client::MessagingProfileServiceClient;
 use textport_proto::eligibility::v1::directory_sandbox_service_client::DirectorySandboxServiceClient;
@@ -63,10 +64,32 @@ pub struct Gateway {
     router: Router,
 }
 
+/// The services the gateway calls.
+#[derive(Clone)]
+pub struct Downstreams {
+    pub accounts: Downstream,
+    pub eligibility: Downstream,
+}
+
 impl Gateway {
+    /// The gateway with a network channel to each downstream service at its configured URL.
     pub async fn build(config: &Config, sandbox: bool) -> anyhow::Result<Self> {
-        let accounts = channel(&config.accounts_url)?;
-        let eligibility = channel(&config.eligibility_url)?;
+        let downstreams = Downstreams {
+            accounts: channel(&config.accounts_url)?,
+            eligibility: channel(&config.eligibility_url)?,
+        };
+        Self::with_downstreams(config, sandbox, downstreams).await
+    }
+
+    pub async fn with_downstreams(
+        config: &Config,
+        sandbox: bool,
+        downstreams: Downstreams,
+    ) -> anyhow::Result<Self> {
+        let Downstreams {
+            accounts,
+            eligibility,
+        } = downstreams;
         let state = AppState {
             accounts: AccountServiceClient::new(accounts.clone()),
             profiles: MessagingProfileServiceClient::new(accounts),
@@ -88,7 +111,13 @@ impl Gateway {
 
     pub async fn run_until_stopped(self, shutdown: CancellationToken) -> anyhow::Result<()> {
         tracing::info!(addr = %self.listener.local_addr()?, "serving the public API");
-        axum::serve(self.listener, self.router)
+        // Small answers go out at once rather than waiting on Nagle's algorithm.
+        let listener = self.listener.tap_io(|stream| {
+            if let Err(error) = stream.set_nodelay(true) {
+                tracing::debug!(%error, "TCP_NODELAY not set");
+            }
+        });
+        axum::serve(listener, self.router)
             .with_graceful_shutdown(shutdown.cancelled_owned())
             .await?;
         Ok(())
@@ -141,9 +170,8 @@ fn router(state: AppState, sandbox: bool, body_limit: usize) -> Router {
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
 }
 
-async fn openapi() -> Json<serde_json::Value> {
-    // The document is checked at test time; an unparsable one would fail every CI run first.
-    Json(serde_json::from_str(OPENAPI).unwrap_or_default())
+async fn openapi() -> impl axum::response::IntoResponse {
+    ([(http::header::CONTENT_TYPE, "application/json")], OPENAPI)
 }
 
 /// One span per request, named `textport.gateway <METHOD> <route>`, continuing the caller's trace.
@@ -169,4 +197,13 @@ fn http_span<B>(request: &Request<B>) -> tracing::Span {
     );
     textport_platform::trace_context::adopt_remote_parent(&span, request.headers());
     span
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_openapi_document_is_json_of_version_3_1() {
+        let doc: serde_json::Value = serde_json::from_str(super::OPENAPI).expect("valid JSON");
+        assert_eq!(doc["openapi"], "3.1.0");
+    }
 }

@@ -1,4 +1,4 @@
-use textport_platform::client::TracedChannel;
+use textport_platform::client::Downstream;
 use textport_proto::accounts::v1::account_service_client::AccountServiceClient;
 use textport_proto::accounts::v1::messaging_profile_service_client::MessagingProfileServiceClient;
 use textport_proto::eligibility::v1::directory_sandbox_service_client::DirectorySandboxServiceClient;
@@ -11,10 +11,10 @@ use crate::auth::KeyCache;
 /// channel), and the key cache.
 #[derive(Clone)]
 pub struct AppState {
-    pub accounts: AccountServiceClient<TracedChannel>,
-    pub profiles: MessagingProfileServiceClient<TracedChannel>,
-    pub eligibility: EligibilityServiceClient<TracedChannel>,
-    pub directory: NumberDirectoryServiceClient<TracedChannel>,
-    pub directory_sandbox: DirectorySandboxServiceClient<TracedChannel>,
+    pub accounts: AccountServiceClient<Downstream>,
+    pub profiles: MessagingProfileServiceClient<Downstream>,
+    pub eligibility: EligibilityServiceClient<Downstream>,
+    pub directory: NumberDirectoryServiceClient<Downstream>,
+    pub directory_sandbox: DirectorySandboxServiceClient<Downstream>,
     pub key_cache: KeyCache,
 }

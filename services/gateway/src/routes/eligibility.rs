@@ -4,13 +4,11 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use http::StatusCode;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
 use textport_proto::eligibility::v1::{
     self as pb, CheckHostedEligibilityRequest, CheckPortabilityRequest,
 };
 
-use super::non_empty;
 use crate::auth::Caller;
 use crate::error::HttpError;
 use crate::extract::ApiJson;
@@ -23,34 +21,73 @@ pub struct NumbersBody {
     phone_numbers: Option<Vec<String>>,
 }
 
+#[derive(Serialize)]
+struct EligibilityAnswer<'a> {
+    phone_numbers: Vec<EligibilityResult<'a>>,
+}
+
+#[derive(Serialize)]
+struct EligibilityResult<'a> {
+    phone_number: &'a str,
+    eligible: bool,
+    eligible_status: String,
+    detail: &'a str,
+}
+
+#[derive(Serialize)]
+struct PortabilityAnswer<'a> {
+    data: Vec<PortabilityResult<'a>>,
+}
+
+#[derive(Serialize)]
+struct PortabilityResult<'a> {
+    record_type: &'static str,
+    phone_number: &'a str,
+    portable: bool,
+    fast_portable: bool,
+    not_portable_reason: &'a str,
+    messaging_capable: bool,
+    /// Absent facts are `null` on the wire, not empty strings.
+    carrier_name: Option<&'a str>,
+    phone_number_type: Option<&'a str>,
+}
+
+/// An empty proto string is an absent value: `null` on the wire.
+fn non_empty(value: &str) -> Option<&str> {
+    (!value.is_empty()).then_some(value)
+}
+
 pub async fn check_hosted_eligibility(
     State(state): State<AppState>,
     Extension(Caller(account)): Extension<Caller>,
     ApiJson(body): ApiJson<NumbersBody>,
-) -> Result<Json<Value>, HttpError> {
+) -> Result<Response, HttpError> {
+    let request = CheckHostedEligibilityRequest {
+        account_id: account.to_string(),
+        phone_numbers: body.phone_numbers.unwrap_or_default(),
+    };
     let response = state
         .eligibility
         .clone()
-        .check_hosted_eligibility(CheckHostedEligibilityRequest {
-            account_id: account.to_string(),
-            phone_numbers: body.phone_numbers.unwrap_or_default(),
-        })
+        .check_hosted_eligibility(request)
         .await?
         .into_inner();
-    let results: Vec<Value> = response
-        .results
-        .into_iter()
-        .map(|result| {
-            let status = result.status();
-            json!({
-                "phone_number": result.phone_number,
-                "eligible": status == pb::EligibilityStatus::Eligible,
-                "eligible_status": super::enum_text(status.as_str_name(), "ELIGIBILITY_STATUS_"),
-                "detail": result.detail,
+    let answer = EligibilityAnswer {
+        phone_numbers: response
+            .results
+            .iter()
+            .map(|result| {
+                let status = result.status();
+                EligibilityResult {
+                    phone_number: &result.phone_number,
+                    eligible: status == pb::EligibilityStatus::Eligible,
+                    eligible_status: super::enum_text(status.as_str_name(), "ELIGIBILITY_STATUS_"),
+                    detail: &result.detail,
+                }
             })
-        })
-        .collect();
-    Ok(Json(json!({ "phone_numbers": results })))
+            .collect(),
+    };
+    Ok(Json(answer).into_response())
 }
 
 pub async fn check_portability(
@@ -58,30 +95,31 @@ pub async fn check_portability(
     Extension(Caller(account)): Extension<Caller>,
     ApiJson(body): ApiJson<NumbersBody>,
 ) -> Result<Response, HttpError> {
+    let request = CheckPortabilityRequest {
+        account_id: account.to_string(),
+        phone_numbers: body.phone_numbers.unwrap_or_default(),
+    };
     let response = state
         .eligibility
         .clone()
-        .check_portability(CheckPortabilityRequest {
-            account_id: account.to_string(),
-            phone_numbers: body.phone_numbers.unwrap_or_default(),
-        })
+        .check_portability(request)
         .await?
         .into_inner();
-    let data: Vec<Value> = response
-        .results
-        .into_iter()
-        .map(|result| {
-            json!({
-                "record_type": "portability_check_result",
-                "phone_number": result.phone_number,
-                "portable": result.portable,
-                "fast_portable": result.fast_portable,
-                "not_portable_reason": result.not_portable_reason,
-                "messaging_capable": result.messaging_capable,
-                "carrier_name": non_empty(result.carrier_name),
-                "phone_number_type": non_empty(result.phone_number_type),
+    let answer = PortabilityAnswer {
+        data: response
+            .results
+            .iter()
+            .map(|result| PortabilityResult {
+                record_type: "portability_check_result",
+                phone_number: &result.phone_number,
+                portable: result.portable,
+                fast_portable: result.fast_portable,
+                not_portable_reason: &result.not_portable_reason,
+                messaging_capable: result.messaging_capable,
+                carrier_name: non_empty(&result.carrier_name),
+                phone_number_type: non_empty(&result.phone_number_type),
             })
-        })
-        .collect();
-    Ok((StatusCode::CREATED, Json(json!({ "data": data }))).into_response())
+            .collect(),
+    };
+    Ok((StatusCode::CREATED, Json(answer)).into_response())
 }

@@ -13,15 +13,6 @@ pub fn time(at: Option<&prost_types::Timestamp>) -> Value {
     })
 }
 
-/// An empty proto string is an absent value on the wire.
-pub fn non_empty(value: String) -> Value {
-    if value.is_empty() {
-        Value::Null
-    } else {
-        Value::String(value)
-    }
-}
-
 /// `ELIGIBILITY_STATUS_NUMBER_IS_NOT_A_US_NUMBER` → `number_is_not_a_us_number`.
 pub fn enum_text(proto_name: &str, prefix: &str) -> String {
     proto_name
