@@ -205,6 +205,28 @@ async fn seeding_a_number_through_the_sandbox_changes_its_verdict() {
         .await;
     bad.assert_error(400, "10032");
     assert_eq!(bad.error_source("pointer"), Some("/line_type"));
+    for (body, pointer) in [
+        (json!({ "holding": "account" }), "/holder_account_id"),
+        (
+            json!({ "holding": "inventory", "holder_account_id": suite.acme().id }),
+            "/holder_account_id",
+        ),
+        (
+            json!({ "holder_account_id": "someone" }),
+            "/holder_account_id",
+        ),
+    ] {
+        let bad = suite
+            .call(reqwest::Method::PUT, path, Some(&key), Some(body))
+            .await;
+        bad.assert_error(400, "10015");
+        assert_eq!(bad.error_source("pointer"), Some(pointer), "{}", bad.body);
+    }
+    let unchanged = suite.get(path, &key).await;
+    assert_eq!(
+        unchanged.body["data"]["line_type"], "wireless",
+        "refused seeds change nothing"
+    );
     let bad = suite
         .call(
             reqwest::Method::PUT,

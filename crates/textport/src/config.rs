@@ -28,16 +28,22 @@ impl Default for Config {
     }
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct SandboxConfig {
-    /// Serves `/sandbox/v1/…` and the sandbox's gRPC services. On in `up`, off by default in `serve`.
-    pub enabled: bool,
+    /// Serves `/sandbox/v1/…` and the sandbox's gRPC services, which let any caller rewrite the
+    /// simulated world. Unset: on in `up`, off in `serve` (a real deployment).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
 }
 
-impl Default for SandboxConfig {
-    fn default() -> Self {
-        Self { enabled: true }
+impl SandboxConfig {
+    pub fn enabled_in_up(&self) -> bool {
+        self.enabled.unwrap_or(true)
+    }
+
+    pub fn enabled_in_serve(&self) -> bool {
+        self.enabled.unwrap_or(false)
     }
 }
 
@@ -76,5 +82,34 @@ impl Default for DemoConfig {
                 account("globex", "+13125552100"),
             ],
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sandbox_is_on_in_up_and_off_in_serve_unless_configured() {
+        let unset = SandboxConfig::default();
+        assert!(unset.enabled_in_up() && !unset.enabled_in_serve());
+        let off = SandboxConfig {
+            enabled: Some(false),
+        };
+        assert!(!off.enabled_in_up() && !off.enabled_in_serve());
+        let on = SandboxConfig {
+            enabled: Some(true),
+        };
+        assert!(on.enabled_in_up() && on.enabled_in_serve());
+    }
+
+    #[test]
+    fn an_empty_configuration_is_the_defaults() {
+        let config: Config = textport_platform::config::extract(figment::Figment::from(
+            figment::providers::Serialized::defaults(Config::default()),
+        ))
+        .expect("defaults load");
+        assert_eq!(config.demo.accounts.len(), 2);
+        assert_eq!(config.sandbox.enabled, None);
     }
 }

@@ -19,7 +19,7 @@ pub async fn serve(role: &str, config: &Config, shutdown: CancellationToken) -> 
     let clock: SharedClock = std::sync::Arc::new(SystemClock);
     match role {
         "gateway" => {
-            textport_gateway::Gateway::build(&config.gateway, config.sandbox.enabled)
+            textport_gateway::Gateway::build(&config.gateway, config.sandbox.enabled_in_serve())
                 .await?
                 .run_until_stopped(shutdown)
                 .await
@@ -34,7 +34,7 @@ pub async fn serve(role: &str, config: &Config, shutdown: CancellationToken) -> 
             textport_eligibility::Eligibility::build(
                 &config.eligibility,
                 clock,
-                config.sandbox.enabled,
+                config.sandbox.enabled_in_serve(),
             )
             .await?
             .run_until_stopped(shutdown)

@@ -108,7 +108,7 @@ impl Suite {
         clock: SharedClock,
         transport: Transport,
     ) -> anyhow::Result<Self> {
-        let sandbox = config.sandbox.enabled;
+        let sandbox = config.sandbox.enabled_in_up();
         let service = |name: &str| ServiceConfig {
             listen: LOOPBACK_ANY_PORT,
             database: storage.database(name),

@@ -67,7 +67,7 @@ fn account_to_proto(account: Account) -> pb::Account {
 
 #[tonic::async_trait]
 impl account_service_server::AccountService for AccountsApi {
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(skip_all, fields(account_id = tracing::field::Empty))]
     async fn authenticate_api_key(
         &self,
         request: Request<pb::AuthenticateApiKeyRequest>,

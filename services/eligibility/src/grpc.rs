@@ -434,19 +434,14 @@ fn apply_seed(
             holder,
             transferable,
         },
-        (Some(pb::Holding::Account), None) => match facts.holding {
-            Holding::Account { holder, .. } => Holding::Account {
-                holder,
-                transferable,
-            },
-            _ => {
-                return Err(ApiError::at_pointer(
-                    ErrorKind::Validation,
-                    at("holder_account_id"),
-                    "A number held by an account needs holder_account_id.",
-                ));
-            }
-        },
+        // Stateless on purpose: whether the number has a holder today does not change the answer.
+        (Some(pb::Holding::Account), None) => {
+            return Err(ApiError::at_pointer(
+                ErrorKind::Validation,
+                at("holder_account_id"),
+                "holding account needs holder_account_id.",
+            ));
+        }
         (None, None) => match facts.holding {
             Holding::Account { holder, .. } => Holding::Account {
                 holder,

@@ -87,26 +87,6 @@ pub enum EligibilityStatus {
 }
 
 impl EligibilityStatus {
-    /// The lowercase value the documentation and live API show.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Eligible => "eligible",
-            Self::NumberCanNotBeRepeated => "number_can_not_be_repeated",
-            Self::NumberCanNotBeValidated => "number_can_not_be_validated",
-            Self::NumberCanNotBeWireless => "number_can_not_be_wireless",
-            Self::NumberCanNotBeActiveInYourAccount => "number_can_not_be_active_in_your_account",
-            Self::NumberCanNotHostedWithATelnyxSubscriber => {
-                "number_can_not_hosted_with_a_telnyx_subscriber"
-            }
-            Self::NumberCanNotBeInTelnyx => "number_can_not_be_in_telnyx",
-            Self::NumberIsNotAUsNumber => "number_is_not_a_us_number",
-            Self::NumberIsNotAValidRoutingNumber => "number_is_not_a_valid_routing_number",
-            Self::NumberIsNotInE164Format => "number_is_not_in_e164_format",
-            Self::BillingAccountCheckFailed => "billing_account_check_failed",
-            Self::BillingAccountIsAbolished => "billing_account_is_abolished",
-        }
-    }
-
     fn detail(self) -> &'static str {
         match self {
             Self::Eligible => "Phone number is eligible for hosted messaging",
