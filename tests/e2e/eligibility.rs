@@ -236,6 +236,9 @@ async fn seeding_a_number_through_the_sandbox_changes_its_verdict() {
         )
         .await;
     bad.assert_error(400, "10016");
+    assert_eq!(bad.error_source("parameter"), Some("phone_number"));
+    let not_utf8 = suite.get("/sandbox/v1/numbers/%FF", &key).await;
+    not_utf8.assert_error(400, "10015");
     suite.stop().await;
 }
 

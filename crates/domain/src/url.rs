@@ -37,9 +37,18 @@ impl fmt::Display for WebhookUrl {
     }
 }
 
+/// Only scheme and host: a URL's path or query may carry a customer's secret token.
 impl fmt::Debug for WebhookUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "WebhookUrl({})", self.0)
+        match url::Url::parse(&self.0) {
+            Ok(url) => write!(
+                f,
+                "WebhookUrl({}://{}/…)",
+                url.scheme(),
+                url.host_str().unwrap_or_default()
+            ),
+            Err(_) => f.write_str("WebhookUrl(…)"),
+        }
     }
 }
 
@@ -68,6 +77,16 @@ mod tests {
         assert_eq!(
             WebhookUrl::parse(&format!("https://e.com/{}", "a".repeat(2048))),
             Err(WebhookUrlError::Length)
+        );
+    }
+
+    #[test]
+    fn debug_hides_path_query_and_credentials() {
+        let url =
+            WebhookUrl::parse("https://user:pw@hooks.example.com/h?token=s3cret").expect("valid");
+        assert_eq!(
+            format!("{url:?}"),
+            "WebhookUrl(https://hooks.example.com/…)"
         );
     }
 }

@@ -146,21 +146,20 @@ pub enum Source {
 }
 
 impl Source {
-    /// gRPC field violations carry the source as one string: pointers start with `/` (or are the
-    /// empty root pointer), parameters never do.
+    /// gRPC field violations carry the source as one string: a pointer is empty (the whole body)
+    /// or starts with `/`; a parameter name never does either.
     fn encode(&self) -> String {
         match self {
-            Source::Pointer(pointer) if pointer.is_empty() => "/".to_owned(),
             Source::Pointer(pointer) => pointer.clone(),
             Source::Parameter(name) => name.clone(),
         }
     }
 
     fn decode(field: &str) -> Self {
-        match field {
-            "/" => Source::Pointer(String::new()),
-            f if f.starts_with('/') => Source::Pointer(f.to_owned()),
-            f => Source::Parameter(f.to_owned()),
+        if field.is_empty() || field.starts_with('/') {
+            Source::Pointer(field.to_owned())
+        } else {
+            Source::Parameter(field.to_owned())
         }
     }
 }

@@ -54,6 +54,13 @@ impl Directory {
             .lookup(&unseeded)
             .await
             .map_err(ApiError::internal)?;
+        if routed.len() != unseeded.len() {
+            return Err(ApiError::internal(format_args!(
+                "routing database answered {} of {} numbers",
+                routed.len(),
+                unseeded.len()
+            )));
+        }
         let mut found = HashMap::with_capacity(numbers.len());
         for (number, facts) in unseeded.into_iter().zip(routed) {
             found.insert(number, Looked { facts, row: None });
@@ -185,6 +192,9 @@ impl number_directory_service_server::NumberDirectoryService for Directory {
         &self,
         request: Request<pb::LookupNumbersRequest>,
     ) -> Result<Response<pb::LookupNumbersResponse>, Status> {
+        if request.get_ref().phone_numbers.len() > textport_domain::MAX_NUMBERS_PER_REQUEST {
+            return Err(request_error(RequestError::TooManyNumbers).into());
+        }
         let numbers = parse_numbers(
             request.get_ref().phone_numbers.iter().map(String::as_str),
             "/phone_numbers",
@@ -328,7 +338,9 @@ impl Directory {
             })
             .collect::<Result<Vec<_>, _>>()?;
         let mut current = self.look_up(&numbers).await?;
-        let mut updated = Vec::with_capacity(seeds.len());
+        // A number seeded twice in one call is written once, with both seeds applied in order
+        // (one statement may not touch a row twice on PostgreSQL).
+        let mut updated: Vec<(E164, NumberFacts)> = Vec::with_capacity(seeds.len());
         for (i, (number, seed)) in numbers.into_iter().zip(&seeds).enumerate() {
             let base = current
                 .remove(&number)
@@ -342,7 +354,10 @@ impl Directory {
                     row: None,
                 },
             );
-            updated.push((number, facts));
+            match updated.iter_mut().find(|(seen, _)| *seen == number) {
+                Some(entry) => entry.1 = facts,
+                None => updated.push((number, facts)),
+            }
         }
         let now = self.clock.now();
         store::save(&self.db, &updated, now)

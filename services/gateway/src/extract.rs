@@ -136,6 +136,24 @@ pub fn nullable<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
     Option::<T>::deserialize(deserializer).map(Some)
 }
 
+/// Path parameters; axum's own rejection (a segment that is not UTF-8) is plain text.
+pub struct ApiPath<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = HttpError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, HttpError> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(value)) => Ok(ApiPath(value)),
+            Err(rejection) => Err(ApiError::new(
+                ErrorKind::Validation,
+                format!("The path is not valid: {}.", rejection.body_text()),
+            )
+            .into()),
+        }
+    }
+}
+
 /// The decoded query string as key/value pairs (`filter[name][contains]` stays one key).
 pub struct QueryPairs(Vec<(String, String)>);
 

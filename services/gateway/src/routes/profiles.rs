@@ -1,6 +1,6 @@
 //! `/v2/messaging_profiles`: create, list, retrieve, update, delete.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::{Extension, Json};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -10,7 +10,7 @@ use textport_proto::accounts::v1::{self as pb, nullable_string};
 use super::time;
 use crate::auth::Caller;
 use crate::error::HttpError;
-use crate::extract::{ApiJson, QueryPairs, nullable};
+use crate::extract::{ApiJson, ApiPath, QueryPairs, nullable};
 use crate::state::AppState;
 
 #[derive(Deserialize)]
@@ -162,7 +162,7 @@ pub async fn list(
 pub async fn retrieve(
     State(state): State<AppState>,
     Extension(Caller(account)): Extension<Caller>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<Value>, HttpError> {
     let request = pb::GetMessagingProfileRequest {
         account_id: account.to_string(),
@@ -182,7 +182,7 @@ pub async fn retrieve(
 pub async fn update(
     State(state): State<AppState>,
     Extension(Caller(account)): Extension<Caller>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<UpdateBody>,
 ) -> Result<Json<Value>, HttpError> {
     let request = pb::UpdateMessagingProfileRequest {
@@ -211,7 +211,7 @@ pub async fn update(
 pub async fn delete(
     State(state): State<AppState>,
     Extension(Caller(account)): Extension<Caller>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<Value>, HttpError> {
     let request = pb::DeleteMessagingProfileRequest {
         account_id: account.to_string(),

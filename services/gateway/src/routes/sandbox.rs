@@ -2,16 +2,17 @@
 //! sandbox on.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use serde::Deserialize;
 use serde_json::{Value, json};
+use textport_domain::E164;
 use textport_platform::{ApiError, ErrorKind};
 use textport_proto::eligibility::v1::{self as pb, LookupNumbersRequest, SeedNumberRequest};
 use textport_sandbox::MAGIC_RANGES;
 
 use super::{enum_text, time};
 use crate::error::HttpError;
-use crate::extract::ApiJson;
+use crate::extract::{ApiJson, ApiPath};
 use crate::state::AppState;
 
 pub async fn magic_numbers() -> Json<Value> {
@@ -46,6 +47,19 @@ pub struct SeedBody {
     transferable: Option<bool>,
 }
 
+/// The number in the path, checked here so the error can name the parameter.
+fn path_number(raw: String) -> Result<String, ApiError> {
+    E164::parse(&raw)
+        .map(|number| number.to_string())
+        .map_err(|error| {
+            ApiError::at_parameter(
+                ErrorKind::InvalidPhoneNumber,
+                "phone_number",
+                error.to_string(),
+            )
+        })
+}
+
 /// A wire enum value to its proto value, by the proto's own names (`toll_free` ⇄ `LINE_TYPE_TOLL_FREE`).
 fn proto_enum<E: Into<i32>>(
     field: &str,
@@ -69,12 +83,12 @@ fn proto_enum<E: Into<i32>>(
 
 pub async fn seed_number(
     State(state): State<AppState>,
-    Path(phone_number): Path<String>,
+    ApiPath(phone_number): ApiPath<String>,
     ApiJson(body): ApiJson<SeedBody>,
 ) -> Result<Json<Value>, HttpError> {
     use pb::{BillingCheck as B, Holding as H, LineType as L};
     let request = SeedNumberRequest {
-        phone_number,
+        phone_number: path_number(phone_number)?,
         line_type: proto_enum(
             "line_type",
             body.line_type.as_deref(),
@@ -117,13 +131,13 @@ pub async fn seed_number(
 
 pub async fn get_number(
     State(state): State<AppState>,
-    Path(phone_number): Path<String>,
+    ApiPath(phone_number): ApiPath<String>,
 ) -> Result<Json<Value>, HttpError> {
     let found = state
         .directory
         .clone()
         .lookup_numbers(LookupNumbersRequest {
-            phone_numbers: vec![phone_number],
+            phone_numbers: vec![path_number(phone_number)?],
         })
         .await?
         .into_inner()
