@@ -269,3 +269,92 @@ async fn data_survives_a_restart() {
     );
     again.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn concurrent_updates_of_different_fields_all_survive() {
+    let suite = spawn().await;
+    let key = suite.acme().api_key.clone();
+    let created = suite
+        .post(
+            "/v2/messaging_profiles",
+            &key,
+            json!({"name": "Racy", "whitelisted_destinations": ["US"]}),
+        )
+        .await;
+    let path = format!(
+        "/v2/messaging_profiles/{}",
+        created.body["data"]["id"].as_str().expect("id")
+    );
+    let patch = |body: serde_json::Value| suite.call(Method::PATCH, &path, Some(&key), Some(body));
+    let replies = tokio::join!(
+        patch(json!({"name": "Racy 2"})),
+        patch(json!({"enabled": false})),
+        patch(json!({"webhook_url": "https://a.example.com/h"})),
+        patch(json!({"webhook_failover_url": "https://b.example.com/h"})),
+    );
+    for reply in [&replies.0, &replies.1, &replies.2, &replies.3] {
+        assert_eq!(reply.status, 200, "{}", reply.body);
+    }
+    let profile = suite.get(&path, &key).await.body["data"].clone();
+    assert_eq!(
+        (
+            &profile["name"],
+            &profile["enabled"],
+            &profile["webhook_url"],
+            &profile["webhook_failover_url"]
+        ),
+        (
+            &json!("Racy 2"),
+            &json!(false),
+            &json!("https://a.example.com/h"),
+            &json!("https://b.example.com/h")
+        ),
+        "no update was lost"
+    );
+    suite.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn name_search_folds_case_beyond_ascii() {
+    let suite = spawn().await;
+    let key = suite.acme().api_key.clone();
+    suite
+        .post(
+            "/v2/messaging_profiles",
+            &key,
+            json!({"name": "Äpfel & Öl_50%", "whitelisted_destinations": ["DE"]}),
+        )
+        .await;
+    suite
+        .post(
+            "/v2/messaging_profiles",
+            &key,
+            json!({"name": "Other", "whitelisted_destinations": ["DE"]}),
+        )
+        .await;
+    for fragment in ["%C3%A4pfel", "%C3%96L", "_50%25"] {
+        let found = suite
+            .get(
+                &format!("/v2/messaging_profiles?filter%5Bname%5D%5Bcontains%5D={fragment}"),
+                &key,
+            )
+            .await;
+        assert_eq!(
+            found.body["meta"]["total_results"], 1,
+            "{fragment}: {}",
+            found.body
+        );
+        assert_eq!(found.body["data"][0]["name"], "Äpfel & Öl_50%");
+    }
+    let wildcard = suite
+        .get(
+            "/v2/messaging_profiles?filter%5Bname%5D%5Bcontains%5D=%25",
+            &key,
+        )
+        .await;
+    assert_eq!(
+        wildcard.body["meta"]["total_results"], 1,
+        "% is a character, not a wildcard"
+    );
+    suite.stop().await;
+}

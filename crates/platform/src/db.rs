@@ -9,6 +9,15 @@ use sea_orm_migration::MigratorTrait;
 
 use crate::config::DatabaseConfig;
 
+/// A stored value and the revision it was read at. Updates name the revision they read and
+/// change nothing if another writer came first (optimistic concurrency: the same on SQLite and
+/// PostgreSQL, and independent of the clock).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Versioned<T> {
+    pub value: T,
+    pub revision: i64,
+}
+
 pub async fn connect(config: &DatabaseConfig) -> anyhow::Result<DatabaseConnection> {
     let mut options = ConnectOptions::new(config.url.clone());
     options

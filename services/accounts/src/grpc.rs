@@ -2,6 +2,7 @@
 
 use sea_orm::{DatabaseConnection, DbErr};
 use textport_domain::{ApiKey, MessagingProfileId, SharedClock};
+use textport_platform::db::Versioned;
 use textport_platform::{ApiError, ErrorKind, Violation, convert};
 use textport_proto::accounts::v1::{
     self as pb, account_service_server, messaging_profile_service_server,
@@ -13,6 +14,9 @@ use crate::domain::{
     WebhookApiVersion,
 };
 use crate::store::{self, ProfileFilter};
+
+/// Tries of a read-apply-write update before the caller is asked to retry.
+const UPDATE_ATTEMPTS: usize = 5;
 
 #[derive(Clone)]
 pub struct AccountsApi {
@@ -245,7 +249,10 @@ impl messaging_profile_service_server::MessagingProfileService for AccountsApi {
         request: Request<pb::GetMessagingProfileRequest>,
     ) -> Result<Response<pb::GetMessagingProfileResponse>, Status> {
         let request = request.into_inner();
-        let profile = self.find(&request.account_id, &request.profile_id).await?;
+        let profile = self
+            .find(&request.account_id, &request.profile_id)
+            .await?
+            .value;
         Ok(Response::new(pb::GetMessagingProfileResponse {
             profile: Some(profile_to_proto(profile)),
         }))
@@ -278,7 +285,6 @@ impl messaging_profile_service_server::MessagingProfileService for AccountsApi {
         request: Request<pb::UpdateMessagingProfileRequest>,
     ) -> Result<Response<pb::UpdateMessagingProfileResponse>, Status> {
         let request = request.into_inner();
-        let current = self.find(&request.account_id, &request.profile_id).await?;
         let patch = ProfilePatch {
             name: request.name,
             enabled: request.enabled,
@@ -287,15 +293,27 @@ impl messaging_profile_service_server::MessagingProfileService for AccountsApi {
             webhook_api_version: version_text(request.webhook_api_version)?,
             whitelisted_destinations: request.whitelisted_destinations.map(|list| list.values),
         };
-        let updated = current
-            .update(patch, self.clock.now())
-            .map_err(field_errors)?;
-        store::update_profile(&self.db, &updated)
-            .await
-            .map_err(db_error)?;
-        Ok(Response::new(pb::UpdateMessagingProfileResponse {
-            profile: Some(profile_to_proto(updated)),
-        }))
+        // Read, apply, write if nobody wrote in between; otherwise apply again to what they wrote.
+        for _ in 0..UPDATE_ATTEMPTS {
+            let current = self.find(&request.account_id, &request.profile_id).await?;
+            let updated = current
+                .value
+                .update(patch.clone(), self.clock.now())
+                .map_err(field_errors)?;
+            if store::update_profile(&self.db, &updated, current.revision)
+                .await
+                .map_err(db_error)?
+            {
+                return Ok(Response::new(pb::UpdateMessagingProfileResponse {
+                    profile: Some(profile_to_proto(updated)),
+                }));
+            }
+        }
+        Err(ApiError::new(
+            ErrorKind::Unavailable,
+            "The messaging profile kept changing while this update was applied; try again.",
+        )
+        .into())
     }
 
     #[tracing::instrument(skip_all)]
@@ -304,7 +322,10 @@ impl messaging_profile_service_server::MessagingProfileService for AccountsApi {
         request: Request<pb::DeleteMessagingProfileRequest>,
     ) -> Result<Response<pb::DeleteMessagingProfileResponse>, Status> {
         let request = request.into_inner();
-        let profile = self.find(&request.account_id, &request.profile_id).await?;
+        let profile = self
+            .find(&request.account_id, &request.profile_id)
+            .await?
+            .value;
         if !store::delete_profile(&self.db, profile.account_id, profile.id)
             .await
             .map_err(db_error)?
@@ -319,7 +340,11 @@ impl messaging_profile_service_server::MessagingProfileService for AccountsApi {
 
 impl AccountsApi {
     /// The caller's profile; another account's profile is not found, as if it did not exist.
-    async fn find(&self, account: &str, profile: &str) -> Result<MessagingProfile, ApiError> {
+    async fn find(
+        &self,
+        account: &str,
+        profile: &str,
+    ) -> Result<Versioned<MessagingProfile>, ApiError> {
         let account = convert::caller(account)?;
         let id = profile_id(profile)?;
         store::profile(&self.db, account, id)

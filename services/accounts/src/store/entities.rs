@@ -49,6 +49,8 @@ pub mod messaging_profile {
         pub id: Uuid,
         pub account_id: Uuid,
         pub name: String,
+        /// `name` case-folded in Rust, so `contains` matches the same way on every database.
+        pub name_folded: String,
         pub enabled: bool,
         pub webhook_url: Option<String>,
         pub webhook_failover_url: Option<String>,
@@ -57,6 +59,8 @@ pub mod messaging_profile {
         pub whitelisted_destinations: String,
         pub created_at: DateTimeUtc,
         pub updated_at: DateTimeUtc,
+        /// Bumped by every update; see `Versioned`.
+        pub revision: i64,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

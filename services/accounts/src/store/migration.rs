@@ -1,6 +1,6 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::{
-    binary, boolean, string, string_null, text, timestamp_with_time_zone, uuid,
+    big_integer, binary, boolean, string, string_null, text, timestamp_with_time_zone, uuid,
 };
 
 pub struct Migrator;
@@ -72,6 +72,7 @@ impl MigrationTrait for CreateAccountsKeysProfiles {
                     .col(uuid("id").primary_key())
                     .col(uuid("account_id"))
                     .col(string("name"))
+                    .col(string("name_folded"))
                     .col(boolean("enabled"))
                     .col(string_null("webhook_url"))
                     .col(string_null("webhook_failover_url"))
@@ -79,6 +80,7 @@ impl MigrationTrait for CreateAccountsKeysProfiles {
                     .col(text("whitelisted_destinations"))
                     .col(timestamp_with_time_zone("created_at"))
                     .col(timestamp_with_time_zone("updated_at"))
+                    .col(big_integer("revision"))
                     .foreign_key(
                         ForeignKey::create()
                             .from("messaging_profiles", "account_id")

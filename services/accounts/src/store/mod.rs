@@ -5,12 +5,13 @@ mod entities;
 mod migration;
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, Func, OnConflict};
+use sea_orm::sea_query::{LikeExpr, OnConflict};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, ExprTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
 use textport_domain::{AccountId, ApiKeyHash, ApiKeyId, MessagingProfileId, Page, WebhookUrl};
+use textport_platform::db::Versioned;
 
 use crate::domain::{
     Account, AccountName, Destinations, MessagingProfile, ProfileName, WebhookApiVersion,
@@ -21,7 +22,7 @@ pub use migration::Migrator;
 // === accounts and keys ===
 
 pub async fn account_by_key(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     hash: &ApiKeyHash,
 ) -> Result<Option<Account>, DbErr> {
     let Some(key) = api_key::Entity::find()
@@ -42,7 +43,7 @@ pub async fn account_by_key(
     account(db, AccountId::from_uuid(key.account_id)).await
 }
 
-pub async fn account(db: &DatabaseConnection, id: AccountId) -> Result<Option<Account>, DbErr> {
+pub async fn account(db: &impl ConnectionTrait, id: AccountId) -> Result<Option<Account>, DbErr> {
     account::Entity::find_by_id(*id.as_uuid())
         .one(db)
         .await?
@@ -52,7 +53,7 @@ pub async fn account(db: &DatabaseConnection, id: AccountId) -> Result<Option<Ac
 
 /// The account with this name, created if missing. Returns whether it was created.
 pub async fn ensure_account(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     name: &AccountName,
     now: DateTime<Utc>,
 ) -> Result<(Account, bool), DbErr> {
@@ -122,26 +123,32 @@ fn account_from_row(row: account::Model) -> Result<Account, DbErr> {
 // === messaging profiles ===
 
 pub async fn insert_profile(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     profile: &MessagingProfile,
 ) -> Result<(), DbErr> {
-    messaging_profile::Entity::insert(profile_row(profile))
+    messaging_profile::Entity::insert(profile_row(profile, 0))
         .exec_without_returning(db)
         .await?;
     Ok(())
 }
 
 pub async fn profile(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     account: AccountId,
     id: MessagingProfileId,
-) -> Result<Option<MessagingProfile>, DbErr> {
-    messaging_profile::Entity::find_by_id(*id.as_uuid())
+) -> Result<Option<Versioned<MessagingProfile>>, DbErr> {
+    let Some(row) = messaging_profile::Entity::find_by_id(*id.as_uuid())
         .filter(messaging_profile::Column::AccountId.eq(*account.as_uuid()))
         .one(db)
         .await?
-        .map(profile_from_row)
-        .transpose()
+    else {
+        return Ok(None);
+    };
+    let revision = row.revision;
+    Ok(Some(Versioned {
+        value: profile_from_row(row)?,
+        revision,
+    }))
 }
 
 #[derive(Debug, Default)]
@@ -153,7 +160,7 @@ pub struct ProfileFilter {
 /// One page of the account's profiles, oldest first (ties broken by id, so pages never overlap),
 /// and the total count.
 pub async fn list_profiles(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     account: AccountId,
     filter: &ProfileFilter,
     page: Page,
@@ -165,10 +172,8 @@ pub async fn list_profiles(
     }
     if let Some(fragment) = &filter.name_contains {
         let pattern = format!("%{}%", escape_like(&fragment.to_lowercase()));
-        condition = condition.add(
-            Expr::expr(Func::lower(Expr::col(messaging_profile::Column::Name)))
-                .like(sea_orm::sea_query::LikeExpr::new(pattern).escape('\\')),
-        );
+        condition = condition
+            .add(messaging_profile::Column::NameFolded.like(LikeExpr::new(pattern).escape('\\')));
     }
     let query = messaging_profile::Entity::find().filter(condition);
     let total = query.clone().count(db).await?;
@@ -192,22 +197,26 @@ fn escape_like(raw: &str) -> String {
         .replace('_', "\\_")
 }
 
+/// Writes the profile if it is still at `read_revision`; false when another writer came first
+/// (or the profile is gone).
 pub async fn update_profile(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     profile: &MessagingProfile,
-) -> Result<(), DbErr> {
-    messaging_profile::Entity::update_many()
-        .set(profile_row(profile))
+    read_revision: i64,
+) -> Result<bool, DbErr> {
+    let updated = messaging_profile::Entity::update_many()
+        .set(profile_row(profile, read_revision + 1))
         .filter(messaging_profile::Column::Id.eq(*profile.id.as_uuid()))
         .filter(messaging_profile::Column::AccountId.eq(*profile.account_id.as_uuid()))
+        .filter(messaging_profile::Column::Revision.eq(read_revision))
         .exec(db)
         .await?;
-    Ok(())
+    Ok(updated.rows_affected > 0)
 }
 
 /// Deletes the profile; false when the account has no such profile.
 pub async fn delete_profile(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     account: AccountId,
     id: MessagingProfileId,
 ) -> Result<bool, DbErr> {
@@ -219,11 +228,13 @@ pub async fn delete_profile(
     Ok(deleted.rows_affected > 0)
 }
 
-fn profile_row(profile: &MessagingProfile) -> messaging_profile::ActiveModel {
+fn profile_row(profile: &MessagingProfile, revision: i64) -> messaging_profile::ActiveModel {
     messaging_profile::ActiveModel {
         id: Set(*profile.id.as_uuid()),
         account_id: Set(*profile.account_id.as_uuid()),
         name: Set(profile.name.as_str().to_owned()),
+        name_folded: Set(profile.name.as_str().to_lowercase()),
+        revision: Set(revision),
         enabled: Set(profile.enabled),
         webhook_url: Set(profile.webhook_url.as_ref().map(|u| u.as_str().to_owned())),
         webhook_failover_url: Set(profile
