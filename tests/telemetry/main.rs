@@ -55,10 +55,13 @@ async fn one_request_is_one_trace_across_every_hop() {
             .serve_with_incoming(tonic::transport::server::TcpIncoming::from(listener)),
     );
 
-    let telemetry = textport_platform::telemetry::init(&TelemetryConfig {
-        otlp_endpoint: endpoint,
-        ..TelemetryConfig::default()
-    })
+    let telemetry = textport_platform::telemetry::init(
+        &TelemetryConfig {
+            otlp_endpoint: endpoint,
+            ..TelemetryConfig::default()
+        },
+        "textport",
+    )
     .expect("telemetry starts");
     let dir = std::env::temp_dir().join(format!(
         "textport-telemetry-{}",
@@ -86,6 +89,24 @@ async fn one_request_is_one_trace_across_every_hop() {
         .await
         .expect("gateway answers");
     assert_eq!(reply.status(), 200);
+    let eligibility = tonic::transport::Endpoint::from_shared(format!(
+        "http://{}",
+        suite.state.services["eligibility"]
+    ))
+    .expect("address")
+    .connect()
+    .await
+    .expect("connects");
+    let health = tonic_health::pb::health_client::HealthClient::new(eligibility)
+        .check(tonic_health::pb::HealthCheckRequest {
+            service: String::new(),
+        })
+        .await
+        .expect("health answers");
+    assert_eq!(
+        health.into_inner().status(),
+        tonic_health::pb::health_check_response::ServingStatus::Serving
+    );
     suite.stop().await.expect("suite stops");
     telemetry.shutdown().await;
     server.abort();
@@ -124,7 +145,7 @@ async fn one_request_is_one_trace_across_every_hop() {
     assert!(
         !spans
             .iter()
-            .any(|s| s.name.contains("health") || s.name.contains("reflection")),
+            .any(|s| s.name.contains("health") || s.name.contains("Health")),
         "health checks are not traced"
     );
 }

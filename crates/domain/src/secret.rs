@@ -3,7 +3,6 @@ use std::fmt;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest, Sha256};
-use subtle::ConstantTimeEq;
 
 const API_KEY_PREFIX: &str = "KEY";
 const MIN_API_KEY_LEN: usize = 24;
@@ -55,7 +54,8 @@ impl fmt::Debug for ApiKey {
     }
 }
 
-/// The stored form of an API key.
+/// The stored form of an API key. Keys are found by this hash (an index look-up), so the secret
+/// itself is never compared: there is no secret-dependent comparison to time.
 #[derive(Clone, Copy, Hash, PartialEq, Eq)]
 pub struct ApiKeyHash([u8; 32]);
 
@@ -64,13 +64,13 @@ impl ApiKeyHash {
         Self(bytes)
     }
 
-    pub fn as_bytes(&self) -> &[u8; 32] {
-        &self.0
+    /// From bytes received over the wire; `None` unless exactly 32.
+    pub fn from_slice(bytes: &[u8]) -> Option<Self> {
+        bytes.try_into().ok().map(Self)
     }
 
-    /// Compared without early exit, so timing tells nothing about how much matched.
-    pub fn matches(&self, other: &ApiKeyHash) -> bool {
-        self.0.ct_eq(&other.0).into()
+    pub fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
     }
 }
 
@@ -88,14 +88,16 @@ mod tests {
     fn generated_keys_parse_and_hash_stably() {
         let key = ApiKey::from_random_bytes([7; 32]);
         assert_eq!(ApiKey::parse(key.expose()), Ok(key.clone()));
-        assert!(
-            key.hash()
-                .matches(&ApiKey::parse(key.expose()).expect("valid").hash())
+        assert_eq!(
+            key.hash(),
+            ApiKey::parse(key.expose()).expect("valid").hash()
         );
-        assert!(
-            !key.hash()
-                .matches(&ApiKey::from_random_bytes([8; 32]).hash())
+        assert_ne!(key.hash(), ApiKey::from_random_bytes([8; 32]).hash());
+        assert_eq!(
+            ApiKeyHash::from_slice(key.hash().as_bytes()),
+            Some(key.hash())
         );
+        assert_eq!(ApiKeyHash::from_slice(&[0; 31]), None);
     }
 
     #[test]

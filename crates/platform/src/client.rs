@@ -42,7 +42,8 @@ pub fn channel(url: &str) -> anyhow::Result<Downstream> {
     ))
 }
 
-/// The service's routes, called in this process: the same handlers and encoding, no network.
+/// The service's routes, called in this process: the same handlers and protobuf encoding, without
+/// the network and without the server's own layers (its call span and timeout).
 pub fn in_process(routes: Routes) -> Downstream {
     let traced =
         InterceptedService::new(routes.prepare().into_axum_router(), TraceContextInterceptor);

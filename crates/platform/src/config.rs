@@ -96,7 +96,7 @@ pub struct TelemetryConfig {
     pub log_format: LogFormat,
     /// OTLP/gRPC endpoint (Jaeger or a collector, e.g. `http://jaeger:4317`); empty = no export.
     pub otlp_endpoint: String,
-    /// `service.name` of the exported spans.
+    /// `service.name` of the exported spans; empty: `textport` in `up`, `textport-<service>` in `serve`.
     pub service_name: String,
 }
 
@@ -106,7 +106,7 @@ impl Default for TelemetryConfig {
             log_filter: "info,sqlx=warn,sea_orm=warn,h2=warn,tower=warn,hyper=warn".to_owned(),
             log_format: LogFormat::Text,
             otlp_endpoint: String::new(),
-            service_name: "textport".to_owned(),
+            service_name: String::new(),
         }
     }
 }

@@ -43,12 +43,35 @@ pub async fn connect(config: &DatabaseConfig) -> anyhow::Result<DatabaseConnecti
         .with_context(|| format!("connecting to {}", redact(&config.url)))
 }
 
-/// Connects, then brings the schema up to date with the service's migrations.
-pub async fn connect_and_migrate<M: MigratorTrait>(
+/// What a service does about its schema when it starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Schema {
+    /// Bring it up to date (`up`, `migrate`, tests).
+    Migrate,
+    /// Refuse to start unless it is up to date (`serve`): replicas never race to migrate; the
+    /// `migrate` command runs first (a Helm hook Job).
+    RequireCurrent,
+}
+
+/// Connects and applies `schema`'s rule with the service's migrations.
+pub async fn open<M: MigratorTrait>(
     config: &DatabaseConfig,
+    schema: Schema,
 ) -> anyhow::Result<DatabaseConnection> {
     let db = connect(config).await?;
-    M::up(&db, None).await.context("running migrations")?;
+    match schema {
+        Schema::Migrate => M::up(&db, None).await.context("running migrations")?,
+        Schema::RequireCurrent => {
+            let pending = M::get_pending_migrations_read_only(&db).await?;
+            let names: Vec<&str> = pending.iter().map(|m| m.name()).collect();
+            anyhow::ensure!(
+                names.is_empty(),
+                "the database schema is behind ({} pending: {}); run `textport migrate` for this service first",
+                names.len(),
+                names.join(", ")
+            );
+        }
+    }
     Ok(db)
 }
 

@@ -1,4 +1,4 @@
-//! Logs to stdout (text or JSON, each line with its span's trace id) and traces over OTLP when an
+//! Logs to stdout (text or JSON, each line with its spans, so with the request's trace id) and traces over OTLP when an
 //! endpoint is configured. `init` returns a guard; `shutdown` flushes pending spans.
 
 use opentelemetry::global;
@@ -33,12 +33,19 @@ impl TelemetryGuard {
 
 /// Installs the global subscriber and propagator. Must run inside a Tokio runtime (the OTLP
 /// exporter needs its reactor). Fails if a global subscriber is already set.
-pub fn init(config: &TelemetryConfig) -> anyhow::Result<TelemetryGuard> {
+/// `default_service_name` names the spans when `telemetry.service_name` is not configured.
+pub fn init(
+    config: &TelemetryConfig,
+    default_service_name: &str,
+) -> anyhow::Result<TelemetryGuard> {
     global::set_text_map_propagator(TraceContextPropagator::new());
 
-    let resource = Resource::builder()
-        .with_service_name(config.service_name.clone())
-        .build();
+    let service_name = if config.service_name.is_empty() {
+        default_service_name.to_owned()
+    } else {
+        config.service_name.clone()
+    };
+    let resource = Resource::builder().with_service_name(service_name).build();
     let mut builder = SdkTracerProvider::builder().with_resource(resource);
     if !config.otlp_endpoint.is_empty() {
         let exporter = opentelemetry_otlp::SpanExporter::builder()
@@ -59,8 +66,8 @@ pub fn init(config: &TelemetryConfig) -> anyhow::Result<TelemetryGuard> {
             .with(
                 tracing_subscriber::fmt::layer()
                     .json()
-                    .with_current_span(true)
-                    .with_span_list(false),
+                    .with_current_span(false)
+                    .with_span_list(true),
             )
             .try_init()?,
         LogFormat::Text => registry.with(tracing_subscriber::fmt::layer()).try_init()?,

@@ -68,6 +68,45 @@ pub struct DemoAccount {
     pub number_count: u16,
 }
 
+impl DemoConfig {
+    /// Checks what would otherwise fail halfway through provisioning, naming the key at fault.
+    pub fn validate(&self) -> anyhow::Result<()> {
+        let limit = textport_domain::MAX_NUMBERS_PER_REQUEST;
+        for (i, account) in self.accounts.iter().enumerate() {
+            let key = |field: &str| format!("demo.accounts[{i}].{field}");
+            anyhow::ensure!(
+                !account.name.trim().is_empty(),
+                "{} must not be empty",
+                key("name")
+            );
+            anyhow::ensure!(
+                usize::from(account.number_count) <= limit,
+                "{} is at most {limit}",
+                key("number_count")
+            );
+            textport_domain::E164::parse(&account.first_number)
+                .map_err(|error| anyhow::anyhow!("{}: {error}", key("first_number")))?;
+            if let Some(api_key) = &account.api_key {
+                textport_domain::ApiKey::parse(api_key)
+                    .map_err(|error| anyhow::anyhow!("{}: {error}", key("api_key")))?;
+            }
+            let earlier = &self.accounts[..i];
+            anyhow::ensure!(
+                !earlier.iter().any(|other| other.name == account.name),
+                "{} repeats another demo account's name",
+                key("name")
+            );
+            anyhow::ensure!(
+                account.api_key.is_none()
+                    || !earlier.iter().any(|other| other.api_key == account.api_key),
+                "{} repeats another demo account's key",
+                key("api_key")
+            );
+        }
+        Ok(())
+    }
+}
+
 impl Default for DemoConfig {
     fn default() -> Self {
         let account = |name: &str, first_number: &str| DemoAccount {
@@ -101,6 +140,40 @@ mod tests {
             enabled: Some(true),
         };
         assert!(on.enabled_in_up() && on.enabled_in_serve());
+    }
+
+    #[test]
+    fn demo_accounts_are_checked_before_anything_starts() {
+        assert!(DemoConfig::default().validate().is_ok());
+        let mut config = DemoConfig::default();
+        config.accounts[1].number_count = 1001;
+        assert!(
+            config
+                .validate()
+                .expect_err("too many")
+                .to_string()
+                .contains("demo.accounts[1].number_count")
+        );
+        let mut config = DemoConfig::default();
+        let key = Some("KEYfixeddemokey000000000000000".to_owned());
+        config.accounts[0].api_key = key.clone();
+        config.accounts[1].api_key = key;
+        assert!(
+            config
+                .validate()
+                .expect_err("same key")
+                .to_string()
+                .contains("demo.accounts[1].api_key")
+        );
+        let mut config = DemoConfig::default();
+        config.accounts[0].first_number = "312".to_owned();
+        assert!(
+            config
+                .validate()
+                .expect_err("bad number")
+                .to_string()
+                .contains("demo.accounts[0].first_number")
+        );
     }
 
     #[test]

@@ -4,9 +4,10 @@
 pub mod config;
 pub mod suite;
 
-use anyhow::bail;
+use anyhow::{Context as _, bail};
 use textport_domain::{SharedClock, SystemClock};
 use textport_platform::CancellationToken;
+use textport_platform::db::Schema;
 
 pub use config::Config;
 pub use suite::{Storage, Suite, SuiteState, Transport};
@@ -14,8 +15,18 @@ pub use suite::{Storage, Suite, SuiteState, Transport};
 /// The roles `serve` and `migrate` accept.
 pub const ROLES: &[&str] = &["gateway", "accounts", "eligibility"];
 
-/// Runs one service until `shutdown` fires.
+/// Runs one service until `shutdown` fires. Its schema must be current (`migrate` first).
 pub async fn serve(role: &str, config: &Config, shutdown: CancellationToken) -> anyhow::Result<()> {
+    serve_role(role, config, shutdown)
+        .await
+        .with_context(|| format!("serve {role}"))
+}
+
+async fn serve_role(
+    role: &str,
+    config: &Config,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
     let clock: SharedClock = std::sync::Arc::new(SystemClock);
     match role {
         "gateway" => {
@@ -25,7 +36,7 @@ pub async fn serve(role: &str, config: &Config, shutdown: CancellationToken) -> 
                 .await
         }
         "accounts" => {
-            textport_accounts::Accounts::build(&config.accounts, clock)
+            textport_accounts::Accounts::build(&config.accounts, clock, Schema::RequireCurrent)
                 .await?
                 .run_until_stopped(shutdown)
                 .await
@@ -35,6 +46,7 @@ pub async fn serve(role: &str, config: &Config, shutdown: CancellationToken) -> 
                 &config.eligibility,
                 clock,
                 config.sandbox.enabled_in_serve(),
+                Schema::RequireCurrent,
             )
             .await?
             .run_until_stopped(shutdown)

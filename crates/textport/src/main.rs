@@ -1,5 +1,6 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context as _;
@@ -40,16 +41,32 @@ enum Command {
 }
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> ExitCode {
     let cli = Cli::parse();
-    let config: Config = textport_platform::config::load(cli.config.as_deref())?;
-    let telemetry = textport_platform::telemetry::init(&config.telemetry)?;
+    let config: Config = match textport_platform::config::load(cli.config.as_deref()) {
+        Ok(config) => config,
+        Err(error) => return fail(&error.into()),
+    };
+    let default_name = match &cli.command {
+        Some(Command::Serve { service }) => format!("textport-{service}"),
+        _ => "textport".to_owned(),
+    };
+    let telemetry = match textport_platform::telemetry::init(&config.telemetry, &default_name) {
+        Ok(telemetry) => telemetry,
+        Err(error) => return fail(&error),
+    };
     let result = run(cli.command, config).await;
     if let Err(error) = &result {
         tracing::error!(error = format!("{error:#}"), "textport stopped");
     }
     telemetry.shutdown().await;
-    result
+    result.map_or_else(|error| fail(&error), |()| ExitCode::SUCCESS)
+}
+
+/// The error and its causes on one line, without a backtrace: this is for the operator.
+fn fail(error: &anyhow::Error) -> ExitCode {
+    eprintln!("textport: {error:#}");
+    ExitCode::FAILURE
 }
 
 async fn run(command: Option<Command>, config: Config) -> anyhow::Result<()> {
@@ -114,10 +131,18 @@ fn print_banner(suite: &Suite) {
     }
 }
 
-/// Written whole or not at all, so a poller never reads half a file.
+/// Written whole or not at all, so a poller never reads half a file; readable by its owner only,
+/// since it holds the demo accounts' keys.
 fn write_state(path: &std::path::Path, suite: &Suite) -> anyhow::Result<()> {
     let partial = path.with_extension("partial");
-    std::fs::write(&partial, serde_json::to_vec_pretty(&suite.state)?)
+    let mut file = std::fs::OpenOptions::new();
+    file.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut file, 0o600);
+    let mut file = file
+        .open(&partial)
+        .with_context(|| format!("writing {}", partial.display()))?;
+    std::io::Write::write_all(&mut file, &serde_json::to_vec_pretty(&suite.state)?)
         .with_context(|| format!("writing {}", partial.display()))?;
     std::fs::rename(&partial, path).with_context(|| format!("writing {}", path.display()))?;
     Ok(())

@@ -14,6 +14,7 @@ use textport_gateway::{Downstreams, Gateway};
 use textport_platform::CancellationToken;
 use textport_platform::client::{channel, in_process};
 use textport_platform::config::{DatabaseConfig, ServiceConfig};
+use textport_platform::db::Schema;
 use textport_proto::accounts::v1::account_service_client::AccountServiceClient;
 use textport_proto::accounts::v1::{EnsureAccountRequest, IssueApiKeyRequest};
 use textport_proto::eligibility::v1::directory_sandbox_service_client::DirectorySandboxServiceClient;
@@ -108,18 +109,20 @@ impl Suite {
         clock: SharedClock,
         transport: Transport,
     ) -> anyhow::Result<Self> {
+        config.demo.validate()?;
         let sandbox = config.sandbox.enabled_in_up();
         let service = |name: &str| ServiceConfig {
             listen: LOOPBACK_ANY_PORT,
             database: storage.database(name),
         };
         let [accounts_db, eligibility_db] = DATABASES;
-        let accounts = Accounts::build(&service(accounts_db), clock.clone())
+        let accounts = Accounts::build(&service(accounts_db), clock.clone(), Schema::Migrate)
             .await
             .context("starting accounts")?;
-        let eligibility = Eligibility::build(&service(eligibility_db), clock, sandbox)
-            .await
-            .context("starting eligibility")?;
+        let eligibility =
+            Eligibility::build(&service(eligibility_db), clock, sandbox, Schema::Migrate)
+                .await
+                .context("starting eligibility")?;
         let url = |addr: SocketAddr| format!("http://{addr}");
         let gateway_config = textport_gateway::Config {
             listen: gateway_listen,

@@ -1,7 +1,7 @@
 //! The gRPC edge of accounts: proto ⇄ domain, and domain/store errors through the error table.
 
 use sea_orm::{DatabaseConnection, DbErr};
-use textport_domain::{ApiKey, MessagingProfileId, SharedClock};
+use textport_domain::{ApiKey, ApiKeyHash, MessagingProfileId, SharedClock};
 use textport_platform::db::Versioned;
 use textport_platform::{ApiError, ErrorKind, Violation, convert};
 use textport_proto::accounts::v1::{
@@ -82,8 +82,9 @@ impl account_service_server::AccountService for AccountsApi {
                 "Could not understand the provided credentials.",
             )
         };
-        let key = ApiKey::parse(&request.get_ref().api_key).map_err(|_| unauthenticated())?;
-        let account = store::account_by_key(&self.db, &key.hash())
+        let hash = ApiKeyHash::from_slice(&request.get_ref().api_key_sha256)
+            .ok_or_else(unauthenticated)?;
+        let account = store::account_by_key(&self.db, &hash)
             .await
             .map_err(db_error)?
             .ok_or_else(unauthenticated)?;

@@ -9,6 +9,7 @@ use sea_orm::DatabaseConnection;
 use textport_domain::SharedClock;
 use textport_platform::CancellationToken;
 use textport_platform::config::ServiceConfig;
+use textport_platform::db::Schema;
 use textport_platform::server::GrpcServer;
 use textport_proto::accounts::v1::{
     account_service_server::{self, AccountServiceServer},
@@ -31,9 +32,12 @@ pub struct Accounts {
 }
 
 impl Accounts {
-    pub async fn build(config: &ServiceConfig, clock: SharedClock) -> anyhow::Result<Self> {
-        let db =
-            textport_platform::db::connect_and_migrate::<store::Migrator>(&config.database).await?;
+    pub async fn build(
+        config: &ServiceConfig,
+        clock: SharedClock,
+        schema: Schema,
+    ) -> anyhow::Result<Self> {
+        let db = textport_platform::db::open::<store::Migrator>(&config.database, schema).await?;
         let server = GrpcServer::bind(config.listen).await?;
         Ok(Self {
             server,
@@ -59,6 +63,6 @@ impl Accounts {
 }
 
 pub async fn migrate(config: &ServiceConfig) -> anyhow::Result<()> {
-    textport_platform::db::connect_and_migrate::<store::Migrator>(&config.database).await?;
+    textport_platform::db::open::<store::Migrator>(&config.database, Schema::Migrate).await?;
     Ok(())
 }

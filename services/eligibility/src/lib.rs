@@ -11,6 +11,7 @@ use sea_orm::DatabaseConnection;
 use textport_domain::{E164, NumberFacts, SharedClock};
 use textport_platform::CancellationToken;
 use textport_platform::config::ServiceConfig;
+use textport_platform::db::Schema;
 use textport_platform::server::GrpcServer;
 use textport_proto::eligibility::v1::{
     directory_sandbox_service_server::{self, DirectorySandboxServiceServer},
@@ -62,9 +63,9 @@ impl Eligibility {
         config: &ServiceConfig,
         clock: SharedClock,
         sandbox: bool,
+        schema: Schema,
     ) -> anyhow::Result<Self> {
-        let db =
-            textport_platform::db::connect_and_migrate::<store::Migrator>(&config.database).await?;
+        let db = textport_platform::db::open::<store::Migrator>(&config.database, schema).await?;
         let server = GrpcServer::bind(config.listen).await?;
         let directory = Directory::new(db.clone(), Arc::new(SandboxRouting), clock);
         Ok(Self {
@@ -102,6 +103,6 @@ impl Eligibility {
 }
 
 pub async fn migrate(config: &ServiceConfig) -> anyhow::Result<()> {
-    textport_platform::db::connect_and_migrate::<store::Migrator>(&config.database).await?;
+    textport_platform::db::open::<store::Migrator>(&config.database, Schema::Migrate).await?;
     Ok(())
 }

@@ -72,11 +72,10 @@ pub async fn require_api_key(
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|value| value.to_str().ok())
-        .and_then(|value| {
-            value
-                .strip_prefix("Bearer ")
-                .or_else(|| value.strip_prefix("bearer "))
-        })
+        // The scheme is case-insensitive (RFC 9110 §11.1).
+        .and_then(|value| value.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token)
         .map(str::trim)
         .ok_or_else(unauthenticated)?;
     let key = ApiKey::parse(bearer).map_err(|_| unauthenticated())?;
@@ -88,7 +87,7 @@ pub async fn require_api_key(
                 .accounts
                 .clone()
                 .authenticate_api_key(AuthenticateApiKeyRequest {
-                    api_key: key.expose().to_owned(),
+                    api_key_sha256: hash.as_bytes().to_vec(),
                 })
                 .await?
                 .into_inner();

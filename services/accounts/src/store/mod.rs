@@ -32,14 +32,6 @@ pub async fn account_by_key(
     else {
         return Ok(None);
     };
-    let stored: [u8; 32] = key
-        .key_hash
-        .as_slice()
-        .try_into()
-        .map_err(|_| DbErr::Custom("api key hash is not 32 bytes".into()))?;
-    if !ApiKeyHash::from_bytes(stored).matches(hash) {
-        return Ok(None);
-    }
     account(db, AccountId::from_uuid(key.account_id)).await
 }
 
