@@ -14,7 +14,7 @@ use textport_proto::eligibility::v1::{
 use tonic::{Request, Response, Status};
 
 use crate::RoutingDatabase;
-use crate::domain::{self, RequestError, Screened};
+use crate::domain::{self, HoldingKind, RequestError, Screened, Seed};
 use crate::store::{self, DirectoryRow};
 
 /// Facts of numbers: the directory's row when there is one, else the routing database's answer.
@@ -346,7 +346,14 @@ impl Directory {
                 .remove(&number)
                 .map(|l| l.facts)
                 .ok_or_else(|| ApiError::internal("seeded number missing from look-up"))?;
-            let facts = apply_seed(base, seed, |field| at(i, field))?;
+            let changes = seed_from_proto(seed, |field| at(i, field))?;
+            let facts = domain::apply_seed(base, &changes).map_err(|error| {
+                ApiError::at_pointer(
+                    ErrorKind::Validation,
+                    at(i, error.field()),
+                    error.to_string(),
+                )
+            })?;
             current.insert(
                 number.clone(),
                 Looked {
@@ -380,113 +387,65 @@ impl Directory {
     }
 }
 
-fn apply_seed(
-    mut facts: NumberFacts,
+/// A proto seed as the domain's; unknown enum values and a malformed holder id name their field.
+fn seed_from_proto(
     seed: &pb::SeedNumberRequest,
     at: impl Fn(&str) -> String,
-) -> Result<NumberFacts, ApiError> {
-    let invalid_enum =
-        |field: &str, detail: &str| ApiError::at_pointer(ErrorKind::InvalidEnum, at(field), detail);
-    if let Some(line_type) = seed.line_type {
-        facts.line_type = match pb::LineType::try_from(line_type) {
-            Ok(pb::LineType::Landline) => LineType::Landline,
-            Ok(pb::LineType::Voip) => LineType::Voip,
-            Ok(pb::LineType::Wireless) => LineType::Wireless,
-            Ok(pb::LineType::TollFree) => LineType::TollFree,
-            _ => {
-                return Err(invalid_enum(
-                    "line_type",
-                    "line_type must be one of landline, voip, wireless, toll_free",
-                ));
-            }
-        };
-    }
-    if let Some(billing) = seed.billing_check {
-        facts.billing_check = match pb::BillingCheck::try_from(billing) {
-            Ok(pb::BillingCheck::Ok) => BillingCheck::Ok,
-            Ok(pb::BillingCheck::Failed) => BillingCheck::Failed,
-            Ok(pb::BillingCheck::Abolished) => BillingCheck::Abolished,
-            _ => {
-                return Err(invalid_enum(
-                    "billing_check",
-                    "billing_check must be one of ok, failed, abolished",
-                ));
-            }
-        };
-    }
+) -> Result<Seed, ApiError> {
+    let invalid_enum = |field: &str, choices: &str| {
+        ApiError::at_pointer(
+            ErrorKind::InvalidEnum,
+            at(field),
+            format!("{field} must be one of {choices}"),
+        )
+    };
+    let line_type = seed
+        .line_type
+        .map(|raw| match pb::LineType::try_from(raw) {
+            Ok(pb::LineType::Landline) => Ok(LineType::Landline),
+            Ok(pb::LineType::Voip) => Ok(LineType::Voip),
+            Ok(pb::LineType::Wireless) => Ok(LineType::Wireless),
+            Ok(pb::LineType::TollFree) => Ok(LineType::TollFree),
+            _ => Err(invalid_enum(
+                "line_type",
+                "landline, voip, wireless, toll_free",
+            )),
+        })
+        .transpose()?;
+    let billing_check = seed
+        .billing_check
+        .map(|raw| match pb::BillingCheck::try_from(raw) {
+            Ok(pb::BillingCheck::Ok) => Ok(BillingCheck::Ok),
+            Ok(pb::BillingCheck::Failed) => Ok(BillingCheck::Failed),
+            Ok(pb::BillingCheck::Abolished) => Ok(BillingCheck::Abolished),
+            _ => Err(invalid_enum("billing_check", "ok, failed, abolished")),
+        })
+        .transpose()?;
+    let holding = seed
+        .holding
+        .map(|raw| match pb::Holding::try_from(raw) {
+            Ok(pb::Holding::None) => Ok(HoldingKind::None),
+            Ok(pb::Holding::Inventory) => Ok(HoldingKind::Inventory),
+            Ok(pb::Holding::Account) => Ok(HoldingKind::Account),
+            _ => Err(invalid_enum("holding", "none, inventory, account")),
+        })
+        .transpose()?;
     let holder = seed
         .holder_account_id
         .as_deref()
         .map(|raw| convert::id(&at("holder_account_id"), AccountId::parse, raw))
         .transpose()?;
-    let transferable = seed.transferable.unwrap_or(match facts.holding {
-        Holding::Account { transferable, .. } => transferable,
-        _ => true,
-    });
-    let holding = match seed.holding.map(pb::Holding::try_from) {
-        None => None,
-        Some(Ok(pb::Holding::None)) => Some(pb::Holding::None),
-        Some(Ok(pb::Holding::Inventory)) => Some(pb::Holding::Inventory),
-        Some(Ok(pb::Holding::Account)) => Some(pb::Holding::Account),
-        Some(_) => {
-            return Err(invalid_enum(
-                "holding",
-                "holding must be one of none, inventory, account",
-            ));
-        }
-    };
-    facts.holding = match (holding, holder) {
-        (Some(pb::Holding::None), None) => Holding::None,
-        (Some(pb::Holding::Inventory), None) => Holding::Inventory,
-        (Some(pb::Holding::None | pb::Holding::Inventory), Some(_)) => {
-            return Err(ApiError::at_pointer(
-                ErrorKind::Validation,
-                at("holder_account_id"),
-                "Only a number held by an account has a holder_account_id.",
-            ));
-        }
-        (Some(pb::Holding::Account) | None, Some(holder)) => Holding::Account {
-            holder,
-            transferable,
-        },
-        // Stateless on purpose: whether the number has a holder today does not change the answer.
-        (Some(pb::Holding::Account), None) => {
-            return Err(ApiError::at_pointer(
-                ErrorKind::Validation,
-                at("holder_account_id"),
-                "holding account needs holder_account_id.",
-            ));
-        }
-        (None, None) => match facts.holding {
-            Holding::Account { holder, .. } => Holding::Account {
-                holder,
-                transferable,
-            },
-            other => other,
-        },
-        (Some(pb::Holding::Unspecified), _) => {
-            return Err(invalid_enum(
-                "holding",
-                "holding must be one of none, inventory, account",
-            ));
-        }
-    };
-    let overrides = [
-        (seed.routable, &mut facts.routable),
-        (seed.portable, &mut facts.portable),
-        (seed.fast_portable, &mut facts.fast_portable),
-        (seed.messaging_capable, &mut facts.messaging_capable),
-    ];
-    for (value, slot) in overrides {
-        if let Some(value) = value {
-            *slot = value;
-        }
-    }
-    if let Some(carrier) = &seed.carrier_name {
-        facts.carrier_name = carrier.clone();
-    }
-    if let Some(nnid) = &seed.nnid {
-        facts.nnid = nnid.clone();
-    }
-    Ok(facts)
+    Ok(Seed {
+        line_type,
+        carrier_name: seed.carrier_name.clone(),
+        nnid: seed.nnid.clone(),
+        routable: seed.routable,
+        portable: seed.portable,
+        fast_portable: seed.fast_portable,
+        messaging_capable: seed.messaging_capable,
+        billing_check,
+        holding,
+        holder,
+        transferable: seed.transferable,
+    })
 }

@@ -1,5 +1,10 @@
 //! The eligibility and portability rules: pure functions of the request and the facts about
-//! each number. No I/O; the facts are looked up before and passed in.
+//! each number, and the sandbox's seeding rules. No I/O; the facts are looked up before and
+//! passed in.
+
+mod seed;
+
+pub use seed::{HoldingKind, Seed, SeedError, apply_seed};
 
 use std::collections::HashSet;
 
