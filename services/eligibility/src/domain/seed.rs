@@ -100,20 +100,7 @@ pub fn apply_seed(mut facts: NumberFacts, seed: &Seed) -> Result<NumberFacts, Se
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn landline() -> NumberFacts {
-        NumberFacts {
-            routable: true,
-            line_type: LineType::Landline,
-            carrier_name: "Carrier".into(),
-            nnid: "N1".into(),
-            portable: true,
-            fast_portable: false,
-            messaging_capable: true,
-            billing_check: BillingCheck::Ok,
-            holding: Holding::None,
-        }
-    }
+    use crate::domain::tests::landline;
 
     #[test]
     fn an_empty_seed_changes_nothing() {

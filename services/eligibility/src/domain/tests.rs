@@ -6,7 +6,8 @@ fn strings(raw: &[&str]) -> Vec<String> {
     raw.iter().map(|s| (*s).to_owned()).collect()
 }
 
-fn landline() -> NumberFacts {
+/// An ordinary landline nobody holds: the facts most tests start from.
+pub(super) fn landline() -> NumberFacts {
     NumberFacts {
         routable: true,
         line_type: LineType::Landline,
