@@ -1,0 +1,247 @@
+// SDK smoke test: drives a running textport suite with the official `telnyx` Node SDK
+// (pinned in package.json), changing nothing but baseURL.
+//
+//   TEXTPORT_BIN=target/debug/textport bash tests/sdk/node/run.sh
+//
+// TEXTPORT_STATE_FILE is the JSON written by `textport up --state-file`:
+//   {"api_base_url": "http://127.0.0.1:PORT/v2", "accounts": [{"name", "id", "api_key"}, ...], ...}
+//
+// Sandbox magic numbers are US numbers +1 NPA 555 XXXX; the last four digits pick the
+// outcome. The demo seed gives +13125552000..2099 to acme and +13125552100..2199 to globex.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+
+import Telnyx, { AuthenticationError, BadRequestError, NotFoundError } from 'telnyx';
+import { VERSION } from 'telnyx/version';
+
+const SDK_VERSION = '7.24.0';
+
+// ---------------------------------------------------------------------------
+// helpers
+// ---------------------------------------------------------------------------
+
+function loadState() {
+  const path = process.env.TEXTPORT_STATE_FILE;
+  if (!path) {
+    throw new Error('TEXTPORT_STATE_FILE is not set (run this through tests/sdk/node/run.sh)');
+  }
+  return JSON.parse(readFileSync(path, 'utf8'));
+}
+
+const STATE = loadState();
+
+function account(name) {
+  const found = STATE.accounts.find((a) => a.name === name);
+  if (!found) throw new Error(`account ${name} not in the state file`);
+  return found;
+}
+
+function client(apiKey) {
+  return new Telnyx({ apiKey, baseURL: STATE.api_base_url, maxRetries: 0 });
+}
+
+const acme = () => client(account('acme').api_key);
+
+function unique(tag) {
+  return `node-sdk-${tag}-${randomUUID().slice(0, 10)}`;
+}
+
+/** Awaits `promise`, expects it to reject with `ErrorClass` and `status`; returns errors[0]. */
+async function expectApiError(promise, ErrorClass, status) {
+  let caught;
+  await assert.rejects(promise, (err) => {
+    caught = err;
+    return true;
+  });
+  assert.ok(
+    caught instanceof ErrorClass,
+    `expected ${ErrorClass.name}, got ${caught?.constructor?.name}: ${caught?.message}`,
+  );
+  assert.equal(caught.status, status);
+  const body = caught.error;
+  assert.equal(typeof body, 'object', `error body is not a JSON object: ${caught.message}`);
+  assert.ok(Array.isArray(body?.errors) && body.errors.length > 0, JSON.stringify(body));
+  for (const e of body.errors) {
+    assert.equal(typeof e.code, 'string', JSON.stringify(e));
+    assert.match(e.code, /^\d+$/, JSON.stringify(e));
+    assert.equal(typeof e.title, 'string', JSON.stringify(e));
+  }
+  return body.errors[0];
+}
+
+async function deleteQuietly(api, id) {
+  try {
+    await api.messagingProfiles.delete(id);
+  } catch (err) {
+    if (!(err instanceof NotFoundError)) throw err;
+  }
+}
+
+test('the pinned SDK version is installed', () => {
+  assert.equal(VERSION, SDK_VERSION);
+});
+
+// ---------------------------------------------------------------------------
+// hosted SMS eligibility
+// ---------------------------------------------------------------------------
+
+test('eligibility: magic numbers for acme', async () => {
+  const cases = [
+    ['+13125550001', 'eligible', true],
+    ['+13125550150', 'number_can_not_be_wireless', false],
+    ['+14165550001', 'number_is_not_a_us_number', false],
+    ['+13125552005', 'number_can_not_be_active_in_your_account', false],
+  ];
+  const resp = await acme().messagingHostedNumberOrders.checkEligibility({
+    phone_numbers: cases.map(([number]) => number),
+  });
+  assert.ok(Array.isArray(resp.phone_numbers), `no top-level phone_numbers: ${JSON.stringify(resp)}`);
+  assert.deepEqual(
+    resp.phone_numbers.map((r) => r.phone_number),
+    cases.map(([number]) => number),
+    'one result per number, in request order',
+  );
+  cases.forEach(([number, status, eligible], i) => {
+    const r = resp.phone_numbers[i];
+    assert.equal(r.eligible_status, status, `${number}: ${JSON.stringify(r)}`);
+    assert.equal(r.eligible, eligible, `${number}: ${JSON.stringify(r)}`);
+    assert.equal(typeof r.detail, 'string', `${number}: ${JSON.stringify(r)}`);
+  });
+});
+
+// ---------------------------------------------------------------------------
+// portability checks
+// ---------------------------------------------------------------------------
+
+test('portability check: 201 parsed by the SDK, VoIP number is fast portable and local', async () => {
+  const { data: body, response } = await acme()
+    .portabilityChecks.run({ phone_numbers: ['+13125550850'] })
+    .withResponse();
+  assert.equal(response.status, 201);
+  assert.ok(Array.isArray(body.data), `no data: ${JSON.stringify(body)}`);
+  assert.equal(body.data.length, 1);
+  const r = body.data[0];
+  const shown = JSON.stringify(r);
+  assert.equal(r.record_type, 'portability_check_result', shown);
+  assert.equal(r.phone_number, '+13125550850', shown);
+  assert.equal(r.portable, true, shown);
+  assert.equal(r.fast_portable, true, shown);
+  assert.equal(r.phone_number_type, 'local', shown);
+  assert.equal(typeof r.messaging_capable, 'boolean', shown);
+  assert.equal(typeof r.carrier_name, 'string', shown);
+  assert.ok(r.carrier_name.length > 0, shown);
+  assert.ok(!r.not_portable_reason, shown);
+});
+
+// ---------------------------------------------------------------------------
+// messaging profiles
+// ---------------------------------------------------------------------------
+
+test('messaging profiles: create, retrieve, update', async (t) => {
+  const api = acme();
+  const name = unique('profile');
+  const created = (
+    await api.messagingProfiles.create({
+      name,
+      whitelisted_destinations: ['US'],
+      webhook_url: 'https://example.com/hooks',
+    })
+  ).data;
+  assert.ok(created?.id, `create returned no id: ${JSON.stringify(created)}`);
+  t.after(() => deleteQuietly(api, created.id));
+  assert.equal(created.record_type, 'messaging_profile');
+  assert.equal(created.name, name);
+  assert.deepEqual(created.whitelisted_destinations, ['US']);
+  assert.equal(created.webhook_url, 'https://example.com/hooks');
+
+  const fetched = (await api.messagingProfiles.retrieve(created.id)).data;
+  assert.equal(fetched.id, created.id);
+  assert.equal(fetched.name, name);
+
+  const updated = (
+    await api.messagingProfiles.update(created.id, {
+      name: `${name}-renamed`,
+      webhook_failover_url: 'https://example.com/failover',
+    })
+  ).data;
+  assert.equal(updated.id, created.id);
+  assert.equal(updated.name, `${name}-renamed`);
+  assert.equal(updated.webhook_failover_url, 'https://example.com/failover');
+  assert.equal(updated.webhook_url, 'https://example.com/hooks', 'fields not sent stay');
+
+  const refetched = (await api.messagingProfiles.retrieve(created.id)).data;
+  assert.equal(refetched.name, `${name}-renamed`);
+});
+
+test('messaging profiles: list auto-paginates (12 profiles, page size 10)', async (t) => {
+  const api = acme();
+  const prefix = unique('page');
+  const created = new Set();
+  t.after(async () => {
+    for (const id of created) await deleteQuietly(api, id);
+  });
+  for (let i = 0; i < 12; i++) {
+    const profile = (
+      await api.messagingProfiles.create({
+        name: `${prefix}-${String(i).padStart(2, '0')}`,
+        whitelisted_destinations: ['US'],
+      })
+    ).data;
+    created.add(profile.id);
+  }
+  assert.equal(created.size, 12);
+  const query = { 'page[size]': 10, 'filter[name][contains]': prefix };
+
+  // The first page alone: proves the auto-pager below really has a second page to fetch.
+  const first = await api.messagingProfiles.list(query);
+  assert.equal(first.data.length, 10, `first page: ${JSON.stringify(first.meta)}`);
+  assert.equal(first.meta.page_number, 1, JSON.stringify(first.meta));
+  assert.equal(first.meta.total_pages, 2, JSON.stringify(first.meta));
+  assert.equal(first.hasNextPage(), true);
+
+  const seen = [];
+  for await (const profile of api.messagingProfiles.list(query)) {
+    seen.push(profile.id);
+  }
+  assert.equal(seen.length, 12, `each profile exactly once, got ${seen.length}`);
+  assert.deepEqual(new Set(seen), created);
+});
+
+test('messaging profiles: delete, then retrieve is NotFoundError', async (t) => {
+  const api = acme();
+  const profile = (
+    await api.messagingProfiles.create({ name: unique('delete'), whitelisted_destinations: ['US'] })
+  ).data;
+  t.after(() => deleteQuietly(api, profile.id));
+
+  const deleted = (await api.messagingProfiles.delete(profile.id)).data;
+  assert.equal(deleted.id, profile.id);
+
+  await expectApiError(api.messagingProfiles.retrieve(profile.id), NotFoundError, 404);
+});
+
+// ---------------------------------------------------------------------------
+// errors through the SDK
+// ---------------------------------------------------------------------------
+
+test('a wrong API key is AuthenticationError with code 10009', async () => {
+  const bad = client(`KEY-not-a-real-key-${randomUUID()}`);
+  const err = await expectApiError(
+    bad.messagingHostedNumberOrders.checkEligibility({ phone_numbers: ['+13125550001'] }),
+    AuthenticationError,
+    401,
+  );
+  assert.equal(err.code, '10009', JSON.stringify(err));
+});
+
+test('a string instead of a list for phone_numbers is BadRequestError at /phone_numbers', async () => {
+  const err = await expectApiError(
+    acme().messagingHostedNumberOrders.checkEligibility({ phone_numbers: '+13125550001' }),
+    BadRequestError,
+    400,
+  );
+  assert.equal(err.source?.pointer, '/phone_numbers', JSON.stringify(err));
+});
