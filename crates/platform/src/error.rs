@@ -193,15 +193,7 @@ impl ApiError {
         pointer: impl Into<String>,
         detail: impl Into<String>,
     ) -> Self {
-        let detail = detail.into();
-        Self {
-            kind,
-            violations: vec![Violation {
-                source: Source::Pointer(pointer.into()),
-                detail: detail.clone(),
-            }],
-            detail,
-        }
+        Self::at(kind, Source::Pointer(pointer.into()), detail.into())
     }
 
     /// A field error naming a query parameter (`page[size]`).
@@ -210,11 +202,14 @@ impl ApiError {
         parameter: impl Into<String>,
         detail: impl Into<String>,
     ) -> Self {
-        let detail = detail.into();
+        Self::at(kind, Source::Parameter(parameter.into()), detail.into())
+    }
+
+    fn at(kind: ErrorKind, source: Source, detail: String) -> Self {
         Self {
             kind,
             violations: vec![Violation {
-                source: Source::Parameter(parameter.into()),
+                source,
                 detail: detail.clone(),
             }],
             detail,
