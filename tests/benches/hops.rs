@@ -77,17 +77,6 @@ fn median(mut values: Vec<f64>) -> f64 {
     values[values.len() / 2]
 }
 
-fn fresh_storage() -> Storage {
-    let run = uuid::Uuid::new_v4().simple().to_string();
-    match std::env::var("TEXTPORT_TEST_DATABASE_URL") {
-        Ok(url) if !url.is_empty() => Storage::Postgres {
-            url,
-            schema_prefix: format!("b{}", &run[..12]),
-        },
-        _ => Storage::SqliteDir(std::env::temp_dir().join(format!("textport-bench-{run}"))),
-    }
-}
-
 async fn start(storage: &Storage, transport: Transport) -> Suite {
     let listen = "127.0.0.1:0".parse().expect("address");
     Suite::start(
@@ -129,7 +118,7 @@ fn public_call(
 #[tokio::main]
 async fn main() {
     let options = options();
-    let (grpc_storage, local_storage) = (fresh_storage(), fresh_storage());
+    let (grpc_storage, local_storage) = (Storage::fresh("b"), Storage::fresh("b"));
     let grpc_suite = start(&grpc_storage, Transport::Grpc).await;
     let local_suite = start(&local_storage, Transport::InProcess).await;
 

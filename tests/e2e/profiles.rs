@@ -254,9 +254,9 @@ async fn data_survives_a_restart() {
         )
         .await;
     let id = created.body["data"]["id"].as_str().expect("id").to_owned();
-    let (storage, dir) = suite.stop_keeping_data().await;
+    let storage = suite.stop_keeping_data().await;
 
-    let again = spawn_on(textport::Config::default(), storage, dir).await;
+    let again = spawn_on(textport::Config::default(), storage).await;
     let key = again.acme().api_key.clone();
     let read = again
         .get(&format!("/v2/messaging_profiles/{id}"), &key)

@@ -1,4 +1,3 @@
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use reqwest::{Method, StatusCode};
@@ -13,21 +12,6 @@ pub struct TestSuite {
     pub state: SuiteState,
     pub storage: Storage,
     http: reqwest::Client,
-    dir: PathBuf,
-}
-
-/// Where a test's data lives: SQLite files in a fresh directory, or fresh PostgreSQL schemas.
-pub fn fresh_storage() -> (Storage, PathBuf) {
-    let run = uuid::Uuid::new_v4().simple().to_string();
-    let dir = std::env::temp_dir().join(format!("textport-e2e-{run}"));
-    let storage = match std::env::var("TEXTPORT_TEST_DATABASE_URL") {
-        Ok(url) if !url.is_empty() => Storage::Postgres {
-            url,
-            schema_prefix: format!("t{}", &run[..12]),
-        },
-        _ => Storage::SqliteDir(dir.clone()),
-    };
-    (storage, dir)
 }
 
 pub async fn spawn() -> TestSuite {
@@ -35,11 +19,10 @@ pub async fn spawn() -> TestSuite {
 }
 
 pub async fn spawn_with(config: Config) -> TestSuite {
-    let (storage, dir) = fresh_storage();
-    spawn_on(config, storage, dir).await
+    spawn_on(config, Storage::fresh("t")).await
 }
 
-pub async fn spawn_on(config: Config, storage: Storage, dir: PathBuf) -> TestSuite {
+pub async fn spawn_on(config: Config, storage: Storage) -> TestSuite {
     let listen = "127.0.0.1:0".parse().expect("valid address");
     let suite = Suite::start(
         &config,
@@ -55,7 +38,6 @@ pub async fn spawn_on(config: Config, storage: Storage, dir: PathBuf) -> TestSui
         suite: Some(suite),
         storage,
         http: reqwest::Client::new(),
-        dir,
     }
 }
 
@@ -87,8 +69,8 @@ impl Reply {
 /// call, so it stays; its name starts with `t` and the run's id).
 impl Drop for TestSuite {
     fn drop(&mut self) {
-        if self.suite.is_some() {
-            let _ = std::fs::remove_dir_all(&self.dir);
+        if let (Some(_), Storage::SqliteDir(dir)) = (&self.suite, &self.storage) {
+            let _ = std::fs::remove_dir_all(dir);
         }
     }
 }
@@ -158,14 +140,13 @@ impl TestSuite {
             suite.stop().await.expect("suite stops cleanly");
         }
         self.storage.discard().await.expect("test data removed");
-        let _ = std::fs::remove_dir_all(&self.dir);
     }
 
     /// Stops the services but keeps their data, to start again on it.
-    pub async fn stop_keeping_data(mut self) -> (Storage, PathBuf) {
+    pub async fn stop_keeping_data(mut self) -> Storage {
         if let Some(suite) = self.suite.take() {
             suite.stop().await.expect("suite stops cleanly");
         }
-        (self.storage.clone(), self.dir.clone())
+        self.storage.clone()
     }
 }

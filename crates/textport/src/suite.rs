@@ -49,6 +49,20 @@ pub enum Storage {
 const DATABASES: [&str; 2] = ["accounts", "eligibility"];
 
 impl Storage {
+    /// Fresh, empty storage for one test or benchmark run: PostgreSQL schemas
+    /// `<tag><run id>_<service>` when `TEXTPORT_TEST_DATABASE_URL` is set, else a new SQLite
+    /// directory under the system's temporary directory.
+    pub fn fresh(tag: &str) -> Self {
+        let run = uuid::Uuid::new_v4().simple().to_string();
+        match std::env::var("TEXTPORT_TEST_DATABASE_URL") {
+            Ok(url) if !url.is_empty() => Storage::Postgres {
+                url,
+                schema_prefix: format!("{tag}{}", &run[..12]),
+            },
+            _ => Storage::SqliteDir(std::env::temp_dir().join(format!("textport-{tag}-{run}"))),
+        }
+    }
+
     /// Deletes every service's data (test teardown).
     pub async fn discard(&self) -> anyhow::Result<()> {
         for service in DATABASES {
