@@ -4,7 +4,8 @@
 //! - `public API, one process`: HTTP → gateway → the services' handlers called in the gateway's
 //!   process (no network between services). The baseline: the same work done in one process.
 //! - `public API, gRPC`: HTTP → gateway → eligibility over loopback gRPC, as `textport up` runs.
-//! - `handler only`: the eligibility handler called directly (no HTTP, JSON or gRPC).
+//! - `service in memory`: the eligibility service's routes called in this process (protobuf
+//!   encoding, no HTTP, JSON or network).
 //! - `one gRPC hop`: a gRPC client calling the eligibility service.
 //!
 //! The load generator shares the machine with the suite. Each figure is the median throughput;
@@ -19,10 +20,10 @@ use std::time::Instant;
 
 use textport::{Config, Storage, Suite, Transport};
 use textport_domain::SystemClock;
-use textport_eligibility::{Directory, SandboxRouting};
+use textport_eligibility::Eligibility;
+use textport_platform::service::{Deps, GrpcService};
 use textport_proto::eligibility::v1::CheckHostedEligibilityRequest;
 use textport_proto::eligibility::v1::eligibility_service_client::EligibilityServiceClient;
-use textport_proto::eligibility::v1::eligibility_service_server::EligibilityService;
 
 struct Options {
     requests: usize,
@@ -135,11 +136,16 @@ async fn main() {
     let db = textport_platform::db::connect(&grpc_storage.database("eligibility"))
         .await
         .expect("database opens");
-    let handler = Arc::new(Directory::new(
+    let routes = Eligibility::routes(Deps {
         db,
-        Arc::new(SandboxRouting),
-        Arc::new(SystemClock),
-    ));
+        clock: Arc::new(SystemClock),
+        sandbox: true,
+        downstreams: Default::default(),
+    })
+    .expect("routes build")
+    .routes();
+    let in_memory =
+        EligibilityServiceClient::new(textport_platform::client::in_process(routes));
     let address = format!("http://{}", grpc_suite.state.services["eligibility"]);
     let client = EligibilityServiceClient::new(
         textport_platform::client::channel(&address).expect("channel"),
@@ -152,34 +158,20 @@ async fn main() {
         let (n, c) = (options.requests, options.concurrency);
         samples[0].push(throughput(n, c, public_local.clone()).await);
         samples[1].push(throughput(n, c, public_grpc.clone()).await);
-        let (handler, check) = (handler.clone(), request.clone());
-        samples[2].push(
-            throughput(n, c, move || {
-                let (handler, check) = (handler.clone(), check.clone());
-                async move {
-                    let expected = check.phone_numbers.len();
-                    let answer = handler
-                        .check_hosted_eligibility(tonic::Request::new(check))
-                        .await
-                        .expect("checks");
-                    assert_eq!(answer.into_inner().results.len(), expected);
-                }
-            })
-            .await,
-        );
-        let (client, check) = (client.clone(), request.clone());
-        samples[3].push(
-            throughput(n, c, move || {
-                let (mut client, check) = (client.clone(), check.clone());
-                async move {
-                    client
-                        .check_hosted_eligibility(check)
-                        .await
-                        .expect("checks");
-                }
-            })
-            .await,
-        );
+        for (sample, client) in [(2, &in_memory), (3, &client)] {
+            let (client, check) = (client.clone(), request.clone());
+            samples[sample].push(
+                throughput(n, c, move || {
+                    let (mut client, check) = (client.clone(), check.clone());
+                    async move {
+                        let expected = check.phone_numbers.len();
+                        let answer = client.check_hosted_eligibility(check).await.expect("checks");
+                        assert_eq!(answer.into_inner().results.len(), expected);
+                    }
+                })
+                .await,
+            );
+        }
     }
     for (suite, storage) in [(grpc_suite, grpc_storage), (local_suite, local_storage)] {
         suite.stop().await.expect("suite stops");
@@ -194,7 +186,7 @@ async fn main() {
     let names = [
         "public API, one process (baseline)",
         "public API, gRPC",
-        "handler only",
+        "service in memory",
         "one gRPC hop",
     ];
     for (name, values) in names.iter().zip(samples) {

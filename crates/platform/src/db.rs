@@ -4,10 +4,60 @@
 use std::time::Duration;
 
 use anyhow::Context as _;
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr, RuntimeErr, SqlErr};
 use sea_orm_migration::MigratorTrait;
 
 use crate::config::DatabaseConfig;
+use crate::{ApiError, ErrorKind};
+
+/// What a failed statement means to its caller, the same on SQLite and PostgreSQL. Call sites
+/// turn the first two into their own errors ("that name is taken", "no such account").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DbFailure {
+    UniqueViolation,
+    ForeignKeyViolation,
+    /// Lost a race with another transaction (serialization failure, deadlock, busy database, no
+    /// free connection): the same request may succeed if sent again.
+    Retryable,
+    Other,
+}
+
+/// PostgreSQL: serialization_failure, deadlock_detected. SQLite: SQLITE_BUSY, SQLITE_LOCKED and
+/// their extended codes (BUSY_RECOVERY, BUSY_SNAPSHOT, BUSY_TIMEOUT, LOCKED_SHAREDCACHE).
+const RETRYABLE_CODES: [&str; 8] = ["40001", "40P01", "5", "6", "261", "517", "773", "262"];
+
+pub fn failure(error: &DbErr) -> DbFailure {
+    match error.sql_err() {
+        Some(SqlErr::UniqueConstraintViolation(_)) => return DbFailure::UniqueViolation,
+        Some(SqlErr::ForeignKeyConstraintViolation(_)) => return DbFailure::ForeignKeyViolation,
+        _ => {}
+    }
+    match error {
+        DbErr::ConnectionAcquire(_) => DbFailure::Retryable,
+        DbErr::Exec(RuntimeErr::SqlxError(sqlx)) | DbErr::Query(RuntimeErr::SqlxError(sqlx)) => {
+            match sqlx.as_database_error().and_then(|db| db.code()) {
+                Some(code) if RETRYABLE_CODES.contains(&code.as_ref()) => DbFailure::Retryable,
+                _ => DbFailure::Other,
+            }
+        }
+        _ => DbFailure::Other,
+    }
+}
+
+/// The public answer for a store error that its call site did not turn into a domain error: a
+/// lost race is worth retrying; anything else is logged with its cause and answered opaquely.
+pub fn api_error(error: &DbErr) -> ApiError {
+    match failure(error) {
+        DbFailure::Retryable => ApiError::new(
+            ErrorKind::Unavailable,
+            "The request collided with another one; send it again.",
+        )
+        .retry_after(Duration::from_secs(1)),
+        DbFailure::UniqueViolation | DbFailure::ForeignKeyViolation | DbFailure::Other => {
+            ApiError::internal(error)
+        }
+    }
+}
 
 /// A stored value and the revision it was read at. Updates name the revision they read and
 /// change nothing if another writer came first (optimistic concurrency: the same on SQLite and

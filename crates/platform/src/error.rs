@@ -4,6 +4,7 @@
 //! kind back from the gRPC status (by its `ErrorInfo` reason) and renders the public envelope.
 
 use std::fmt;
+use std::time::Duration;
 
 use http::StatusCode;
 use serde_json::{Value, json};
@@ -22,26 +23,6 @@ pub enum Family {
     Porting,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ErrorKind {
-    /// The body is not JSON at all: 400 in every family.
-    MalformedBody,
-    Validation,
-    InvalidPhoneNumber,
-    InvalidEnum,
-    NotFound,
-    RouteNotFound,
-    MethodNotAllowed,
-    PayloadTooLarge,
-    UnsupportedMediaType,
-    Unauthenticated,
-    Forbidden,
-    /// The resource is in a state that does not allow the action (never worth a retry).
-    InvalidState,
-    Unavailable,
-    Internal,
-}
-
 /// How a validation-type error's HTTP status is chosen.
 #[derive(Clone, Copy)]
 enum Http {
@@ -49,63 +30,91 @@ enum Http {
     ByFamily,
 }
 
+/// Whether a client should send the same request again. Both official SDKs retry 408, 409, 429
+/// and 5xx by themselves unless the answer says `x-should-retry: false`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Retry {
+    /// The client's own rules decide (4xx other than 409/429: no retry; 5xx: retry).
+    ClientDecides,
+    /// The same request can only fail the same way: `x-should-retry: false`.
+    Never,
+    /// Worth retrying, after `Retry-After` when the error carries a delay.
+    Later,
+}
+
 struct Row {
-    kind: ErrorKind,
     reason: &'static str,
     grpc: Code,
     http: Http,
     code: &'static str,
     title: &'static str,
+    retry: Retry,
 }
 
-const fn row(
-    kind: ErrorKind,
-    reason: &'static str,
-    grpc: Code,
-    http: Http,
-    code: &'static str,
-    title: &'static str,
-) -> Row {
-    Row {
-        kind,
-        reason,
-        grpc,
-        http,
-        code,
-        title,
-    }
-}
-
-use ErrorKind as K;
 use Http::{ByFamily, Fixed};
 
+/// Declares [`ErrorKind`] and its table in one list, so a kind cannot exist without its row.
+macro_rules! error_table {
+    ($( $(#[$doc:meta])* $kind:ident => $reason:literal, $grpc:ident, $http:expr, $code:literal, $title:literal, $retry:ident; )+) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum ErrorKind {
+            $( $(#[$doc])* $kind, )+
+        }
+
+        impl ErrorKind {
+            pub const ALL: &'static [ErrorKind] = &[$(ErrorKind::$kind),+];
+
+            fn row(self) -> Row {
+                match self {
+                    $( ErrorKind::$kind => Row {
+                        reason: $reason,
+                        grpc: Code::$grpc,
+                        http: $http,
+                        code: $code,
+                        title: $title,
+                        retry: Retry::$retry,
+                    }, )+
+                }
+            }
+        }
+    };
+}
+
+const fn fixed(status: u16) -> Http {
+    match StatusCode::from_u16(status) {
+        Ok(status) => Fixed(status),
+        Err(_) => panic!("not an HTTP status"),
+    }
+}
+
 #[rustfmt::skip]
-const TABLE: &[Row] = &[
-    row(K::MalformedBody,        "TEXTPORT_MALFORMED_BODY",        Code::InvalidArgument,    Fixed(StatusCode::BAD_REQUEST),            "10015", "Bad Request"),
-    row(K::Validation,           "TEXTPORT_VALIDATION",            Code::InvalidArgument,    ByFamily,                                  "10015", "Bad Request"),
-    row(K::InvalidPhoneNumber,   "TEXTPORT_INVALID_PHONE_NUMBER",  Code::InvalidArgument,    ByFamily,                                  "10016", "Phone number must be in +E164 format"),
-    row(K::InvalidEnum,          "TEXTPORT_INVALID_ENUM",          Code::InvalidArgument,    ByFamily,                                  "10032", "Invalid enumerated value"),
-    row(K::NotFound,             "TEXTPORT_NOT_FOUND",             Code::NotFound,           Fixed(StatusCode::NOT_FOUND),              "10005", "Resource not found"),
-    row(K::RouteNotFound,        "TEXTPORT_ROUTE_NOT_FOUND",       Code::Unimplemented,      Fixed(StatusCode::NOT_FOUND),              "10005", "Resource not found"),
-    row(K::MethodNotAllowed,     "TEXTPORT_METHOD_NOT_ALLOWED",    Code::Unimplemented,      Fixed(StatusCode::METHOD_NOT_ALLOWED),     "10015", "Method not allowed"),
-    row(K::PayloadTooLarge,      "TEXTPORT_PAYLOAD_TOO_LARGE",     Code::ResourceExhausted,  Fixed(StatusCode::PAYLOAD_TOO_LARGE),      "10015", "Request body too large"),
-    row(K::UnsupportedMediaType, "TEXTPORT_UNSUPPORTED_MEDIA_TYPE",Code::InvalidArgument,    Fixed(StatusCode::UNSUPPORTED_MEDIA_TYPE), "10015", "Unsupported media type"),
-    row(K::Unauthenticated,      "TEXTPORT_UNAUTHENTICATED",       Code::Unauthenticated,    Fixed(StatusCode::UNAUTHORIZED),           "10009", "Authentication failed"),
-    row(K::Forbidden,            "TEXTPORT_FORBIDDEN",             Code::PermissionDenied,   Fixed(StatusCode::FORBIDDEN),              "10010", "Not authorized"),
-    row(K::InvalidState,         "TEXTPORT_INVALID_STATE",         Code::FailedPrecondition, Fixed(StatusCode::UNPROCESSABLE_ENTITY),   "10015", "Invalid state"),
-    row(K::Unavailable,          "TEXTPORT_UNAVAILABLE",           Code::Unavailable,        Fixed(StatusCode::SERVICE_UNAVAILABLE),    "10007", "Service unavailable"),
-    row(K::Internal,             "TEXTPORT_INTERNAL",              Code::Internal,           Fixed(StatusCode::INTERNAL_SERVER_ERROR),  "10007", "Unexpected error"),
-];
+error_table! {
+    /// The body is not JSON at all: 400 in every family.
+    MalformedBody        => "TEXTPORT_MALFORMED_BODY",         InvalidArgument,    fixed(400), "10015", "Bad Request",                          ClientDecides;
+    Validation           => "TEXTPORT_VALIDATION",             InvalidArgument,    ByFamily,   "10015", "Bad Request",                          ClientDecides;
+    InvalidPhoneNumber   => "TEXTPORT_INVALID_PHONE_NUMBER",   InvalidArgument,    ByFamily,   "10016", "Phone number must be in +E164 format", ClientDecides;
+    InvalidEnum          => "TEXTPORT_INVALID_ENUM",           InvalidArgument,    ByFamily,   "10032", "Invalid enumerated value",             ClientDecides;
+    NotFound             => "TEXTPORT_NOT_FOUND",              NotFound,           fixed(404), "10005", "Resource not found",                   ClientDecides;
+    RouteNotFound        => "TEXTPORT_ROUTE_NOT_FOUND",        Unimplemented,      fixed(404), "10005", "Resource not found",                   ClientDecides;
+    MethodNotAllowed     => "TEXTPORT_METHOD_NOT_ALLOWED",     Unimplemented,      fixed(405), "10015", "Method not allowed",                   ClientDecides;
+    PayloadTooLarge      => "TEXTPORT_PAYLOAD_TOO_LARGE",      ResourceExhausted,  fixed(413), "10015", "Request body too large",               ClientDecides;
+    UnsupportedMediaType => "TEXTPORT_UNSUPPORTED_MEDIA_TYPE", InvalidArgument,    fixed(415), "10015", "Unsupported media type",               ClientDecides;
+    Unauthenticated      => "TEXTPORT_UNAUTHENTICATED",        Unauthenticated,    fixed(401), "10009", "Authentication failed",                ClientDecides;
+    Forbidden            => "TEXTPORT_FORBIDDEN",              PermissionDenied,   fixed(403), "10010", "Not authorized",                       ClientDecides;
+    /// The resource is in a state that does not allow the action.
+    InvalidState         => "TEXTPORT_INVALID_STATE",          FailedPrecondition, fixed(422), "10015", "Invalid state",                        Never;
+    /// The request collides with something that exists (a taken name or key, a number in an open order).
+    Conflict             => "TEXTPORT_CONFLICT",               AlreadyExists,      fixed(409), "10015", "Conflict",                             Never;
+    /// The same `Idempotency-Key` is still being processed: the only conflict worth retrying.
+    RequestInFlight      => "TEXTPORT_REQUEST_IN_FLIGHT",      Aborted,            fixed(409), "10015", "Request in progress",                  Later;
+    /// An `Idempotency-Key` sent again with a different method, path, query or body.
+    IdempotencyKeyReused => "TEXTPORT_IDEMPOTENCY_KEY_REUSED", FailedPrecondition, fixed(422), "10015", "Idempotency key reused",               Never;
+    TooManyRequests      => "TEXTPORT_TOO_MANY_REQUESTS",      ResourceExhausted,  fixed(429), "10011", "Too many requests",                    Later;
+    Unavailable          => "TEXTPORT_UNAVAILABLE",            Unavailable,        fixed(503), "10007", "Service unavailable",                  Later;
+    Internal             => "TEXTPORT_INTERNAL",               Internal,           fixed(500), "10007", "Unexpected error",                     ClientDecides;
+}
 
 impl ErrorKind {
-    fn row(self) -> &'static Row {
-        // Every kind has exactly one row; the table test below keeps it so.
-        TABLE
-            .iter()
-            .find(|row| row.kind == self)
-            .unwrap_or(&TABLE[TABLE.len() - 1])
-    }
-
     pub fn reason(self) -> &'static str {
         self.row().reason
     }
@@ -130,11 +139,12 @@ impl ErrorKind {
         self.row().title
     }
 
+    pub fn retry(self) -> Retry {
+        self.row().retry
+    }
+
     fn from_reason(reason: &str) -> Option<Self> {
-        TABLE
-            .iter()
-            .find(|row| row.reason == reason)
-            .map(|row| row.kind)
+        Self::ALL.iter().copied().find(|kind| kind.reason() == reason)
     }
 }
 
@@ -176,6 +186,8 @@ pub struct ApiError {
     pub kind: ErrorKind,
     pub detail: String,
     pub violations: Vec<Violation>,
+    /// When a retry may succeed (`Retry-After` at the edge, `RetryInfo` between services).
+    pub retry_after: Option<Duration>,
 }
 
 impl ApiError {
@@ -184,7 +196,13 @@ impl ApiError {
             kind,
             detail: detail.into(),
             violations: Vec::new(),
+            retry_after: None,
         }
+    }
+
+    pub fn retry_after(mut self, delay: Duration) -> Self {
+        self.retry_after = Some(delay);
+        self
     }
 
     /// A field error pointing into the JSON body (`/phone_numbers/3`).
@@ -207,12 +225,11 @@ impl ApiError {
 
     fn at(kind: ErrorKind, source: Source, detail: String) -> Self {
         Self {
-            kind,
             violations: vec![Violation {
                 source,
                 detail: detail.clone(),
             }],
-            detail,
+            ..Self::new(kind, detail)
         }
     }
 
@@ -220,9 +237,16 @@ impl ApiError {
         Self::new(ErrorKind::NotFound, format!("{what} not found"))
     }
 
-    /// Logs the cause here, where it is known, and hands the caller only an opaque message.
-    pub fn internal(cause: impl fmt::Display) -> Self {
-        tracing::error!(error = %cause, "internal error");
+    /// Logs the cause and its whole chain of sources here, where they are known, with the trace
+    /// id, and hands the caller only an opaque message.
+    pub fn internal(cause: &(dyn std::error::Error + 'static)) -> Self {
+        Self::internal_message(Chain(cause))
+    }
+
+    /// [`ApiError::internal`] for a cause that is a message rather than an error value.
+    pub fn internal_message(cause: impl fmt::Display) -> Self {
+        let trace_id = crate::trace_context::trace_id(&tracing::Span::current()).unwrap_or_default();
+        tracing::error!(error = %cause, trace_id, "internal error");
         Self::new(ErrorKind::Internal, "An unexpected error occurred.")
     }
 
@@ -273,7 +297,7 @@ impl ApiError {
                         "A service this request needs is unavailable; try again.",
                     )
                 }
-                _ => Self::internal(format_args!(
+                _ => Self::internal_message(format_args!(
                     "downstream status {:?}: {}",
                     status.code(),
                     status.message()
@@ -296,7 +320,23 @@ impl ApiError {
             kind,
             detail: status.message().to_owned(),
             violations,
+            retry_after: details.retry_info().and_then(|info| info.retry_delay),
         }
+    }
+}
+
+/// An error and its sources on one line: `outer: inner: root`.
+pub struct Chain<'a>(pub &'a (dyn std::error::Error + 'static));
+
+impl fmt::Display for Chain<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)?;
+        let mut source = self.0.source();
+        while let Some(cause) = source {
+            write!(f, ": {cause}")?;
+            source = cause.source();
+        }
+        Ok(())
     }
 }
 
@@ -310,6 +350,9 @@ impl From<ApiError> for tonic::Status {
         );
         for violation in &error.violations {
             details.add_bad_request_violation(violation.source.encode(), violation.detail.clone());
+        }
+        if error.retry_after.is_some() {
+            details.set_retry_info(error.retry_after);
         }
         tonic::Status::with_error_details(error.kind.grpc_code(), error.detail, details)
     }
@@ -326,33 +369,15 @@ impl std::error::Error for ApiError {}
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    const ALL: [ErrorKind; 14] = [
-        K::MalformedBody,
-        K::Validation,
-        K::InvalidPhoneNumber,
-        K::InvalidEnum,
-        K::NotFound,
-        K::RouteNotFound,
-        K::MethodNotAllowed,
-        K::PayloadTooLarge,
-        K::UnsupportedMediaType,
-        K::Unauthenticated,
-        K::Forbidden,
-        K::InvalidState,
-        K::Unavailable,
-        K::Internal,
-    ];
+    use ErrorKind as K;
 
     #[test]
-    fn every_kind_has_exactly_one_row_and_a_unique_reason() {
-        assert_eq!(TABLE.len(), ALL.len());
-        for kind in ALL {
-            assert_eq!(
-                TABLE.iter().filter(|row| row.kind == kind).count(),
-                1,
-                "{kind:?}"
-            );
+    fn every_kind_has_a_unique_reason_that_reads_back() {
+        let mut reasons: Vec<&str> = K::ALL.iter().map(|kind| kind.reason()).collect();
+        reasons.sort_unstable();
+        reasons.dedup();
+        assert_eq!(reasons.len(), K::ALL.len());
+        for &kind in K::ALL {
             assert_eq!(ErrorKind::from_reason(kind.reason()), Some(kind));
         }
     }
@@ -374,7 +399,23 @@ mod tests {
     }
 
     #[test]
-    fn an_error_survives_the_grpc_hop_with_its_kind_and_sources() {
+    fn conflicts_are_409_and_only_an_in_flight_request_is_worth_retrying() {
+        for kind in [K::Conflict, K::RequestInFlight] {
+            assert_eq!(kind.http_status(Family::Messaging), StatusCode::CONFLICT);
+        }
+        assert_eq!(K::Conflict.retry(), Retry::Never);
+        assert_eq!(K::InvalidState.retry(), Retry::Never);
+        assert_eq!(K::RequestInFlight.retry(), Retry::Later);
+        assert_eq!(
+            K::TooManyRequests.http_status(Family::Porting),
+            StatusCode::TOO_MANY_REQUESTS
+        );
+        assert_eq!(K::Conflict.grpc_code(), Code::AlreadyExists);
+        assert_eq!(K::TooManyRequests.grpc_code(), Code::ResourceExhausted);
+    }
+
+    #[test]
+    fn an_error_survives_the_grpc_hop_with_its_kind_sources_and_delay() {
         let mut sent = ApiError::at_pointer(
             K::Validation,
             "/phone_numbers",
@@ -390,6 +431,12 @@ mod tests {
         });
         let received = ApiError::from_status(&tonic::Status::from(sent.clone()));
         assert_eq!(received, sent);
+        let slow_down =
+            ApiError::new(K::TooManyRequests, "slow down").retry_after(Duration::from_secs(7));
+        assert_eq!(
+            ApiError::from_status(&tonic::Status::from(slow_down.clone())),
+            slow_down
+        );
     }
 
     #[test]
@@ -399,6 +446,14 @@ mod tests {
         assert!(!received.detail.contains("hunter2"));
         let unavailable = ApiError::from_status(&tonic::Status::unavailable("connection refused"));
         assert_eq!(unavailable.kind, K::Unavailable);
+    }
+
+    #[test]
+    fn the_cause_chain_is_one_line() {
+        let inner = std::io::Error::other("disk full");
+        let outer = anyhow::Error::new(inner).context("writing the outbox");
+        let chain: &(dyn std::error::Error + 'static) = outer.as_ref();
+        assert_eq!(Chain(chain).to_string(), "writing the outbox: disk full");
     }
 
     #[test]

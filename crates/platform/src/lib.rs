@@ -7,9 +7,11 @@ pub mod config;
 pub mod convert;
 pub mod db;
 pub mod error;
+pub mod public_enum;
 pub mod server;
+pub mod service;
 pub mod telemetry;
 pub mod trace_context;
 
-pub use error::{ApiError, ErrorKind, Family, Violation};
+pub use error::{ApiError, ErrorKind, Family, Retry, Violation};
 pub use tokio_util::sync::CancellationToken;

@@ -3,20 +3,25 @@
 //! per call (health and reflection stay out of traces), a per-call timeout and graceful shutdown.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use http::Request;
 use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
-use tonic::service::Routes;
 use tonic::transport::Server;
 use tonic::transport::server::TcpIncoming;
 use tonic_health::ServingStatus;
 use tonic_health::server::HealthReporter;
 use tower_http::trace::{MakeSpan, TraceLayer};
 
+use crate::service::ServiceRoutes;
 use crate::trace_context;
+
+pub const HEALTH_SERVICE: &str = "grpc.health.v1.Health";
+pub const REFLECTION_V1: &str = "grpc.reflection.v1.ServerReflection";
+pub const REFLECTION_V1ALPHA: &str = "grpc.reflection.v1alpha.ServerReflection";
 
 const CALL_TIMEOUT: Duration = Duration::from_secs(30);
 const READINESS_PROBE_EVERY: Duration = Duration::from_secs(5);
@@ -41,18 +46,19 @@ impl GrpcServer {
     }
 
     /// Serves `routes` until `shutdown` fires, then reports NOT_SERVING and drains in-flight calls.
-    /// `services` are the fully qualified names whose health follows `database`.
+    /// Health (following `database`) and reflection list exactly the services `routes` hosts.
     pub async fn serve(
         self,
-        routes: Routes,
-        services: &'static [&'static str],
+        routes: ServiceRoutes,
         database: DatabaseConnection,
         shutdown: CancellationToken,
     ) -> anyhow::Result<()> {
+        let services: Arc<[&'static str]> = routes.names().into();
         let (reporter, health) = tonic_health::server::health_reporter();
-        let reflection_v1 = reflection().build_v1()?;
-        let reflection_v1alpha = reflection().build_v1alpha()?;
+        let reflection_v1 = reflection(&services).build_v1()?;
+        let reflection_v1alpha = reflection(&services).build_v1alpha()?;
         let routes = routes
+            .routes()
             .add_service(health)
             .add_service(reflection_v1)
             .add_service(reflection_v1alpha);
@@ -60,7 +66,7 @@ impl GrpcServer {
         tracing::info!(addr = %self.local_addr, services = ?services, "serving gRPC");
         let probe = tokio::spawn(follow_database(
             reporter.clone(),
-            services,
+            services.clone(),
             database,
             shutdown.clone(),
         ));
@@ -72,7 +78,7 @@ impl GrpcServer {
                 TcpIncoming::from(self.listener).with_nodelay(Some(true)),
                 async move {
                     shutdown.cancelled().await;
-                    set_all(&reporter, services, ServingStatus::NotServing).await;
+                    set_all(&reporter, &services, ServingStatus::NotServing).await;
                 },
             )
             .await;
@@ -81,16 +87,23 @@ impl GrpcServer {
     }
 }
 
-fn reflection() -> tonic_reflection::server::Builder<'static> {
-    tonic_reflection::server::Builder::configure()
+/// The services a server hosts, plus health and reflection themselves.
+fn reflection(services: &[&'static str]) -> tonic_reflection::server::Builder<'static> {
+    let builder = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(textport_proto::FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .with_service_name(HEALTH_SERVICE)
+        .with_service_name(REFLECTION_V1)
+        .with_service_name(REFLECTION_V1ALPHA);
+    services
+        .iter()
+        .fold(builder, |builder, name| builder.with_service_name(*name))
 }
 
 /// SERVING while the database answers a ping, NOT_SERVING while it does not.
 async fn follow_database(
     reporter: HealthReporter,
-    services: &'static [&'static str],
+    services: Arc<[&'static str]>,
     database: DatabaseConnection,
     shutdown: CancellationToken,
 ) {
@@ -104,7 +117,7 @@ async fn follow_database(
             }
         };
         if last != Some(status) {
-            set_all(&reporter, services, status).await;
+            set_all(&reporter, &services, status).await;
             last = Some(status);
         }
         tokio::select! {

@@ -1,31 +1,126 @@
 //! The whole configuration: one section per service plus the suite-wide ones. Every key has a
 //! default (`textport up` needs no file); see README.md for the keys.
 
+use std::collections::BTreeMap;
+
+use anyhow::Context as _;
 use serde::{Deserialize, Serialize};
+use textport_domain::{ApiKey, ApiKeyHash};
 use textport_platform::config::{ServiceConfig, TelemetryConfig};
 
+use crate::registry::ROLES;
+
+/// Besides the sections named here, one section per gRPC service of the registry (`[accounts]`,
+/// `[hosted_order]`, …) with its `listen` address and `database`.
 #[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields, default)]
+#[serde(default)]
 pub struct Config {
     pub telemetry: TelemetryConfig,
     pub sandbox: SandboxConfig,
+    pub operator: OperatorConfig,
+    /// Where each service is reached, by section: `hosted_order = "http://hosted-order:50051"`.
+    pub services: BTreeMap<String, String>,
     pub gateway: textport_gateway::Config,
-    pub accounts: ServiceConfig,
-    pub eligibility: ServiceConfig,
     pub demo: DemoConfig,
+    /// The gRPC services' own sections; a section the registry does not know is refused by
+    /// [`Config::validate`] (serde cannot deny unknown keys beside a flattened map).
+    #[serde(flatten)]
+    pub sections: BTreeMap<String, ServiceConfig>,
 }
 
 impl Default for Config {
     fn default() -> Self {
+        let grpc = || ROLES.iter().filter(|role| role.grpc);
         Self {
             telemetry: TelemetryConfig::default(),
             sandbox: SandboxConfig::default(),
+            operator: OperatorConfig::default(),
+            services: grpc()
+                .map(|role| {
+                    (
+                        role.section.to_owned(),
+                        format!("http://{}:50051", role.name),
+                    )
+                })
+                .collect(),
             gateway: textport_gateway::Config::default(),
-            accounts: ServiceConfig::default_for("accounts"),
-            eligibility: ServiceConfig::default_for("eligibility"),
             demo: DemoConfig::default(),
+            sections: grpc()
+                .map(|role| {
+                    (
+                        role.section.to_owned(),
+                        ServiceConfig::default_for(role.section),
+                    )
+                })
+                .collect(),
         }
     }
+}
+
+impl Config {
+    /// What serde could not check: every section and `services` key names a service of the
+    /// registry, the operator key hash parses, and the demo accounts make sense.
+    pub fn validate(&self) -> anyhow::Result<()> {
+        let known = |section: &str| ROLES.iter().any(|r| r.grpc && r.section == section);
+        for section in self.sections.keys() {
+            anyhow::ensure!(
+                known(section),
+                "configuration error: unknown section [{section}]"
+            );
+        }
+        for section in self.services.keys() {
+            anyhow::ensure!(
+                known(section),
+                "configuration error: services.{section} names no service"
+            );
+        }
+        self.operator.key_hash()?;
+        self.demo.validate()
+    }
+
+    /// The URL of the service of `section`.
+    pub fn service_url(&self, section: &str) -> anyhow::Result<&str> {
+        self.services
+            .get(section)
+            .map(String::as_str)
+            .with_context(|| format!("configuration error: services.{section} is not set"))
+    }
+}
+
+/// The operator API's key, as its SHA-256 in hex (from a Kubernetes Secret); `textport
+/// operator-key` makes a key and prints both. Unset: the operator API refuses everyone (`up`
+/// makes a key of its own).
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OperatorConfig {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub api_key_sha256: Option<String>,
+}
+
+impl OperatorConfig {
+    pub fn key_hash(&self) -> anyhow::Result<Option<ApiKeyHash>> {
+        self.api_key_sha256
+            .as_deref()
+            .map(|hex| {
+                parse_sha256(hex).context(
+                    "configuration error: operator.api_key_sha256 must be 64 hexadecimal digits",
+                )
+            })
+            .transpose()
+    }
+}
+
+fn parse_sha256(hex: &str) -> Option<ApiKeyHash> {
+    let bytes: Vec<u8> = (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok())
+        .collect::<Option<_>>()?;
+    ApiKeyHash::from_slice(&bytes)
+}
+
+/// Lowercase hex of a key's SHA-256, as `operator.api_key_sha256` takes it.
+pub fn sha256_hex(key: &ApiKey) -> String {
+    key.hash().as_bytes().iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -47,11 +142,14 @@ impl SandboxConfig {
     }
 }
 
-/// The accounts `up` provisions at start.
+/// The accounts `up` provisions at start, and `up`'s operator key.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct DemoConfig {
     pub accounts: Vec<DemoAccount>,
+    /// A fixed operator key for `up` (`KEY…`); absent = a new one at every start.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operator_api_key: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -71,6 +169,10 @@ pub struct DemoAccount {
 impl DemoConfig {
     /// Checks what would otherwise fail halfway through provisioning, naming the key at fault.
     pub fn validate(&self) -> anyhow::Result<()> {
+        if let Some(key) = &self.operator_api_key {
+            ApiKey::parse(key)
+                .map_err(|error| anyhow::anyhow!("demo.operator_api_key: {error}"))?;
+        }
         let limit = textport_domain::MAX_NUMBERS_PER_REQUEST;
         for (i, account) in self.accounts.iter().enumerate() {
             let key = |field: &str| format!("demo.accounts[{i}].{field}");
@@ -120,6 +222,7 @@ impl Default for DemoConfig {
                 account("acme", "+13125552000"),
                 account("globex", "+13125552100"),
             ],
+            operator_api_key: None,
         }
     }
 }
@@ -174,6 +277,49 @@ mod tests {
                 .to_string()
                 .contains("demo.accounts[0].first_number")
         );
+    }
+
+    #[test]
+    fn every_grpc_service_has_a_section_and_an_address_by_default() {
+        let config = Config::default();
+        for role in ROLES.iter().filter(|role| role.grpc) {
+            assert!(config.sections.contains_key(role.section), "{}", role.name);
+            assert_eq!(
+                config.service_url(role.section).expect("set"),
+                format!("http://{}:50051", role.name)
+            );
+        }
+        assert!(config.validate().is_ok());
+    }
+
+    #[test]
+    fn sections_and_services_are_checked_against_the_registry() {
+        let mut config = Config::default();
+        config
+            .sections
+            .insert("acounts".to_owned(), ServiceConfig::default_for("acounts"));
+        let error = config.validate().expect_err("unknown section");
+        assert!(error.to_string().contains("[acounts]"), "{error}");
+        let mut config = Config::default();
+        config
+            .services
+            .insert("nobody".to_owned(), "http://nobody:50051".to_owned());
+        assert!(config.validate().is_err());
+    }
+
+    #[test]
+    fn the_operator_key_hash_is_64_hex_digits() {
+        let key = ApiKey::parse("KEYoperatorkeyforthetests0000").expect("key");
+        let config = OperatorConfig {
+            api_key_sha256: Some(sha256_hex(&key)),
+        };
+        assert_eq!(config.key_hash().expect("valid"), Some(key.hash()));
+        for bad in ["abc", "zz", &"0".repeat(63), &"é".repeat(32)] {
+            let config = OperatorConfig {
+                api_key_sha256: Some(bad.to_owned()),
+            };
+            assert!(config.key_hash().is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -38,6 +38,11 @@ enum Command {
     Serve { service: String },
     /// Runs one service's database migrations and exits.
     Migrate { service: String },
+    /// Lists the services `serve` and `migrate` accept, callees first.
+    Roles,
+    /// Makes an operator API key: prints it and the SHA-256 that `operator.api_key_sha256`
+    /// takes, as two `NAME=value` lines.
+    OperatorKey,
 }
 
 #[tokio::main]
@@ -47,6 +52,9 @@ async fn main() -> ExitCode {
         Ok(config) => config,
         Err(error) => return fail(&error.into()),
     };
+    if let Err(error) = config.validate() {
+        return fail(&error);
+    }
     let default_name = match &cli.command {
         Some(Command::Serve { service }) => format!("textport-{service}"),
         _ => "textport".to_owned(),
@@ -105,6 +113,21 @@ async fn run(command: Option<Command>, config: Config) -> anyhow::Result<()> {
             textport::serve(&service, &config, shutdown).await
         }
         Command::Migrate { service } => textport::migrate(&service, &config).await,
+        Command::Roles => {
+            for role in textport::ROLES {
+                println!("{}", role.name);
+            }
+            Ok(())
+        }
+        Command::OperatorKey => {
+            let key = textport::suite::random_key()?;
+            println!("TEXTPORT_OPERATOR_KEY={}", key.expose());
+            println!(
+                "TEXTPORT__OPERATOR__API_KEY_SHA256={}",
+                textport::config::sha256_hex(&key)
+            );
+            Ok(())
+        }
     }
 }
 
@@ -114,6 +137,10 @@ fn print_banner(suite: &Suite) {
     if let Some(sandbox) = &state.sandbox_url {
         println!("sandbox API:     {sandbox}");
     }
+    println!(
+        "operator API:    {}  key {}",
+        state.operator_url, state.operator_api_key
+    );
     for account in &state.accounts {
         println!(
             "  account {:<8} {}  key {}",

@@ -7,32 +7,31 @@ use std::path::PathBuf;
 
 use anyhow::Context as _;
 use serde::Serialize;
-use textport_accounts::Accounts;
-use textport_domain::{E164, SharedClock};
-use textport_eligibility::Eligibility;
-use textport_gateway::{Downstreams, Gateway};
+use textport_domain::{ApiKey, E164, SharedClock};
 use textport_platform::CancellationToken;
-use textport_platform::client::{channel, in_process};
+use textport_platform::client::{Downstream, channel, in_process};
 use textport_platform::config::{DatabaseConfig, ServiceConfig};
 use textport_platform::db::Schema;
+use textport_platform::service::{Built, Downstreams, Start};
 use textport_proto::accounts::v1::account_service_client::AccountServiceClient;
 use textport_proto::accounts::v1::{EnsureAccountRequest, IssueApiKeyRequest};
 use textport_proto::eligibility::v1::directory_sandbox_service_client::DirectorySandboxServiceClient;
 use textport_proto::eligibility::v1::{Holding, SeedNumberRequest, SeedNumbersRequest};
 use tokio::task::JoinSet;
 
-use crate::config::{Config, DemoAccount};
+use crate::config::{Config, DemoAccount, sha256_hex};
+use crate::registry::{ROLES, Role};
 
 const LOOPBACK_ANY_PORT: SocketAddr =
     SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 0);
 
-/// How the gateway reaches the services.
+/// How the services reach each other.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Transport {
     /// Real gRPC over loopback, each service on its own port: what `up` runs.
     Grpc,
-    /// Each service's handlers called in the gateway's process: the same work without the network
-    /// hops, the baseline the throughput benchmark compares against.
+    /// Each service's handlers called in its caller's process: the same work without the
+    /// network hops, the baseline the throughput benchmark compares against.
     InProcess,
 }
 
@@ -44,9 +43,6 @@ pub enum Storage {
     /// One PostgreSQL database, a schema per service named `<prefix>_<service>`.
     Postgres { url: String, schema_prefix: String },
 }
-
-/// The services that keep a database.
-const DATABASES: [&str; 2] = ["accounts", "eligibility"];
 
 impl Storage {
     /// Fresh, empty storage for one test or benchmark run: PostgreSQL schemas
@@ -65,8 +61,8 @@ impl Storage {
 
     /// Deletes every service's data (test teardown).
     pub async fn discard(&self) -> anyhow::Result<()> {
-        for service in DATABASES {
-            textport_platform::db::discard(&self.database(service)).await?;
+        for role in ROLES {
+            textport_platform::db::discard(&self.database(role.section)).await?;
         }
         if let Storage::SqliteDir(dir) = self {
             let _ = std::fs::remove_dir(dir);
@@ -102,6 +98,10 @@ pub struct SuiteState {
     pub gateway_url: String,
     pub api_base_url: String,
     pub sandbox_url: Option<String>,
+    pub operator_url: String,
+    /// The operator API's key (`Authorization: Bearer …` on `/operator/v1/…`).
+    pub operator_api_key: String,
+    /// Each service's address, by role.
     pub services: BTreeMap<&'static str, String>,
     pub accounts: Vec<DemoAccountState>,
 }
@@ -114,8 +114,9 @@ pub struct Suite {
 }
 
 impl Suite {
-    /// Builds every service (bound, migrated), starts them, provisions the demo accounts.
-    /// `gateway_listen` may use port 0.
+    /// Builds every service of the registry (migrated, bound) in order, each with channels to
+    /// the services it calls, starts them, and provisions the demo accounts. `gateway_listen`
+    /// may use port 0.
     pub async fn start(
         config: &Config,
         storage: &Storage,
@@ -123,57 +124,67 @@ impl Suite {
         clock: SharedClock,
         transport: Transport,
     ) -> anyhow::Result<Self> {
-        config.demo.validate()?;
+        let operator_key = match &config.demo.operator_api_key {
+            Some(key) => ApiKey::parse(key)
+                .map_err(|error| anyhow::anyhow!("demo.operator_api_key: {error}"))?,
+            None => random_key()?,
+        };
+        let mut config = config.clone();
+        config.operator.api_key_sha256 = Some(sha256_hex(&operator_key));
+        config.validate()?;
         let sandbox = config.sandbox.enabled_in_up();
-        let service = |name: &str| ServiceConfig {
-            listen: LOOPBACK_ANY_PORT,
-            database: storage.database(name),
-        };
-        let [accounts_db, eligibility_db] = DATABASES;
-        let accounts = Accounts::build(&service(accounts_db), clock.clone(), Schema::Migrate)
-            .await
-            .context("starting accounts")?;
-        let eligibility =
-            Eligibility::build(&service(eligibility_db), clock, sandbox, Schema::Migrate)
-                .await
-                .context("starting eligibility")?;
-        let url = |addr: SocketAddr| format!("http://{addr}");
-        let gateway_config = textport_gateway::Config {
-            listen: gateway_listen,
-            accounts_url: url(accounts.local_addr()),
-            eligibility_url: url(eligibility.local_addr()),
-            ..config.gateway.clone()
-        };
-        let downstreams = match transport {
-            Transport::Grpc => Downstreams {
-                accounts: channel(&gateway_config.accounts_url)?,
-                eligibility: channel(&gateway_config.eligibility_url)?,
-            },
-            Transport::InProcess => Downstreams {
-                accounts: in_process(accounts.routes()),
-                eligibility: in_process(eligibility.routes()),
-            },
-        };
-        let gateway = Gateway::with_downstreams(&gateway_config, sandbox, downstreams.clone())
-            .await
-            .context("starting gateway")?;
-        let gateway_url = url(gateway.local_addr()?);
-        let mut services = BTreeMap::from([("gateway", gateway.local_addr()?.to_string())]);
+
+        let mut built: Vec<(&Role, Box<dyn Built>)> = Vec::with_capacity(ROLES.len());
+        let mut reachable = Downstreams::default();
+        for role in ROLES {
+            let mut downstreams = Downstreams::default();
+            for callee in role.calls {
+                downstreams.insert(callee, reachable.get(callee)?);
+            }
+            let listen = if role.grpc {
+                LOOPBACK_ANY_PORT
+            } else {
+                gateway_listen
+            };
+            let start = Start {
+                config: ServiceConfig {
+                    listen,
+                    database: storage.database(role.section),
+                },
+                schema: Schema::Migrate,
+                clock: clock.clone(),
+                sandbox,
+                downstreams,
+            };
+            let service = role.build(start, &config).await?;
+            if let Some(routes) = service.routes() {
+                let downstream: Downstream = match transport {
+                    Transport::Grpc => channel(&format!("http://{}", service.local_addr()))?,
+                    Transport::InProcess => in_process(routes),
+                };
+                reachable.insert(role.section, downstream);
+            }
+            built.push((role, service));
+        }
 
         let shutdown = CancellationToken::new();
         let mut tasks = JoinSet::new();
-        if transport == Transport::Grpc {
-            services.insert("accounts", accounts.local_addr().to_string());
-            services.insert("eligibility", eligibility.local_addr().to_string());
-            tasks.spawn(accounts.run_until_stopped(shutdown.clone()));
-            tasks.spawn(eligibility.run_until_stopped(shutdown.clone()));
+        let mut services = BTreeMap::new();
+        for (role, service) in built {
+            // In process, a service that others call is reached through its routes, not served.
+            let called = ROLES.iter().any(|caller| caller.calls.contains(&role.section));
+            if transport == Transport::Grpc || !called {
+                services.insert(role.name, service.local_addr().to_string());
+                tasks.spawn(service.run(shutdown.clone()));
+            }
         }
-        tasks.spawn(gateway.run_until_stopped(shutdown.clone()));
-
+        let gateway_url = format!("http://{}", services.get("gateway").context("no gateway")?);
         let mut suite = Self {
             state: SuiteState {
                 api_base_url: format!("{gateway_url}/v2"),
                 sandbox_url: sandbox.then(|| format!("{gateway_url}/sandbox/v1")),
+                operator_url: format!("{gateway_url}/operator/v1"),
+                operator_api_key: operator_key.expose().to_owned(),
                 gateway_url,
                 services,
                 accounts: Vec::new(),
@@ -181,7 +192,7 @@ impl Suite {
             shutdown,
             tasks,
         };
-        match provision_demo(config, &downstreams, sandbox).await {
+        match provision_demo(&config, &reachable, sandbox).await {
             Ok(accounts) => suite.state.accounts = accounts,
             Err(error) => {
                 suite.stop().await?;
@@ -225,15 +236,22 @@ impl Suite {
     }
 }
 
+/// A new API key from the operating system's randomness.
+pub fn random_key() -> anyhow::Result<ApiKey> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|error| anyhow::anyhow!("getrandom: {error}"))?;
+    Ok(ApiKey::from_random_bytes(bytes))
+}
+
 /// Demo accounts through the accounts API, their numbers through the sandbox directory API:
-/// the same calls any client could make.
+/// the same calls any client could make. Keys are made here; accounts receives their hashes.
 async fn provision_demo(
     config: &Config,
-    downstreams: &Downstreams,
+    reachable: &Downstreams,
     sandbox: bool,
 ) -> anyhow::Result<Vec<DemoAccountState>> {
-    let mut accounts = AccountServiceClient::new(downstreams.accounts.clone());
-    let mut directory = DirectorySandboxServiceClient::new(downstreams.eligibility.clone());
+    let mut accounts = AccountServiceClient::new(reachable.get("accounts")?);
+    let mut directory = DirectorySandboxServiceClient::new(reachable.get("eligibility")?);
     let mut provisioned = Vec::with_capacity(config.demo.accounts.len());
     for demo in &config.demo.accounts {
         let account = accounts
@@ -244,16 +262,19 @@ async fn provision_demo(
             .into_inner()
             .account
             .context("accounts answered without an account")?;
-        let api_key = accounts
+        let api_key = match &demo.api_key {
+            Some(key) => ApiKey::parse(key).map_err(|e| anyhow::anyhow!("{e}"))?,
+            None => random_key()?,
+        };
+        accounts
             .issue_api_key(IssueApiKeyRequest {
                 account_id: account.id.clone(),
                 label: "demo".to_owned(),
-                api_key: demo.api_key.clone(),
+                api_key_sha256: api_key.hash().as_bytes().to_vec(),
+                replace_label: true,
             })
             .await
-            .with_context(|| format!("issuing the key of demo account {:?}", demo.name))?
-            .into_inner()
-            .api_key;
+            .with_context(|| format!("issuing the key of demo account {:?}", demo.name))?;
         let numbers = demo_numbers(demo)?;
         if sandbox && !numbers.is_empty() {
             let seeds = numbers
@@ -277,7 +298,7 @@ async fn provision_demo(
         provisioned.push(DemoAccountState {
             name: account.name,
             id: account.id,
-            api_key,
+            api_key: api_key.expose().to_owned(),
             numbers: range,
         });
     }

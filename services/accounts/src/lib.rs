@@ -1,68 +1,28 @@
 //! The accounts service: customer accounts, their API keys (stored as hashes) and their
 //! messaging profiles.
 
+mod app;
 pub mod domain;
+mod error;
 mod grpc;
 pub mod store;
 
-use sea_orm::DatabaseConnection;
-use textport_domain::SharedClock;
-use textport_platform::CancellationToken;
-use textport_platform::config::ServiceConfig;
-use textport_platform::db::Schema;
-use textport_platform::server::GrpcServer;
-use textport_proto::accounts::v1::{
-    account_service_server::{self, AccountServiceServer},
-    messaging_profile_service_server::{self, MessagingProfileServiceServer},
-};
-use tonic::service::Routes;
+use textport_platform::service::{Deps, GrpcService, ServiceRoutes};
+use textport_proto::accounts::v1::account_service_server::AccountServiceServer;
+use textport_proto::accounts::v1::messaging_profile_service_server::MessagingProfileServiceServer;
 
-use grpc::AccountsApi;
+pub use error::Error;
 
-const SERVICES: &[&str] = &[
-    account_service_server::SERVICE_NAME,
-    messaging_profile_service_server::SERVICE_NAME,
-];
+/// The service's entry point for the registry.
+pub struct Accounts;
 
-/// The service, bound and migrated, ready to serve.
-pub struct Accounts {
-    server: GrpcServer,
-    db: DatabaseConnection,
-    api: AccountsApi,
-}
+impl GrpcService for Accounts {
+    type Migrator = store::Migrator;
 
-impl Accounts {
-    pub async fn build(
-        config: &ServiceConfig,
-        clock: SharedClock,
-        schema: Schema,
-    ) -> anyhow::Result<Self> {
-        let db = textport_platform::db::open::<store::Migrator>(&config.database, schema).await?;
-        let server = GrpcServer::bind(config.listen).await?;
-        Ok(Self {
-            server,
-            api: AccountsApi::new(db.clone(), clock),
-            db,
-        })
+    fn routes(deps: Deps) -> anyhow::Result<ServiceRoutes> {
+        let api = grpc::AccountsApi::new(app::App::new(deps.db, deps.clock));
+        Ok(ServiceRoutes::new()
+            .add(AccountServiceServer::new(api.clone()))
+            .add(MessagingProfileServiceServer::new(api)))
     }
-
-    pub fn local_addr(&self) -> std::net::SocketAddr {
-        self.server.local_addr()
-    }
-
-    /// Every gRPC service this one answers.
-    pub fn routes(&self) -> Routes {
-        Routes::new(AccountServiceServer::new(self.api.clone()))
-            .add_service(MessagingProfileServiceServer::new(self.api.clone()))
-    }
-
-    pub async fn run_until_stopped(self, shutdown: CancellationToken) -> anyhow::Result<()> {
-        let routes = self.routes();
-        self.server.serve(routes, SERVICES, self.db, shutdown).await
-    }
-}
-
-pub async fn migrate(config: &ServiceConfig) -> anyhow::Result<()> {
-    textport_platform::db::open::<store::Migrator>(&config.database, Schema::Migrate).await?;
-    Ok(())
 }

@@ -1,11 +1,7 @@
-//! The gRPC edge: proto requests become domain inputs, domain results become proto responses,
-//! and every error passes through the platform's one error table.
+//! The gRPC edge of eligibility: proto requests become domain values, the app answers, and
+//! domain values become proto responses. No rules and no storage here.
 
-use std::collections::HashMap;
-use std::sync::Arc;
-
-use sea_orm::{DatabaseConnection, DbErr};
-use textport_domain::{AccountId, BillingCheck, E164, Holding, LineType, NumberFacts, SharedClock};
+use textport_domain::{AccountId, BillingCheck, E164, Holding, LineType};
 use textport_platform::{ApiError, ErrorKind, convert};
 use textport_proto::eligibility::v1::{
     self as pb, directory_sandbox_service_server, eligibility_service_server,
@@ -13,82 +9,24 @@ use textport_proto::eligibility::v1::{
 };
 use tonic::{Request, Response, Status};
 
-use crate::RoutingDatabase;
-use crate::domain::{self, HoldingKind, RequestError, Screened, Seed};
-use crate::store::{self, DirectoryRow};
+use crate::app::{App, NumberSeed};
+use crate::domain::{DirectoryEntry, EligibilityStatus, HoldingKind, Seed};
 
-/// Facts of numbers: the directory's row when there is one, else the routing database's answer.
 #[derive(Clone)]
-pub struct Directory {
-    db: DatabaseConnection,
-    routing: Arc<dyn RoutingDatabase>,
-    clock: SharedClock,
+pub struct EligibilityApi {
+    app: App,
 }
 
-struct Looked {
-    facts: NumberFacts,
-    row: Option<DirectoryRow>,
-}
-
-impl Directory {
-    pub fn new(
-        db: DatabaseConnection,
-        routing: Arc<dyn RoutingDatabase>,
-        clock: SharedClock,
-    ) -> Self {
-        Self { db, routing, clock }
+impl EligibilityApi {
+    pub fn new(app: App) -> Self {
+        Self { app }
     }
-
-    /// One query for the directory, one call to the routing database for the rest.
-    async fn look_up(&self, numbers: &[E164]) -> Result<HashMap<E164, Looked>, ApiError> {
-        let mut rows = store::load(&self.db, numbers)
-            .await
-            .map_err(ApiError::internal)?;
-        let unseeded: Vec<E164> = numbers
-            .iter()
-            .filter(|n| !rows.contains_key(n.as_str()))
-            .cloned()
-            .collect();
-        let routed = self
-            .routing
-            .lookup(&unseeded)
-            .await
-            .map_err(ApiError::internal)?;
-        if routed.len() != unseeded.len() {
-            return Err(ApiError::internal(format_args!(
-                "routing database answered {} of {} numbers",
-                routed.len(),
-                unseeded.len()
-            )));
-        }
-        let mut found = HashMap::with_capacity(numbers.len());
-        for (number, facts) in unseeded.into_iter().zip(routed) {
-            found.insert(number, Looked { facts, row: None });
-        }
-        for number in numbers {
-            if let Some(row) = rows.remove(number.as_str()) {
-                let facts = row.facts().map_err(ApiError::internal)?;
-                found.insert(
-                    number.clone(),
-                    Looked {
-                        facts,
-                        row: Some(row),
-                    },
-                );
-            }
-        }
-        Ok(found)
-    }
-}
-
-fn request_error(error: RequestError) -> ApiError {
-    ApiError::at_pointer(ErrorKind::Validation, "/phone_numbers", error.detail())
 }
 
 // === impl EligibilityService ===
 
 #[tonic::async_trait]
-impl eligibility_service_server::EligibilityService for Directory {
+impl eligibility_service_server::EligibilityService for EligibilityApi {
     #[tracing::instrument(skip_all, fields(numbers = request.get_ref().phone_numbers.len()))]
     async fn check_hosted_eligibility(
         &self,
@@ -96,23 +34,19 @@ impl eligibility_service_server::EligibilityService for Directory {
     ) -> Result<Response<pb::CheckHostedEligibilityResponse>, Status> {
         let request = request.into_inner();
         let caller = convert::caller(&request.account_id)?;
-        let screened = domain::screen(&request.phone_numbers).map_err(request_error)?;
-        let facts = self.look_up(&domain::candidates(&screened)).await?;
+        let verdicts = self
+            .app
+            .check_hosted_eligibility(caller, &request.phone_numbers)
+            .await?;
         let results = request
             .phone_numbers
             .into_iter()
-            .zip(&screened)
-            .map(|(phone_number, screened)| {
-                let looked = candidate_facts(screened, &facts);
-                let verdict = domain::hosted_eligibility(caller, screened, looked);
-                pb::HostedEligibilityResult {
-                    phone_number,
-                    status: eligibility_status(verdict.status) as i32,
-                    detail: verdict.detail,
-                    transfer_from_account_id: verdict
-                        .transfer_from
-                        .map(|holder| holder.to_string()),
-                }
+            .zip(verdicts)
+            .map(|(phone_number, verdict)| pb::HostedEligibilityResult {
+                phone_number,
+                status: pb::EligibilityStatus::from(verdict.status) as i32,
+                detail: verdict.detail,
+                transfer_from_account_id: verdict.transfer_from.map(|holder| holder.to_string()),
             })
             .collect();
         Ok(Response::new(pb::CheckHostedEligibilityResponse {
@@ -127,137 +61,107 @@ impl eligibility_service_server::EligibilityService for Directory {
     ) -> Result<Response<pb::CheckPortabilityResponse>, Status> {
         let request = request.into_inner();
         convert::caller(&request.account_id)?;
-        let screened = domain::screen(&request.phone_numbers).map_err(request_error)?;
-        let facts = self
-            .look_up(&domain::portability_candidates(&screened))
-            .await?;
+        let verdicts = self.app.check_portability(&request.phone_numbers).await?;
         let results = request
             .phone_numbers
             .into_iter()
-            .zip(&screened)
-            .map(|(phone_number, screened)| {
-                let verdict = domain::portability(screened, candidate_facts(screened, &facts));
-                pb::PortabilityResult {
-                    phone_number,
-                    portable: verdict.portable,
-                    fast_portable: verdict.fast_portable,
-                    not_portable_reason: verdict.not_portable_reason,
-                    messaging_capable: verdict.messaging_capable,
-                    carrier_name: verdict.carrier_name,
-                    phone_number_type: verdict.phone_number_type,
-                }
+            .zip(verdicts)
+            .map(|(phone_number, verdict)| pb::PortabilityResult {
+                phone_number,
+                portable: verdict.portable,
+                fast_portable: verdict.fast_portable,
+                not_portable_reason: verdict.not_portable_reason,
+                messaging_capable: verdict.messaging_capable,
+                carrier_name: verdict.carrier_name,
+                phone_number_type: verdict.phone_number_type.map(str::to_owned),
             })
             .collect();
         Ok(Response::new(pb::CheckPortabilityResponse { results }))
     }
 }
 
-fn candidate_facts<'a>(
-    screened: &Screened,
-    facts: &'a HashMap<E164, Looked>,
-) -> Option<&'a NumberFacts> {
-    match screened {
-        Screened::Candidate(number) | Screened::NotUs(number) => {
-            facts.get(number).map(|l| &l.facts)
+impl From<EligibilityStatus> for pb::EligibilityStatus {
+    fn from(status: EligibilityStatus) -> Self {
+        use EligibilityStatus as D;
+        use pb::EligibilityStatus as P;
+        match status {
+            D::Eligible => P::Eligible,
+            D::NumberCanNotBeRepeated => P::NumberCanNotBeRepeated,
+            D::NumberCanNotBeValidated => P::NumberCanNotBeValidated,
+            D::NumberCanNotBeWireless => P::NumberCanNotBeWireless,
+            D::NumberCanNotBeActiveInYourAccount => P::NumberCanNotBeActiveInYourAccount,
+            D::NumberCanNotHostedWithATelnyxSubscriber => {
+                P::NumberCanNotHostedWithATelnyxSubscriber
+            }
+            D::NumberCanNotBeInTelnyx => P::NumberCanNotBeInTelnyx,
+            D::NumberIsNotAUsNumber => P::NumberIsNotAUsNumber,
+            D::NumberIsNotAValidRoutingNumber => P::NumberIsNotAValidRoutingNumber,
+            D::NumberIsNotInE164Format => P::NumberIsNotInE164Format,
+            D::BillingAccountCheckFailed => P::BillingAccountCheckFailed,
+            D::BillingAccountIsAbolished => P::BillingAccountIsAbolished,
         }
-        Screened::NotE164 | Screened::Repeated => None,
-    }
-}
-
-fn eligibility_status(status: domain::EligibilityStatus) -> pb::EligibilityStatus {
-    use domain::EligibilityStatus as D;
-    use pb::EligibilityStatus as P;
-    match status {
-        D::Eligible => P::Eligible,
-        D::NumberCanNotBeRepeated => P::NumberCanNotBeRepeated,
-        D::NumberCanNotBeValidated => P::NumberCanNotBeValidated,
-        D::NumberCanNotBeWireless => P::NumberCanNotBeWireless,
-        D::NumberCanNotBeActiveInYourAccount => P::NumberCanNotBeActiveInYourAccount,
-        D::NumberCanNotHostedWithATelnyxSubscriber => P::NumberCanNotHostedWithATelnyxSubscriber,
-        D::NumberCanNotBeInTelnyx => P::NumberCanNotBeInTelnyx,
-        D::NumberIsNotAUsNumber => P::NumberIsNotAUsNumber,
-        D::NumberIsNotAValidRoutingNumber => P::NumberIsNotAValidRoutingNumber,
-        D::NumberIsNotInE164Format => P::NumberIsNotInE164Format,
-        D::BillingAccountCheckFailed => P::BillingAccountCheckFailed,
-        D::BillingAccountIsAbolished => P::BillingAccountIsAbolished,
     }
 }
 
 // === impl NumberDirectoryService ===
 
 #[tonic::async_trait]
-impl number_directory_service_server::NumberDirectoryService for Directory {
+impl number_directory_service_server::NumberDirectoryService for EligibilityApi {
     #[tracing::instrument(skip_all, fields(numbers = request.get_ref().phone_numbers.len()))]
     async fn lookup_numbers(
         &self,
         request: Request<pb::LookupNumbersRequest>,
     ) -> Result<Response<pb::LookupNumbersResponse>, Status> {
-        if request.get_ref().phone_numbers.len() > textport_domain::MAX_NUMBERS_PER_REQUEST {
-            return Err(request_error(RequestError::TooManyNumbers).into());
-        }
-        let numbers = parse_numbers(
-            request.get_ref().phone_numbers.iter().map(String::as_str),
-            "/phone_numbers",
-        )?;
-        let mut facts = self.look_up(&numbers).await?;
-        let numbers = numbers
+        let numbers = request
+            .get_ref()
+            .phone_numbers
             .iter()
-            .filter_map(|number| {
-                facts
-                    .remove(number)
-                    .map(|looked| number_facts(number, &looked))
-            })
-            .collect();
-        Ok(Response::new(pb::LookupNumbersResponse { numbers }))
+            .enumerate()
+            .map(|(i, raw)| number(raw, &format!("/phone_numbers/{i}")))
+            .collect::<Result<Vec<_>, _>>()?;
+        let entries = self.app.lookup(&numbers).await?;
+        Ok(Response::new(pb::LookupNumbersResponse {
+            numbers: entries.into_iter().map(Into::into).collect(),
+        }))
     }
 }
 
-fn parse_numbers<'a>(
-    raw: impl Iterator<Item = &'a str>,
-    pointer: &str,
-) -> Result<Vec<E164>, ApiError> {
-    raw.enumerate()
-        .map(|(i, number)| {
-            E164::parse(number).map_err(|e| {
-                ApiError::at_pointer(
-                    ErrorKind::InvalidPhoneNumber,
-                    format!("{pointer}/{i}"),
-                    e.to_string(),
-                )
-            })
-        })
-        .collect()
+fn number(raw: &str, pointer: &str) -> Result<E164, ApiError> {
+    E164::parse(raw).map_err(|e| {
+        ApiError::at_pointer(ErrorKind::InvalidPhoneNumber, pointer, e.to_string())
+    })
 }
 
-fn number_facts(number: &E164, looked: &Looked) -> pb::NumberFacts {
-    let facts = &looked.facts;
-    let (holding, holder, transferable) = match facts.holding {
-        Holding::None => (pb::Holding::None, None, false),
-        Holding::Inventory => (pb::Holding::Inventory, None, false),
-        Holding::Account {
-            holder,
+impl From<DirectoryEntry> for pb::NumberFacts {
+    fn from(entry: DirectoryEntry) -> Self {
+        let facts = entry.facts;
+        let (holding, holder, transferable) = match facts.holding {
+            Holding::None => (pb::Holding::None, None, false),
+            Holding::Inventory => (pb::Holding::Inventory, None, false),
+            Holding::Account {
+                holder,
+                transferable,
+            } => (pb::Holding::Account, Some(holder.to_string()), transferable),
+        };
+        pb::NumberFacts {
+            phone_number: entry.number.to_string(),
+            routable: facts.routable,
+            line_type: line_type_to_proto(facts.line_type) as i32,
+            carrier_name: facts.carrier_name,
+            nnid: facts.nnid,
+            portable: facts.portable,
+            fast_portable: facts.fast_portable,
+            messaging_capable: facts.messaging_capable,
+            billing_check: billing_to_proto(facts.billing_check) as i32,
+            holding: holding as i32,
+            holder_account_id: holder,
             transferable,
-        } => (pb::Holding::Account, Some(holder.to_string()), transferable),
-    };
-    pb::NumberFacts {
-        phone_number: number.to_string(),
-        routable: facts.routable,
-        line_type: line_type_to_proto(facts.line_type) as i32,
-        carrier_name: facts.carrier_name.clone(),
-        nnid: facts.nnid.clone(),
-        portable: facts.portable,
-        fast_portable: facts.fast_portable,
-        messaging_capable: facts.messaging_capable,
-        billing_check: billing_to_proto(facts.billing_check) as i32,
-        holding: holding as i32,
-        holder_account_id: holder,
-        transferable,
-        seeded: looked.row.is_some(),
-        campaign_id: looked.row.as_ref().and_then(|row| row.campaign_id.clone()),
-        updated_at: looked
-            .row
-            .as_ref()
-            .map(|row| convert::timestamp(row.updated_at)),
+            seeded: entry.stored.is_some(),
+            campaign_id: entry.stored.as_ref().and_then(|s| s.campaign_id.clone()),
+            updated_at: entry
+                .stored
+                .map(|stored| convert::timestamp(stored.updated_at)),
+        }
     }
 }
 
@@ -281,14 +185,15 @@ fn billing_to_proto(billing: BillingCheck) -> pb::BillingCheck {
 // === impl DirectorySandboxService ===
 
 #[tonic::async_trait]
-impl directory_sandbox_service_server::DirectorySandboxService for Directory {
+impl directory_sandbox_service_server::DirectorySandboxService for EligibilityApi {
     async fn seed_number(
         &self,
         request: Request<pb::SeedNumberRequest>,
     ) -> Result<Response<pb::SeedNumberResponse>, Status> {
-        let mut seeded = self.seed(vec![request.into_inner()], "").await?;
+        let seed = seed_from_proto(request.get_ref(), String::new())?;
+        let mut seeded = self.app.seed(vec![seed]).await?;
         Ok(Response::new(pb::SeedNumberResponse {
-            number: seeded.pop(),
+            number: seeded.pop().map(Into::into),
         }))
     }
 
@@ -297,106 +202,46 @@ impl directory_sandbox_service_server::DirectorySandboxService for Directory {
         &self,
         request: Request<pb::SeedNumbersRequest>,
     ) -> Result<Response<pb::SeedNumbersResponse>, Status> {
-        let numbers = self.seed(request.into_inner().numbers, "/numbers").await?;
-        Ok(Response::new(pb::SeedNumbersResponse { numbers }))
-    }
-}
-
-impl Directory {
-    /// Applies each seed over the number's current facts and writes them all at once; a bad seed
-    /// fails the whole call before anything is written. `pointer` prefixes each seed's fields.
-    async fn seed(
-        &self,
-        seeds: Vec<pb::SeedNumberRequest>,
-        pointer: &str,
-    ) -> Result<Vec<pb::NumberFacts>, ApiError> {
-        if seeds.len() > textport_domain::MAX_NUMBERS_PER_REQUEST {
-            return Err(ApiError::at_pointer(
-                ErrorKind::Validation,
-                pointer,
-                "At most 1000 numbers can be seeded at once.",
-            ));
-        }
-        let at = |i: usize, field: &str| {
-            if pointer.is_empty() {
-                format!("/{field}")
-            } else {
-                format!("{pointer}/{i}/{field}")
-            }
-        };
-        let numbers = seeds
+        let seeds = request
+            .get_ref()
+            .numbers
             .iter()
             .enumerate()
-            .map(|(i, seed)| {
-                E164::parse(&seed.phone_number).map_err(|e| {
-                    ApiError::at_pointer(
-                        ErrorKind::InvalidPhoneNumber,
-                        at(i, "phone_number"),
-                        e.to_string(),
-                    )
-                })
-            })
+            .map(|(i, seed)| seed_from_proto(seed, format!("/numbers/{i}")))
             .collect::<Result<Vec<_>, _>>()?;
-        let mut current = self.look_up(&numbers).await?;
-        // A number seeded twice in one call is written once, with both seeds applied in order
-        // (one statement may not touch a row twice on PostgreSQL).
-        let mut updated: Vec<(E164, NumberFacts)> = Vec::with_capacity(seeds.len());
-        for (i, (number, seed)) in numbers.into_iter().zip(&seeds).enumerate() {
-            let base = current
-                .remove(&number)
-                .map(|l| l.facts)
-                .ok_or_else(|| ApiError::internal("seeded number missing from look-up"))?;
-            let changes = seed_from_proto(seed, |field| at(i, field))?;
-            let facts = domain::apply_seed(base, &changes).map_err(|error| {
-                ApiError::at_pointer(
-                    ErrorKind::Validation,
-                    at(i, error.field()),
-                    error.to_string(),
-                )
-            })?;
-            current.insert(
-                number.clone(),
-                Looked {
-                    facts: facts.clone(),
-                    row: None,
-                },
-            );
-            match updated.iter_mut().find(|(seen, _)| *seen == number) {
-                Some(entry) => entry.1 = facts,
-                None => updated.push((number, facts)),
-            }
-        }
-        let now = self.clock.now();
-        store::save(&self.db, &updated, now)
-            .await
-            .map_err(ApiError::internal)?;
-        let mut saved = store::load(
-            &self.db,
-            &updated.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>(),
-        )
-        .await
-        .map_err(ApiError::internal)?;
-        updated
-            .into_iter()
-            .map(|(number, facts)| {
-                let row = saved.remove(number.as_str());
-                Ok(number_facts(&number, &Looked { facts, row }))
+        let seeded = self.app.seed(seeds).await?;
+        Ok(Response::new(pb::SeedNumbersResponse {
+            numbers: seeded.into_iter().map(Into::into).collect(),
+        }))
+    }
+
+    async fn list_magic_numbers(
+        &self,
+        _: Request<pb::ListMagicNumbersRequest>,
+    ) -> Result<Response<pb::ListMagicNumbersResponse>, Status> {
+        let ranges = self
+            .app
+            .magic_numbers()
+            .iter()
+            .map(|range| pb::MagicNumberRange {
+                first: range.first.into(),
+                last: range.last.into(),
+                meaning: range.meaning.to_owned(),
             })
-            .collect::<Result<Vec<_>, DbErr>>()
-            .map_err(ApiError::internal)
+            .collect();
+        Ok(Response::new(pb::ListMagicNumbersResponse { ranges }))
     }
 }
 
-/// A proto seed as the domain's; unknown enum values and a malformed holder id name their field.
-fn seed_from_proto(
-    seed: &pb::SeedNumberRequest,
-    at: impl Fn(&str) -> String,
-) -> Result<Seed, ApiError> {
-    let invalid_enum = |field: &str, choices: &str| {
+/// A proto seed as the domain's; `at` is where it sits in the request, so an unknown enum
+/// value or a malformed id names its field.
+fn seed_from_proto(seed: &pb::SeedNumberRequest, at: String) -> Result<NumberSeed, ApiError> {
+    let field = |name: &str| format!("{at}/{name}");
+    let invalid_enum = |name: &str, choices: &str| {
         ApiError::at_pointer(
             ErrorKind::InvalidEnum,
-            at(field),
-            format!("{field} must be one of {choices}"),
+            field(name),
+            format!("{name} must be one of {choices}"),
         )
     };
     let line_type = seed
@@ -406,7 +251,7 @@ fn seed_from_proto(
             Ok(pb::LineType::Voip) => Ok(LineType::Voip),
             Ok(pb::LineType::Wireless) => Ok(LineType::Wireless),
             Ok(pb::LineType::TollFree) => Ok(LineType::TollFree),
-            _ => Err(invalid_enum(
+            Ok(pb::LineType::Unspecified) | Err(_) => Err(invalid_enum(
                 "line_type",
                 "landline, voip, wireless, toll_free",
             )),
@@ -418,7 +263,9 @@ fn seed_from_proto(
             Ok(pb::BillingCheck::Ok) => Ok(BillingCheck::Ok),
             Ok(pb::BillingCheck::Failed) => Ok(BillingCheck::Failed),
             Ok(pb::BillingCheck::Abolished) => Ok(BillingCheck::Abolished),
-            _ => Err(invalid_enum("billing_check", "ok, failed, abolished")),
+            Ok(pb::BillingCheck::Unspecified) | Err(_) => {
+                Err(invalid_enum("billing_check", "ok, failed, abolished"))
+            }
         })
         .transpose()?;
     let holding = seed
@@ -427,25 +274,31 @@ fn seed_from_proto(
             Ok(pb::Holding::None) => Ok(HoldingKind::None),
             Ok(pb::Holding::Inventory) => Ok(HoldingKind::Inventory),
             Ok(pb::Holding::Account) => Ok(HoldingKind::Account),
-            _ => Err(invalid_enum("holding", "none, inventory, account")),
+            Ok(pb::Holding::Unspecified) | Err(_) => {
+                Err(invalid_enum("holding", "none, inventory, account"))
+            }
         })
         .transpose()?;
     let holder = seed
         .holder_account_id
         .as_deref()
-        .map(|raw| convert::id(&at("holder_account_id"), AccountId::parse, raw))
+        .map(|raw| convert::id(&field("holder_account_id"), AccountId::parse, raw))
         .transpose()?;
-    Ok(Seed {
-        line_type,
-        carrier_name: seed.carrier_name.clone(),
-        nnid: seed.nnid.clone(),
-        routable: seed.routable,
-        portable: seed.portable,
-        fast_portable: seed.fast_portable,
-        messaging_capable: seed.messaging_capable,
-        billing_check,
-        holding,
-        holder,
-        transferable: seed.transferable,
+    Ok(NumberSeed {
+        number: number(&seed.phone_number, &field("phone_number"))?,
+        seed: Seed {
+            line_type,
+            carrier_name: seed.carrier_name.clone(),
+            nnid: seed.nnid.clone(),
+            routable: seed.routable,
+            portable: seed.portable,
+            fast_portable: seed.fast_portable,
+            messaging_capable: seed.messaging_capable,
+            billing_check,
+            holding,
+            holder,
+            transferable: seed.transferable,
+        },
+        at,
     })
 }

@@ -6,8 +6,8 @@ use axum::Json;
 use axum::extract::Request;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use http::{HeaderValue, StatusCode};
-use textport_platform::{ApiError, ErrorKind, Family};
+use http::{HeaderValue, StatusCode, header};
+use textport_platform::{ApiError, ErrorKind, Family, Retry};
 
 /// An error on its way out of a handler.
 #[derive(Debug)]
@@ -53,17 +53,27 @@ pub fn family_for(path: &str) -> Family {
 
 pub async fn render_errors(request: Request, next: Next) -> Response {
     let family = family_for(request.uri().path());
-    let mut response = next.run(request).await;
+    render(next.run(request).await, family)
+}
+
+/// The response itself, or, when a handler failed, the error as the public envelope with the
+/// status of its family and the retry advice the SDKs follow.
+pub fn render(mut response: Response, family: Family) -> Response {
     let Some(Unrendered(error)) = response.extensions_mut().remove::<Unrendered>() else {
         return response;
     };
-    let status = error.http_status(family);
-    let mut rendered = (status, Json(error.envelope())).into_response();
-    // A state conflict will not resolve by itself: keep the SDKs from re-sending it.
-    if error.kind == ErrorKind::InvalidState {
-        rendered
-            .headers_mut()
-            .insert("x-should-retry", HeaderValue::from_static("false"));
+    let mut rendered = (error.http_status(family), Json(error.envelope())).into_response();
+    let headers = rendered.headers_mut();
+    match error.kind.retry() {
+        Retry::Never => {
+            headers.insert("x-should-retry", HeaderValue::from_static("false"));
+        }
+        Retry::Later | Retry::ClientDecides => {}
+    }
+    if let Some(delay) = error.retry_after {
+        // Whole seconds, rounded up: a client told 0 would retry at once.
+        let seconds = delay.as_secs() + u64::from(delay.subsec_nanos() > 0);
+        headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds.max(1)));
     }
     rendered
 }

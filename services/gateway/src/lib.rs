@@ -5,20 +5,25 @@
 mod auth;
 mod error;
 mod extract;
+mod idempotency;
 mod routes;
 mod state;
+mod store;
+mod wire;
 
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use axum::extract::{DefaultBodyLimit, MatchedPath};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use axum::serve::ListenerExt;
 use axum::{Router, middleware};
 use http::Request;
 use serde::{Deserialize, Serialize};
+use textport_domain::ApiKeyHash;
 use textport_platform::CancellationToken;
-use textport_platform::client::{Downstream, channel};
+use textport_platform::config::{DatabaseConfig, ServiceConfig};
+use textport_platform::service::{BoxFuture, Built, Start};
 use textport_proto::accounts::v1::account_service_client::AccountServiceClient;
 use textport_proto::accounts::v1::messaging_profile_service_client::MessagingProfileServiceClient;
 use textport_proto::eligibility::v1::directory_sandbox_service_client::DirectorySandboxServiceClient;
@@ -31,65 +36,68 @@ use tower_http::trace::TraceLayer;
 use auth::KeyCache;
 use state::AppState;
 
+pub use store::Migrator;
+
 /// The OpenAPI 3.1 document of the routes below.
 const OPENAPI: &str = include_str!("../openapi.json");
+
+/// How often expired `Idempotency-Key` records are removed.
+const PRUNE_EVERY: Duration = Duration::from_secs(600);
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     pub listen: SocketAddr,
-    pub accounts_url: String,
-    pub eligibility_url: String,
+    /// The gateway's own records (`Idempotency-Key` answers).
+    pub database: DatabaseConfig,
     /// Largest request body accepted; larger gets 413.
     pub body_limit_bytes: usize,
-    /// How long a resolved API key is trusted without asking accounts again.
+    /// How long a resolved API key is trusted without asking accounts again (and so how long a
+    /// revoked key may still work on another replica).
     pub key_cache_seconds: u64,
 }
 
 impl Default for Config {
     fn default() -> Self {
+        let service = ServiceConfig::default_for("gateway");
         Self {
             listen: SocketAddr::from(([0, 0, 0, 0], 8080)),
-            accounts_url: "http://accounts:50051".to_owned(),
-            eligibility_url: "http://eligibility:50051".to_owned(),
+            database: service.database,
             body_limit_bytes: 1024 * 1024,
             key_cache_seconds: 30,
         }
     }
 }
 
-/// The gateway, bound, with its channels to every downstream built (they connect on first use).
+impl Config {
+    /// Where it listens and keeps its data, as every service states it.
+    pub fn service(&self) -> ServiceConfig {
+        ServiceConfig {
+            listen: self.listen,
+            database: self.database.clone(),
+        }
+    }
+}
+
+/// The gateway, bound, with its database open and a client on every downstream channel.
 pub struct Gateway {
     listener: TcpListener,
     router: Router,
-}
-
-/// The services the gateway calls.
-#[derive(Clone)]
-pub struct Downstreams {
-    pub accounts: Downstream,
-    pub eligibility: Downstream,
+    state: AppState,
 }
 
 impl Gateway {
-    /// The gateway with a network channel to each downstream service at its configured URL.
-    pub async fn build(config: &Config, sandbox: bool) -> anyhow::Result<Self> {
-        let downstreams = Downstreams {
-            accounts: channel(&config.accounts_url)?,
-            eligibility: channel(&config.eligibility_url)?,
-        };
-        Self::with_downstreams(config, sandbox, downstreams).await
-    }
-
-    pub async fn with_downstreams(
+    /// `start.config` is where it listens and keeps its data; `operator_key` is the SHA-256 of
+    /// the operator API's key (none: the operator API refuses everyone).
+    pub async fn build(
+        start: Start,
         config: &Config,
-        sandbox: bool,
-        downstreams: Downstreams,
+        operator_key: Option<ApiKeyHash>,
     ) -> anyhow::Result<Self> {
-        let Downstreams {
-            accounts,
-            eligibility,
-        } = downstreams;
+        let db = textport_platform::db::open::<Migrator>(&start.config.database, start.schema)
+            .await?;
+        let accounts = start.downstreams.get("accounts")?;
+        let eligibility = start.downstreams.get("eligibility")?;
         let state = AppState {
             accounts: AccountServiceClient::new(accounts.clone()),
             profiles: MessagingProfileServiceClient::new(accounts),
@@ -97,36 +105,70 @@ impl Gateway {
             directory: NumberDirectoryServiceClient::new(eligibility.clone()),
             directory_sandbox: DirectorySandboxServiceClient::new(eligibility),
             key_cache: KeyCache::new(Duration::from_secs(config.key_cache_seconds)),
+            operator_key,
+            db,
+            clock: start.clock,
+            body_limit: config.body_limit_bytes,
         };
-        let listener = TcpListener::bind(config.listen).await?;
+        let listener = TcpListener::bind(start.config.listen).await?;
         Ok(Self {
             listener,
-            router: router(state, sandbox, config.body_limit_bytes),
+            router: router(state.clone(), start.sandbox),
+            state,
         })
-    }
-
-    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
-        self.listener.local_addr()
     }
 
     pub async fn run_until_stopped(self, shutdown: CancellationToken) -> anyhow::Result<()> {
         tracing::info!(addr = %self.listener.local_addr()?, "serving the public API");
+        let pruner = tokio::spawn(prune_idempotency_keys(self.state, shutdown.clone()));
         // Small answers go out at once rather than waiting on Nagle's algorithm.
         let listener = self.listener.tap_io(|stream| {
             if let Err(error) = stream.set_nodelay(true) {
                 tracing::debug!(%error, "TCP_NODELAY not set");
             }
         });
-        axum::serve(listener, self.router)
+        let served = axum::serve(listener, self.router)
             .with_graceful_shutdown(shutdown.cancelled_owned())
-            .await?;
-        Ok(())
+            .await;
+        pruner.abort();
+        Ok(served?)
     }
 }
 
-fn router(state: AppState, sandbox: bool, body_limit: usize) -> Router {
-    use routes::{eligibility, profiles, sandbox as sbx};
-    let mut authenticated = Router::new()
+impl Built for Gateway {
+    fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)))
+    }
+
+    fn routes(&self) -> Option<tonic::service::Routes> {
+        None
+    }
+
+    fn run(self: Box<Self>, shutdown: CancellationToken) -> BoxFuture<'static, anyhow::Result<()>> {
+        Box::pin(self.run_until_stopped(shutdown))
+    }
+}
+
+async fn prune_idempotency_keys(state: AppState, shutdown: CancellationToken) {
+    loop {
+        match store::prune(&state.db, state.clock.now()).await {
+            Ok(0) => {}
+            Ok(pruned) => tracing::debug!(pruned, "expired idempotency keys removed"),
+            Err(error) => tracing::warn!(%error, "idempotency keys not pruned"),
+        }
+        tokio::select! {
+            () = shutdown.cancelled() => return,
+            () = tokio::time::sleep(PRUNE_EVERY) => {}
+        }
+    }
+}
+
+fn router(state: AppState, sandbox: bool) -> Router {
+    use routes::{eligibility, operator, profiles, sandbox as sbx};
+    let mut router = Router::new()
+        .route("/v2/openapi.json", get(openapi))
         .route(
             "/v2/messaging_hosted_number_orders/eligibility_numbers_check",
             post(eligibility::check_hosted_eligibility),
@@ -144,26 +186,41 @@ fn router(state: AppState, sandbox: bool, body_limit: usize) -> Router {
             get(profiles::retrieve)
                 .patch(profiles::update)
                 .delete(profiles::delete),
-        );
-    let mut public = Router::new().route("/v2/openapi.json", get(openapi));
+        )
+        .route(
+            "/operator/v1/accounts",
+            get(operator::list_accounts).post(operator::create_account),
+        )
+        .route("/operator/v1/accounts/{id}", get(operator::get_account))
+        .route(
+            "/operator/v1/accounts/{id}/api_keys",
+            get(operator::list_api_keys).post(operator::issue_api_key),
+        )
+        .route("/operator/v1/api_keys/{id}", delete(operator::revoke_api_key));
     if sandbox {
-        authenticated = authenticated.route(
-            "/sandbox/v1/numbers/{phone_number}",
-            get(sbx::get_number).put(sbx::seed_number),
-        );
-        public = public.route("/sandbox/v1/magic_numbers", get(sbx::magic_numbers));
+        router = router
+            .route("/sandbox/v1/magic_numbers", get(sbx::magic_numbers))
+            .route(
+                "/sandbox/v1/numbers/{phone_number}",
+                get(sbx::get_number).put(sbx::seed_number),
+            );
     }
-    let authenticated = authenticated.route_layer(middleware::from_fn_with_state(
-        state.clone(),
-        auth::require_api_key,
-    ));
-
-    public
-        .merge(authenticated)
+    let body_limit = state.body_limit;
+    // Outermost last: request id → trace span → error rendering → authentication →
+    // idempotency → the route.
+    router
         .fallback(error::route_not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
-        .with_state(state)
         .layer(DefaultBodyLimit::max(body_limit))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            idempotency::middleware,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::authenticate,
+        ))
+        .with_state(state)
         .layer(middleware::from_fn(error::render_errors))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(TraceLayer::new_for_http().make_span_with(http_span))

@@ -1,3 +1,5 @@
+use sea_orm::DatabaseConnection;
+use textport_domain::{ApiKeyHash, SharedClock};
 use textport_platform::client::Downstream;
 use textport_proto::accounts::v1::account_service_client::AccountServiceClient;
 use textport_proto::accounts::v1::messaging_profile_service_client::MessagingProfileServiceClient;
@@ -7,8 +9,8 @@ use textport_proto::eligibility::v1::number_directory_service_client::NumberDire
 
 use crate::auth::KeyCache;
 
-/// What every handler shares: one long-lived client per downstream service (clones share the
-/// channel), and the key cache.
+/// What every handler and middleware shares: one long-lived client per downstream service (clones
+/// share the channel), the key cache, the operator key's hash and the gateway's own database.
 #[derive(Clone)]
 pub struct AppState {
     pub accounts: AccountServiceClient<Downstream>,
@@ -17,4 +19,9 @@ pub struct AppState {
     pub directory: NumberDirectoryServiceClient<Downstream>,
     pub directory_sandbox: DirectorySandboxServiceClient<Downstream>,
     pub key_cache: KeyCache,
+    /// `None`: no operator key configured, so the operator API refuses everyone.
+    pub operator_key: Option<ApiKeyHash>,
+    pub db: DatabaseConnection,
+    pub clock: SharedClock,
+    pub body_limit: usize,
 }

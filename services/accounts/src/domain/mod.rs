@@ -2,15 +2,13 @@
 //! applies. No I/O.
 
 use chrono::{DateTime, Utc};
-use textport_domain::{AccountId, MessagingProfileId, WebhookUrl};
+use textport_domain::{AccountId, ApiKeyId, MessagingProfileId, WebhookUrl};
 
 /// A request field that failed to parse: where (a JSON pointer) and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldError {
     pub pointer: String,
     pub detail: String,
-    /// The value is outside a fixed set of choices.
-    pub enumerated: bool,
 }
 
 impl FieldError {
@@ -18,7 +16,6 @@ impl FieldError {
         Self {
             pointer: pointer.into(),
             detail: detail.into(),
-            enumerated: false,
         }
     }
 }
@@ -47,6 +44,36 @@ impl AccountName {
 pub struct Account {
     pub id: AccountId,
     pub name: AccountName,
+    pub created_at: DateTime<Utc>,
+}
+
+/// What an API key is for, in its owner's words ("production", "ci").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyLabel(String);
+
+impl KeyLabel {
+    pub fn parse(raw: &str) -> Result<Self, FieldError> {
+        let label = raw.trim();
+        if label.is_empty() || label.chars().count() > 100 {
+            return Err(FieldError::new(
+                "/label",
+                "A key's label has 1 to 100 characters.",
+            ));
+        }
+        Ok(Self(label.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// An issued API key as stored: who holds it and what it is for, never the key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssuedKey {
+    pub id: ApiKeyId,
+    pub account_id: AccountId,
+    pub label: KeyLabel,
     pub created_at: DateTime<Utc>,
 }
 
@@ -91,17 +118,9 @@ impl WebhookApiVersion {
         }
     }
 
-    pub fn parse(raw: &str) -> Result<Self, FieldError> {
-        Self::ALL
-            .into_iter()
-            .find(|v| v.as_str() == raw)
-            .ok_or_else(|| FieldError {
-                enumerated: true,
-                ..FieldError::new(
-                    "/webhook_api_version",
-                    "webhook_api_version must be one of \"1\", \"2\", \"2010-04-01\".",
-                )
-            })
+    /// The stored text (the same strings as the public API's).
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.as_str() == raw)
     }
 }
 
@@ -183,7 +202,7 @@ pub struct NewProfileInput {
     pub enabled: Option<bool>,
     pub webhook_url: Option<String>,
     pub webhook_failover_url: Option<String>,
-    pub webhook_api_version: Option<String>,
+    pub webhook_api_version: Option<WebhookApiVersion>,
     pub whitelisted_destinations: Option<Vec<String>>,
 }
 
@@ -214,10 +233,6 @@ impl MessagingProfile {
             .webhook_failover_url
             .as_deref()
             .map(|raw| errors.check(webhook_url("webhook_failover_url", raw)));
-        let version = input
-            .webhook_api_version
-            .as_deref()
-            .map(|raw| errors.check(WebhookApiVersion::parse(raw)));
         let (Some(name), Some(whitelisted_destinations)) = (name, destinations) else {
             return Err(errors.0);
         };
@@ -231,7 +246,7 @@ impl MessagingProfile {
             enabled: input.enabled.unwrap_or(true),
             webhook_url: webhook.flatten(),
             webhook_failover_url: failover.flatten(),
-            webhook_api_version: version.flatten().unwrap_or_default(),
+            webhook_api_version: input.webhook_api_version.unwrap_or_default(),
             whitelisted_destinations,
             created_at: now,
             updated_at: now,
@@ -262,10 +277,8 @@ impl MessagingProfile {
                 next.webhook_failover_url = errors.check(webhook_url("webhook_failover_url", &raw))
             }
         }
-        if let Some(raw) = &patch.webhook_api_version {
-            next.webhook_api_version = errors
-                .check(WebhookApiVersion::parse(raw))
-                .unwrap_or(self.webhook_api_version);
+        if let Some(version) = patch.webhook_api_version {
+            next.webhook_api_version = version;
         }
         if let Some(raw) = &patch.whitelisted_destinations {
             next.whitelisted_destinations = errors
@@ -287,7 +300,7 @@ pub struct ProfilePatch {
     pub enabled: Option<bool>,
     pub webhook_url: Change<String>,
     pub webhook_failover_url: Change<String>,
-    pub webhook_api_version: Option<String>,
+    pub webhook_api_version: Option<WebhookApiVersion>,
     pub whitelisted_destinations: Option<Vec<String>>,
 }
 

@@ -7,14 +7,15 @@ mod migration;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{LikeExpr, OnConflict};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr,
-    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use textport_domain::{AccountId, ApiKeyHash, ApiKeyId, MessagingProfileId, Page, WebhookUrl};
 use textport_platform::db::Versioned;
 
 use crate::domain::{
-    Account, AccountName, Destinations, MessagingProfile, ProfileName, WebhookApiVersion,
+    Account, AccountName, Destinations, IssuedKey, KeyLabel, MessagingProfile, ProfileName,
+    WebhookApiVersion,
 };
 use entities::{account, api_key, messaging_profile};
 pub use migration::Migrator;
@@ -43,18 +44,34 @@ pub async fn account(db: &impl ConnectionTrait, id: AccountId) -> Result<Option<
         .transpose()
 }
 
+fn account_row(account: &Account) -> account::ActiveModel {
+    account::ActiveModel {
+        id: Set(*account.id.as_uuid()),
+        name: Set(account.name.as_str().to_owned()),
+        created_at: Set(account.created_at),
+    }
+}
+
+/// A new account; a taken name is a unique violation.
+pub async fn insert_account(db: &impl ConnectionTrait, account: &Account) -> Result<(), DbErr> {
+    account::Entity::insert(account_row(account))
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
+}
+
 /// The account with this name, created if missing. Returns whether it was created.
 pub async fn ensure_account(
     db: &impl ConnectionTrait,
     name: &AccountName,
     now: DateTime<Utc>,
 ) -> Result<(Account, bool), DbErr> {
-    let row = account::ActiveModel {
-        id: Set(*AccountId::new().as_uuid()),
-        name: Set(name.as_str().to_owned()),
-        created_at: Set(now),
+    let candidate = Account {
+        id: AccountId::new(),
+        name: name.clone(),
+        created_at: now,
     };
-    let inserted = account::Entity::insert(row)
+    let inserted = account::Entity::insert(account_row(&candidate))
         .on_conflict(
             OnConflict::column(account::Column::Name)
                 .do_nothing()
@@ -70,36 +87,114 @@ pub async fn ensure_account(
     Ok((account_from_row(existing)?, inserted > 0))
 }
 
-/// Stores a key's hash under `label`, replacing the account's earlier keys of that label.
-pub async fn replace_key(
-    db: &DatabaseConnection,
+/// One page of accounts, oldest first, and the total count.
+pub async fn list_accounts(
+    db: &impl ConnectionTrait,
+    page: Page,
+) -> Result<(Vec<Account>, u64), DbErr> {
+    let query = account::Entity::find();
+    let total = query.clone().count(db).await?;
+    let rows = query
+        .order_by_asc(account::Column::CreatedAt)
+        .order_by_asc(account::Column::Id)
+        .offset(page.offset())
+        .limit(u64::from(page.size()))
+        .all(db)
+        .await?;
+    let accounts = rows
+        .into_iter()
+        .map(account_from_row)
+        .collect::<Result<_, _>>()?;
+    Ok((accounts, total))
+}
+
+/// Removes the account's keys of `label`, and its key with this hash under any label (a fixed
+/// demo key re-issued under a new label).
+pub async fn delete_keys_of_label(
+    db: &impl ConnectionTrait,
     account: AccountId,
-    label: &str,
+    label: &KeyLabel,
     hash: &ApiKeyHash,
-    now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
-    let txn = db.begin().await?;
     api_key::Entity::delete_many()
         .filter(api_key::Column::AccountId.eq(*account.as_uuid()))
-        .filter(api_key::Column::Label.eq(label))
-        .exec(&txn)
+        .filter(
+            Condition::any()
+                .add(api_key::Column::Label.eq(label.as_str()))
+                .add(api_key::Column::KeyHash.eq(hash.as_bytes().to_vec())),
+        )
+        .exec(db)
         .await?;
-    // The same key may already belong here under another label (a fixed demo key re-issued).
-    api_key::Entity::delete_many()
-        .filter(api_key::Column::AccountId.eq(*account.as_uuid()))
-        .filter(api_key::Column::KeyHash.eq(hash.as_bytes().to_vec()))
-        .exec(&txn)
-        .await?;
+    Ok(())
+}
+
+/// Stores a key's hash; a hash already stored is a unique violation, an unknown account a
+/// foreign-key violation.
+pub async fn insert_key(
+    db: &impl ConnectionTrait,
+    key: &IssuedKey,
+    hash: &ApiKeyHash,
+) -> Result<(), DbErr> {
     api_key::Entity::insert(api_key::ActiveModel {
-        id: Set(*ApiKeyId::new().as_uuid()),
-        account_id: Set(*account.as_uuid()),
-        label: Set(label.to_owned()),
+        id: Set(*key.id.as_uuid()),
+        account_id: Set(*key.account_id.as_uuid()),
+        label: Set(key.label.as_str().to_owned()),
         key_hash: Set(hash.as_bytes().to_vec()),
-        created_at: Set(now),
+        created_at: Set(key.created_at),
     })
-    .exec_without_returning(&txn)
+    .exec_without_returning(db)
     .await?;
-    txn.commit().await
+    Ok(())
+}
+
+/// One page of the account's keys, oldest first, and the total count.
+pub async fn list_keys(
+    db: &impl ConnectionTrait,
+    account: AccountId,
+    page: Page,
+) -> Result<(Vec<IssuedKey>, u64), DbErr> {
+    let query =
+        api_key::Entity::find().filter(api_key::Column::AccountId.eq(*account.as_uuid()));
+    let total = query.clone().count(db).await?;
+    let rows = query
+        .order_by_asc(api_key::Column::CreatedAt)
+        .order_by_asc(api_key::Column::Id)
+        .offset(page.offset())
+        .limit(u64::from(page.size()))
+        .all(db)
+        .await?;
+    let keys = rows
+        .into_iter()
+        .map(|row| key_from_row(&row))
+        .collect::<Result<_, _>>()?;
+    Ok((keys, total))
+}
+
+/// Deletes the key and returns what it was, with its hash; `None` when there is no such key.
+pub async fn delete_key(
+    db: &impl ConnectionTrait,
+    id: ApiKeyId,
+) -> Result<Option<(IssuedKey, ApiKeyHash)>, DbErr> {
+    let Some(row) = api_key::Entity::find_by_id(*id.as_uuid()).one(db).await? else {
+        return Ok(None);
+    };
+    let deleted = api_key::Entity::delete_by_id(row.id).exec(db).await?;
+    if deleted.rows_affected == 0 {
+        return Ok(None);
+    }
+    let hash = ApiKeyHash::from_slice(&row.key_hash)
+        .ok_or_else(|| DbErr::Custom(format!("stored API key {} has a malformed hash", row.id)))?;
+    Ok(Some((key_from_row(&row)?, hash)))
+}
+
+fn key_from_row(row: &api_key::Model) -> Result<IssuedKey, DbErr> {
+    Ok(IssuedKey {
+        id: ApiKeyId::from_uuid(row.id),
+        account_id: AccountId::from_uuid(row.account_id),
+        label: KeyLabel::parse(&row.label)
+            .map_err(|e| DbErr::Custom(format!("stored key label: {}", e.detail)))?,
+        created_at: row.created_at,
+    })
 }
 
 fn account_from_row(row: account::Model) -> Result<Account, DbErr> {
@@ -267,7 +362,7 @@ fn profile_from_row(row: messaging_profile::Model) -> Result<MessagingProfile, D
         webhook_url: url(&row.webhook_url, "webhook_url")?,
         webhook_failover_url: url(&row.webhook_failover_url, "webhook_failover_url")?,
         webhook_api_version: WebhookApiVersion::parse(&row.webhook_api_version)
-            .map_err(|_| corrupt("webhook_api_version"))?,
+            .ok_or_else(|| corrupt("webhook_api_version"))?,
         whitelisted_destinations: Destinations::parse(&destinations)
             .map_err(|_| corrupt("destination"))?,
         created_at: row.created_at,

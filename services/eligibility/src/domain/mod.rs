@@ -8,9 +8,25 @@ pub use seed::{HoldingKind, Seed, SeedError, apply_seed};
 
 use std::collections::HashSet;
 
+use chrono::{DateTime, Utc};
 use textport_domain::{
     AccountId, BillingCheck, E164, Holding, LineType, MAX_NUMBERS_PER_REQUEST, NumberFacts,
 };
+
+/// What the directory knows of a number: its facts, and whether they were stored on the platform
+/// (seeded or changed here) rather than read from the routing database.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DirectoryEntry {
+    pub number: E164,
+    pub facts: NumberFacts,
+    pub stored: Option<Stored>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stored {
+    pub campaign_id: Option<String>,
+    pub updated_at: DateTime<Utc>,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RequestError {
@@ -40,14 +56,18 @@ pub enum Screened {
     Candidate(E164),
 }
 
+/// The one cap on how many numbers a request carries (checks, look-ups, seeds).
+pub fn check_count(count: usize) -> Result<(), RequestError> {
+    match count {
+        0 => Err(RequestError::NoNumbers),
+        n if n > MAX_NUMBERS_PER_REQUEST => Err(RequestError::TooManyNumbers),
+        _ => Ok(()),
+    }
+}
+
 /// Parses every number; a later copy of a number already seen is `Repeated`.
 pub fn screen(raw: &[String]) -> Result<Vec<Screened>, RequestError> {
-    if raw.is_empty() {
-        return Err(RequestError::NoNumbers);
-    }
-    if raw.len() > MAX_NUMBERS_PER_REQUEST {
-        return Err(RequestError::TooManyNumbers);
-    }
+    check_count(raw.len())?;
     let mut seen = HashSet::with_capacity(raw.len());
     Ok(raw
         .iter()
@@ -196,8 +216,9 @@ pub struct Portability {
     pub fast_portable: bool,
     pub not_portable_reason: String,
     pub messaging_capable: bool,
-    pub carrier_name: String,
-    pub phone_number_type: String,
+    /// Absent when the routing database does not know the number.
+    pub carrier_name: Option<String>,
+    pub phone_number_type: Option<&'static str>,
 }
 
 /// Portability of one number (any country; porting is not US-only).
@@ -207,8 +228,8 @@ pub fn portability(screened: &Screened, facts: Option<&NumberFacts>) -> Portabil
         fast_portable: false,
         not_portable_reason: reason.to_owned(),
         messaging_capable: false,
-        carrier_name: String::new(),
-        phone_number_type: String::new(),
+        carrier_name: None,
+        phone_number_type: None,
     };
     let facts = match (screened, facts) {
         (Screened::NotE164, _) => return refused("Phone number must be in +E164 format"),
@@ -223,8 +244,8 @@ pub fn portability(screened: &Screened, facts: Option<&NumberFacts>) -> Portabil
     }
     let known = |p: Portability| Portability {
         messaging_capable: facts.messaging_capable,
-        carrier_name: facts.carrier_name.clone(),
-        phone_number_type: facts.line_type.porting_type().to_owned(),
+        carrier_name: Some(facts.carrier_name.clone()),
+        phone_number_type: Some(facts.line_type.porting_type()),
         ..p
     };
     if !facts.portable {

@@ -188,9 +188,9 @@ fn portability_follows_the_facts() {
     assert_eq!(
         (
             portable.not_portable_reason.as_str(),
-            portable.phone_number_type.as_str()
+            portable.phone_number_type
         ),
-        ("", "landline")
+        ("", Some("landline"))
     );
 
     let fast = portability(
@@ -202,7 +202,7 @@ fn portability_follows_the_facts() {
         }),
     );
     assert!(fast.fast_portable);
-    assert_eq!(fast.phone_number_type, "local");
+    assert_eq!(fast.phone_number_type, Some("local"));
 
     let no_coverage = portability(
         &candidate(),
@@ -213,7 +213,7 @@ fn portability_follows_the_facts() {
     );
     assert!(!no_coverage.portable && !no_coverage.fast_portable);
     assert_eq!(no_coverage.not_portable_reason, "No coverage");
-    assert_eq!(no_coverage.carrier_name, "Carrier");
+    assert_eq!(no_coverage.carrier_name.as_deref(), Some("Carrier"));
 
     let unknown = portability(
         &candidate(),
@@ -224,6 +224,7 @@ fn portability_follows_the_facts() {
     );
     assert!(!unknown.portable);
     assert!(!unknown.not_portable_reason.is_empty());
+    assert_eq!(unknown.carrier_name, None, "nothing is known of an unroutable number");
 
     assert!(!portability(&Screened::NotE164, None).portable);
 }

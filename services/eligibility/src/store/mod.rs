@@ -8,23 +8,23 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
 use textport_domain::{AccountId, BillingCheck, E164, Holding, LineType, NumberFacts};
 
-pub use entity::Model as DirectoryRow;
 pub use migration::Migrator;
 
-use entity::{ActiveModel, Column, Entity};
+use crate::domain::Stored;
+use entity::{ActiveModel, Column, Entity, Model as DirectoryRow};
 
 const HOLDING_NONE: &str = "none";
 const HOLDING_INVENTORY: &str = "inventory";
 const HOLDING_ACCOUNT: &str = "account";
 
-/// The rows of these numbers, in one query.
+/// The stored facts of these numbers (those that have a row), in one query.
 pub async fn load(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     numbers: &[E164],
-) -> Result<HashMap<String, DirectoryRow>, DbErr> {
+) -> Result<HashMap<String, (NumberFacts, Stored)>, DbErr> {
     if numbers.is_empty() {
         return Ok(HashMap::new());
     }
@@ -32,15 +32,20 @@ pub async fn load(
         .filter(Column::PhoneNumber.is_in(numbers.iter().map(E164::as_str)))
         .all(db)
         .await?;
-    Ok(rows
-        .into_iter()
-        .map(|row| (row.phone_number.clone(), row))
-        .collect())
+    rows.into_iter()
+        .map(|row| {
+            let stored = Stored {
+                campaign_id: row.campaign_id.clone(),
+                updated_at: row.updated_at,
+            };
+            Ok((row.phone_number.clone(), (row.facts()?, stored)))
+        })
+        .collect()
 }
 
 /// Writes these facts (insert or replace), in one statement.
 pub async fn save(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     facts: &[(E164, NumberFacts)],
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
@@ -104,7 +109,7 @@ fn active_model(number: &E164, facts: &NumberFacts, now: DateTime<Utc>) -> Activ
 impl DirectoryRow {
     /// The row as domain facts. A row this service did not write (unknown enum text) is an error,
     /// not a guess.
-    pub fn facts(&self) -> Result<NumberFacts, DbErr> {
+    fn facts(&self) -> Result<NumberFacts, DbErr> {
         let corrupt = |column: &str, value: &str| {
             DbErr::Custom(format!("directory row has {column} = {value:?}"))
         };

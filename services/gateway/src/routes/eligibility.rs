@@ -9,8 +9,10 @@ use textport_proto::eligibility::v1::{
     self as pb, CheckHostedEligibilityRequest, CheckPortabilityRequest,
 };
 
+use super::required;
 use crate::auth::Caller;
 use crate::error::HttpError;
+use crate::wire::EligibleStatus;
 use crate::extract::ApiJson;
 use crate::state::AppState;
 
@@ -30,7 +32,7 @@ struct EligibilityAnswer<'a> {
 struct EligibilityResult<'a> {
     phone_number: &'a str,
     eligible: bool,
-    eligible_status: String,
+    eligible_status: &'static str,
     detail: &'a str,
 }
 
@@ -47,14 +49,8 @@ struct PortabilityResult<'a> {
     fast_portable: bool,
     not_portable_reason: &'a str,
     messaging_capable: bool,
-    /// Absent facts are `null` on the wire, not empty strings.
     carrier_name: Option<&'a str>,
     phone_number_type: Option<&'a str>,
-}
-
-/// An empty proto string is an absent value: `null` on the wire.
-fn non_empty(value: &str) -> Option<&str> {
-    (!value.is_empty()).then_some(value)
 }
 
 pub async fn check_hosted_eligibility(
@@ -72,21 +68,20 @@ pub async fn check_hosted_eligibility(
         .check_hosted_eligibility(request)
         .await?
         .into_inner();
-    let answer = EligibilityAnswer {
-        phone_numbers: response
-            .results
-            .iter()
-            .map(|result| {
-                let status = result.status();
-                EligibilityResult {
-                    phone_number: &result.phone_number,
-                    eligible: status == pb::EligibilityStatus::Eligible,
-                    eligible_status: super::enum_text(status.as_str_name(), "ELIGIBILITY_STATUS_"),
-                    detail: &result.detail,
-                }
+    let phone_numbers = response
+        .results
+        .iter()
+        .map(|result| {
+            let status = required(EligibleStatus::text_of(result.status), "an eligibility status")?;
+            Ok(EligibilityResult {
+                phone_number: &result.phone_number,
+                eligible: result.status() == pb::EligibilityStatus::Eligible,
+                eligible_status: status,
+                detail: &result.detail,
             })
-            .collect(),
-    };
+        })
+        .collect::<Result<_, HttpError>>()?;
+    let answer = EligibilityAnswer { phone_numbers };
     Ok(Json(answer).into_response())
 }
 
@@ -116,8 +111,8 @@ pub async fn check_portability(
                 fast_portable: result.fast_portable,
                 not_portable_reason: &result.not_portable_reason,
                 messaging_capable: result.messaging_capable,
-                carrier_name: non_empty(&result.carrier_name),
-                phone_number_type: non_empty(&result.phone_number_type),
+                carrier_name: result.carrier_name.as_deref(),
+                phone_number_type: result.phone_number_type.as_deref(),
             })
             .collect(),
     };

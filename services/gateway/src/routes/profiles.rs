@@ -2,16 +2,16 @@
 
 use axum::extract::State;
 use axum::{Extension, Json};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
 use textport_platform::{ApiError, ErrorKind};
 use textport_proto::accounts::v1::{self as pb, nullable_string};
 
-use super::time;
+use super::{Data, List, required, time};
 use crate::auth::Caller;
 use crate::error::HttpError;
 use crate::extract::{ApiJson, ApiPath, QueryPairs, nullable};
 use crate::state::AppState;
+use crate::wire::WebhookApiVersion;
 
 #[derive(Deserialize)]
 pub struct CreateBody {
@@ -35,28 +35,21 @@ pub struct UpdateBody {
     whitelisted_destinations: Option<Vec<String>>,
 }
 
+/// A public version as the proto's; absent is unspecified (the default, or no change).
 fn version(raw: Option<&str>) -> Result<pb::WebhookApiVersion, ApiError> {
-    Ok(match raw {
-        None => pb::WebhookApiVersion::Unspecified,
-        Some("1") => pb::WebhookApiVersion::V1,
-        Some("2") => pb::WebhookApiVersion::V2,
-        Some("2010-04-01") => pb::WebhookApiVersion::V20100401,
-        Some(_) => {
-            return Err(ApiError::at_pointer(
-                ErrorKind::InvalidEnum,
-                "/webhook_api_version",
-                "webhook_api_version must be one of \"1\", \"2\", \"2010-04-01\".",
-            ));
-        }
+    let Some(raw) = raw else {
+        return Ok(pb::WebhookApiVersion::Unspecified);
+    };
+    WebhookApiVersion::parse(raw).ok_or_else(|| {
+        ApiError::at_pointer(
+            ErrorKind::InvalidEnum,
+            "/webhook_api_version",
+            format!(
+                "webhook_api_version must be one of {}.",
+                WebhookApiVersion::TEXTS.join(", ")
+            ),
+        )
     })
-}
-
-fn version_text(version: pb::WebhookApiVersion) -> &'static str {
-    match version {
-        pb::WebhookApiVersion::V1 => "1",
-        pb::WebhookApiVersion::V20100401 => "2010-04-01",
-        pb::WebhookApiVersion::V2 | pb::WebhookApiVersion::Unspecified => "2",
-    }
 }
 
 /// Absent keeps; `null` or `""` clears.
@@ -70,38 +63,64 @@ fn nullable_change(value: Option<Option<String>>) -> Option<pb::NullableString> 
     })
 }
 
-fn profile_json(profile: Option<pb::MessagingProfile>) -> Result<Value, HttpError> {
-    let profile = profile
-        .ok_or_else(|| HttpError(ApiError::internal("accounts answered without a profile")))?;
-    let version = version_text(profile.webhook_api_version());
-    Ok(json!({
-        "record_type": "messaging_profile",
-        "id": profile.id,
-        "name": profile.name,
-        "enabled": profile.enabled,
-        "organization_id": profile.account_id,
-        "webhook_url": profile.webhook_url,
-        "webhook_failover_url": profile.webhook_failover_url,
-        "webhook_api_version": version,
-        "whitelisted_destinations": profile.whitelisted_destinations,
-        "v1_secret": null,
-        "number_pool_settings": null,
-        "url_shortener_settings": null,
-        "alpha_sender": null,
-        "created_at": time(profile.created_at.as_ref()),
-        "updated_at": time(profile.updated_at.as_ref()),
-    }))
+/// A messaging profile as the public API shows it.
+#[derive(Serialize)]
+pub struct ProfileJson {
+    record_type: &'static str,
+    id: String,
+    name: String,
+    enabled: bool,
+    organization_id: String,
+    webhook_url: Option<String>,
+    webhook_failover_url: Option<String>,
+    webhook_api_version: &'static str,
+    whitelisted_destinations: Vec<String>,
+    /// Documented fields of features out of scope: always `null`.
+    v1_secret: Option<String>,
+    number_pool_settings: Option<()>,
+    url_shortener_settings: Option<()>,
+    alpha_sender: Option<String>,
+    created_at: Option<String>,
+    updated_at: Option<String>,
 }
 
-fn data(profile: Option<pb::MessagingProfile>) -> Result<Json<Value>, HttpError> {
-    Ok(Json(json!({ "data": profile_json(profile)? })))
+impl ProfileJson {
+    fn new(profile: Option<pb::MessagingProfile>) -> Result<Self, HttpError> {
+        let profile = required(profile, "a profile")?;
+        Ok(Self {
+            record_type: "messaging_profile",
+            webhook_api_version: required(
+                WebhookApiVersion::text_of(profile.webhook_api_version),
+                "a webhook_api_version",
+            )?,
+            created_at: time(profile.created_at.as_ref()),
+            updated_at: time(profile.updated_at.as_ref()),
+            id: profile.id,
+            name: profile.name,
+            enabled: profile.enabled,
+            organization_id: profile.account_id,
+            webhook_url: profile.webhook_url,
+            webhook_failover_url: profile.webhook_failover_url,
+            whitelisted_destinations: profile.whitelisted_destinations,
+            v1_secret: None,
+            number_pool_settings: None,
+            url_shortener_settings: None,
+            alpha_sender: None,
+        })
+    }
+}
+
+fn data(profile: Option<pb::MessagingProfile>) -> Result<Json<Data<ProfileJson>>, HttpError> {
+    Ok(Json(Data {
+        data: ProfileJson::new(profile)?,
+    }))
 }
 
 pub async fn create(
     State(state): State<AppState>,
     Extension(Caller(account)): Extension<Caller>,
     ApiJson(body): ApiJson<CreateBody>,
-) -> Result<Json<Value>, HttpError> {
+) -> Result<Json<Data<ProfileJson>>, HttpError> {
     let request = pb::CreateMessagingProfileRequest {
         account_id: account.to_string(),
         name: body.name.unwrap_or_default(),
@@ -126,7 +145,7 @@ pub async fn list(
     State(state): State<AppState>,
     Extension(Caller(account)): Extension<Caller>,
     query: QueryPairs,
-) -> Result<Json<Value>, HttpError> {
+) -> Result<Json<List<ProfileJson>>, HttpError> {
     let request = pb::ListMessagingProfilesRequest {
         account_id: account.to_string(),
         page: Some(query.page()?),
@@ -145,25 +164,16 @@ pub async fn list(
     let data = response
         .profiles
         .into_iter()
-        .map(|p| profile_json(Some(p)))
+        .map(|p| ProfileJson::new(Some(p)))
         .collect::<Result<Vec<_>, _>>()?;
-    let page = response.page.unwrap_or_default();
-    Ok(Json(json!({
-        "data": data,
-        "meta": {
-            "page_number": page.number,
-            "page_size": page.size,
-            "total_pages": page.total_pages,
-            "total_results": page.total_results,
-        },
-    })))
+    Ok(Json(List::new(data, response.page)))
 }
 
 pub async fn retrieve(
     State(state): State<AppState>,
     Extension(Caller(account)): Extension<Caller>,
     ApiPath(id): ApiPath<String>,
-) -> Result<Json<Value>, HttpError> {
+) -> Result<Json<Data<ProfileJson>>, HttpError> {
     let request = pb::GetMessagingProfileRequest {
         account_id: account.to_string(),
         profile_id: id,
@@ -184,7 +194,7 @@ pub async fn update(
     Extension(Caller(account)): Extension<Caller>,
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<UpdateBody>,
-) -> Result<Json<Value>, HttpError> {
+) -> Result<Json<Data<ProfileJson>>, HttpError> {
     let request = pb::UpdateMessagingProfileRequest {
         account_id: account.to_string(),
         profile_id: id,
@@ -212,7 +222,7 @@ pub async fn delete(
     State(state): State<AppState>,
     Extension(Caller(account)): Extension<Caller>,
     ApiPath(id): ApiPath<String>,
-) -> Result<Json<Value>, HttpError> {
+) -> Result<Json<Data<ProfileJson>>, HttpError> {
     let request = pb::DeleteMessagingProfileRequest {
         account_id: account.to_string(),
         profile_id: id,

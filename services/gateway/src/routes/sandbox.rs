@@ -1,35 +1,53 @@
 //! `/sandbox/v1/…`: the simulated outside world, for tests and demos. Mounted only with the
-//! sandbox on.
+//! sandbox on; each part is served by the service that owns it.
 
 use axum::Json;
 use axum::extract::State;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
 use textport_domain::E164;
 use textport_platform::{ApiError, ErrorKind};
-use textport_proto::eligibility::v1::{self as pb, LookupNumbersRequest, SeedNumberRequest};
-use textport_sandbox::MAGIC_RANGES;
+use textport_proto::eligibility::v1::{
+    self as pb, ListMagicNumbersRequest, LookupNumbersRequest, SeedNumberRequest,
+};
 
-use super::{enum_text, time};
+use super::{Data, required, time};
 use crate::error::HttpError;
 use crate::extract::{ApiJson, ApiPath};
 use crate::state::AppState;
+use crate::wire::{BillingCheck, Holding, LineType};
 
-pub async fn magic_numbers() -> Json<Value> {
-    let data: Vec<Value> = MAGIC_RANGES
-        .iter()
-        .map(|range| {
-            json!({
-                "record_type": "magic_number_range",
-                "first": format!("{:04}", range.first),
-                "last": format!("{:04}", range.last),
-                "pattern": format!("+1 NPA 555 {:04}–{:04}", range.first, range.last),
-                "example": format!("+1312555{:04}", range.first),
-                "meaning": range.meaning,
-            })
+#[derive(Serialize)]
+pub struct MagicRangeJson {
+    record_type: &'static str,
+    first: String,
+    last: String,
+    pattern: String,
+    example: String,
+    meaning: String,
+}
+
+pub async fn magic_numbers(
+    State(state): State<AppState>,
+) -> Result<Json<Data<Vec<MagicRangeJson>>>, HttpError> {
+    let ranges = state
+        .directory_sandbox
+        .clone()
+        .list_magic_numbers(ListMagicNumbersRequest {})
+        .await?
+        .into_inner()
+        .ranges;
+    let data = ranges
+        .into_iter()
+        .map(|range| MagicRangeJson {
+            record_type: "magic_number_range",
+            first: format!("{:04}", range.first),
+            last: format!("{:04}", range.last),
+            pattern: format!("+1 NPA 555 {:04}–{:04}", range.first, range.last),
+            example: format!("+1312555{:04}", range.first),
+            meaning: range.meaning,
         })
         .collect();
-    Json(json!({ "data": data }))
+    Ok(Json(Data { data }))
 }
 
 #[derive(Deserialize)]
@@ -60,55 +78,49 @@ fn path_number(raw: String) -> Result<String, ApiError> {
         })
 }
 
-/// A wire enum value to its proto value, by the proto's own names (`toll_free` ⇄ `LINE_TYPE_TOLL_FREE`).
-fn proto_enum<E: Into<i32>>(
+/// A public enum value to its proto value through its table; a value outside it names the field.
+fn wire_enum<P: Into<i32>>(
     field: &str,
     raw: Option<&str>,
-    prefix: &str,
-    from_name: fn(&str) -> Option<E>,
-    choices: &str,
+    parse: fn(&str) -> Option<P>,
+    texts: &[&str],
 ) -> Result<Option<i32>, ApiError> {
-    let Some(raw) = raw else { return Ok(None) };
-    let parsed = (raw != "unspecified" && raw == raw.to_ascii_lowercase())
-        .then(|| from_name(&format!("{prefix}{}", raw.to_ascii_uppercase())))
-        .flatten();
-    parsed.map(|value| Some(value.into())).ok_or_else(|| {
-        ApiError::at_pointer(
-            ErrorKind::InvalidEnum,
-            format!("/{field}"),
-            format!("{field} must be one of {choices}."),
-        )
+    raw.map(|raw| {
+        parse(raw).map(Into::into).ok_or_else(|| {
+            ApiError::at_pointer(
+                ErrorKind::InvalidEnum,
+                format!("/{field}"),
+                format!("{field} must be one of {}.", texts.join(", ")),
+            )
+        })
     })
+    .transpose()
 }
 
 pub async fn seed_number(
     State(state): State<AppState>,
     ApiPath(phone_number): ApiPath<String>,
     ApiJson(body): ApiJson<SeedBody>,
-) -> Result<Json<Value>, HttpError> {
-    use pb::{BillingCheck as B, Holding as H, LineType as L};
+) -> Result<Json<Data<SandboxNumber>>, HttpError> {
     let request = SeedNumberRequest {
         phone_number: path_number(phone_number)?,
-        line_type: proto_enum(
+        line_type: wire_enum(
             "line_type",
             body.line_type.as_deref(),
-            "LINE_TYPE_",
-            L::from_str_name,
-            "landline, voip, wireless, toll_free",
+            LineType::parse,
+            LineType::TEXTS,
         )?,
-        billing_check: proto_enum(
+        billing_check: wire_enum(
             "billing_check",
             body.billing_check.as_deref(),
-            "BILLING_CHECK_",
-            B::from_str_name,
-            "ok, failed, abolished",
+            BillingCheck::parse,
+            BillingCheck::TEXTS,
         )?,
-        holding: proto_enum(
+        holding: wire_enum(
             "holding",
             body.holding.as_deref(),
-            "HOLDING_",
-            H::from_str_name,
-            "none, inventory, account",
+            Holding::parse,
+            Holding::TEXTS,
         )?,
         carrier_name: body.carrier_name,
         nnid: body.nnid,
@@ -126,13 +138,15 @@ pub async fn seed_number(
         .await?
         .into_inner()
         .number;
-    Ok(Json(json!({ "data": number_json(seeded)? })))
+    Ok(Json(Data {
+        data: SandboxNumber::new(required(seeded, "the seeded number")?)?,
+    }))
 }
 
 pub async fn get_number(
     State(state): State<AppState>,
     ApiPath(phone_number): ApiPath<String>,
-) -> Result<Json<Value>, HttpError> {
+) -> Result<Json<Data<SandboxNumber>>, HttpError> {
     let found = state
         .directory
         .clone()
@@ -143,27 +157,49 @@ pub async fn get_number(
         .into_inner()
         .numbers
         .pop();
-    Ok(Json(json!({ "data": number_json(found)? })))
+    Ok(Json(Data {
+        data: SandboxNumber::new(required(found, "the number")?)?,
+    }))
 }
 
-fn number_json(facts: Option<pb::NumberFacts>) -> Result<Value, HttpError> {
-    let facts = facts
-        .ok_or_else(|| HttpError(ApiError::internal("directory answered without the number")))?;
-    Ok(json!({
-        "record_type": "sandbox_number",
-        "phone_number": facts.phone_number,
-        "routable": facts.routable,
-        "line_type": enum_text(facts.line_type().as_str_name(), "LINE_TYPE_"),
-        "carrier_name": facts.carrier_name,
-        "nnid": facts.nnid,
-        "portable": facts.portable,
-        "fast_portable": facts.fast_portable,
-        "messaging_capable": facts.messaging_capable,
-        "billing_check": enum_text(facts.billing_check().as_str_name(), "BILLING_CHECK_"),
-        "holding": enum_text(facts.holding().as_str_name(), "HOLDING_"),
-        "holder_account_id": facts.holder_account_id,
-        "transferable": facts.transferable,
-        "seeded": facts.seeded,
-        "updated_at": time(facts.updated_at.as_ref()),
-    }))
+/// A number's facts as the sandbox API shows them.
+#[derive(Serialize)]
+pub struct SandboxNumber {
+    record_type: &'static str,
+    phone_number: String,
+    routable: bool,
+    line_type: &'static str,
+    carrier_name: String,
+    nnid: String,
+    portable: bool,
+    fast_portable: bool,
+    messaging_capable: bool,
+    billing_check: &'static str,
+    holding: &'static str,
+    holder_account_id: Option<String>,
+    transferable: bool,
+    seeded: bool,
+    updated_at: Option<String>,
+}
+
+impl SandboxNumber {
+    fn new(facts: pb::NumberFacts) -> Result<Self, HttpError> {
+        Ok(Self {
+            record_type: "sandbox_number",
+            line_type: required(LineType::text_of(facts.line_type), "a line type")?,
+            billing_check: required(BillingCheck::text_of(facts.billing_check), "a billing check")?,
+            holding: required(Holding::text_of(facts.holding), "a holding")?,
+            updated_at: time(facts.updated_at.as_ref()),
+            phone_number: facts.phone_number,
+            routable: facts.routable,
+            carrier_name: facts.carrier_name,
+            nnid: facts.nnid,
+            portable: facts.portable,
+            fast_portable: facts.fast_portable,
+            messaging_capable: facts.messaging_capable,
+            holder_account_id: facts.holder_account_id,
+            transferable: facts.transferable,
+            seeded: facts.seeded,
+        })
+    }
 }

@@ -1,0 +1,79 @@
+//! Public enum strings by explicit table. Proto names cannot be trusted to give the public
+//! spelling (`in-process`, `cancel-pending`, `Activate RDY`, `long-code`; one proto name may
+//! even have two public spellings in two enums), so each public enum lists its strings once:
+//! proto value → text is an exhaustive `match` (a new proto value does not compile without its
+//! text), text → proto value is the same list read back, and `UNSPECIFIED` has no text either way.
+
+/// Declares a table struct with `text`, `text_of`, `parse`, `TEXTS` and `check` (the round-trip
+/// test each crate runs over its tables).
+#[macro_export]
+macro_rules! public_enum {
+    ($(#[$meta:meta])* $vis:vis $name:ident: $proto:ty { unspecified: $unspecified:ident, $($variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        $vis struct $name;
+
+        impl $name {
+            /// Every public spelling, in table order (the OpenAPI `enum` lists these).
+            pub const TEXTS: &'static [&'static str] = &[$($text),+];
+
+            pub fn text(value: $proto) -> Option<&'static str> {
+                type E = $proto;
+                match value {
+                    E::$unspecified => None,
+                    $(E::$variant => Some($text),)+
+                }
+            }
+
+            /// The text of a raw proto field; `None` for unspecified or unknown values.
+            pub fn text_of(raw: i32) -> Option<&'static str> {
+                <$proto>::try_from(raw).ok().and_then(Self::text)
+            }
+
+            pub fn parse(text: &str) -> Option<$proto> {
+                type E = $proto;
+                match text {
+                    $($text => Some(E::$variant),)+
+                    _ => None,
+                }
+            }
+
+            /// Panics unless every value round-trips and no two values share a text.
+            pub fn check() {
+                for text in Self::TEXTS {
+                    let value = Self::parse(text).expect("every listed text parses");
+                    assert_eq!(Self::text(value), Some(*text), "{} round trip", stringify!($name));
+                }
+                let mut sorted = Self::TEXTS.to_vec();
+                sorted.sort_unstable();
+                sorted.dedup();
+                assert_eq!(sorted.len(), Self::TEXTS.len(), "{} repeats a text", stringify!($name));
+                assert_eq!(Self::text(<$proto>::$unspecified), None);
+                assert_eq!(Self::parse("unspecified"), None);
+            }
+        }
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use textport_proto::accounts::v1::WebhookApiVersion;
+
+    crate::public_enum! {
+        Versions: WebhookApiVersion {
+            unspecified: Unspecified,
+            V1 => "1",
+            V2 => "2",
+            V20100401 => "2010-04-01",
+        }
+    }
+
+    #[test]
+    fn a_table_reads_both_ways() {
+        Versions::check();
+        assert_eq!(Versions::text(WebhookApiVersion::V20100401), Some("2010-04-01"));
+        assert_eq!(Versions::parse("2010-04-01"), Some(WebhookApiVersion::V20100401));
+        assert_eq!(Versions::parse("V1"), None);
+        assert_eq!(Versions::text_of(0), None);
+        assert_eq!(Versions::text_of(99), None);
+    }
+}

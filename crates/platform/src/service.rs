@@ -1,0 +1,175 @@
+//! What a service crate gives the binary, and what the binary gives it back. A gRPC service
+//! implements [`GrpcService`]: its migrations and, given its database, clock and downstream
+//! channels, its routes. Everything else (connecting, migrating or requiring a current schema,
+//! binding, health, reflection, serving) is done here the same way for every service.
+
+use std::collections::BTreeMap;
+use std::convert::Infallible;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::pin::Pin;
+
+use sea_orm::DatabaseConnection;
+use sea_orm_migration::MigratorTrait;
+use textport_domain::SharedClock;
+use tokio_util::sync::CancellationToken;
+use tonic::body::Body;
+use tonic::server::NamedService;
+use tonic::service::Routes;
+
+use crate::client::Downstream;
+use crate::config::{DatabaseConfig, ServiceConfig};
+use crate::db::{self, Schema};
+use crate::server::GrpcServer;
+
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// The gRPC services one server hosts, with their names: health and reflection list exactly these.
+#[derive(Clone, Default)]
+pub struct ServiceRoutes {
+    routes: Routes,
+    names: Vec<&'static str>,
+}
+
+impl ServiceRoutes {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn add<S>(mut self, service: S) -> Self
+    where
+        S: tower::Service<http::Request<Body>, Error = Infallible>
+            + NamedService
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        S::Response: axum::response::IntoResponse,
+        S::Future: Send + 'static,
+    {
+        self.names.push(S::NAME);
+        self.routes = self.routes.add_service(service);
+        self
+    }
+
+    /// Adds `service` only when `enabled` (the sandbox's services).
+    pub fn add_if<S>(self, enabled: bool, service: impl FnOnce() -> S) -> Self
+    where
+        S: tower::Service<http::Request<Body>, Error = Infallible>
+            + NamedService
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        S::Response: axum::response::IntoResponse,
+        S::Future: Send + 'static,
+    {
+        if enabled { self.add(service()) } else { self }
+    }
+
+    pub fn names(&self) -> &[&'static str] {
+        &self.names
+    }
+
+    pub fn routes(&self) -> Routes {
+        self.routes.clone()
+    }
+}
+
+/// The channels to the services a service calls, by config section (`hosted_order`), built once
+/// at boot.
+#[derive(Clone, Default)]
+pub struct Downstreams(BTreeMap<String, Downstream>);
+
+impl Downstreams {
+    pub fn insert(&mut self, section: &str, downstream: Downstream) {
+        self.0.insert(section.to_owned(), downstream);
+    }
+
+    /// The channel to `section`; missing means the registry does not list it among the caller's
+    /// downstreams, a wiring mistake reported at boot.
+    pub fn get(&self, section: &str) -> anyhow::Result<Downstream> {
+        self.0.get(section).cloned().ok_or_else(|| {
+            anyhow::anyhow!("no channel to {section}: add it to this service's `calls` in the registry")
+        })
+    }
+}
+
+/// What a gRPC service's routes are built from.
+pub struct Deps {
+    pub db: DatabaseConnection,
+    pub clock: SharedClock,
+    /// Whether the sandbox (the simulated outside world and its API) is on.
+    pub sandbox: bool,
+    pub downstreams: Downstreams,
+}
+
+/// A gRPC service crate's entry point.
+pub trait GrpcService: 'static {
+    type Migrator: MigratorTrait;
+
+    fn routes(deps: Deps) -> anyhow::Result<ServiceRoutes>;
+}
+
+/// How a service is started; the binary's registry fills it in.
+pub struct Start {
+    pub config: ServiceConfig,
+    pub schema: Schema,
+    pub clock: SharedClock,
+    pub sandbox: bool,
+    pub downstreams: Downstreams,
+}
+
+/// A service built (database open, listener bound) and ready to run, whatever it serves.
+pub trait Built: Send {
+    fn local_addr(&self) -> SocketAddr;
+    /// Its gRPC routes, for callers in the same process; `None` when it serves no gRPC.
+    fn routes(&self) -> Option<Routes>;
+    fn run(self: Box<Self>, shutdown: CancellationToken) -> BoxFuture<'static, anyhow::Result<()>>;
+}
+
+/// A gRPC service, built.
+pub struct BuiltGrpc {
+    server: GrpcServer,
+    db: DatabaseConnection,
+    routes: ServiceRoutes,
+}
+
+impl BuiltGrpc {
+    pub async fn build<S: GrpcService>(start: Start) -> anyhow::Result<Self> {
+        let db = db::open::<S::Migrator>(&start.config.database, start.schema).await?;
+        let routes = S::routes(Deps {
+            db: db.clone(),
+            clock: start.clock,
+            sandbox: start.sandbox,
+            downstreams: start.downstreams,
+        })?;
+        let server = GrpcServer::bind(start.config.listen).await?;
+        Ok(Self { server, db, routes })
+    }
+
+    pub fn names(&self) -> &[&'static str] {
+        self.routes.names()
+    }
+}
+
+impl Built for BuiltGrpc {
+    fn local_addr(&self) -> SocketAddr {
+        self.server.local_addr()
+    }
+
+    fn routes(&self) -> Option<Routes> {
+        Some(self.routes.routes())
+    }
+
+    fn run(self: Box<Self>, shutdown: CancellationToken) -> BoxFuture<'static, anyhow::Result<()>> {
+        let BuiltGrpc { server, db, routes } = *self;
+        Box::pin(server.serve(routes, db, shutdown))
+    }
+}
+
+/// Brings a service's schema up to date (`textport migrate`).
+pub async fn migrate<M: MigratorTrait>(database: &DatabaseConfig) -> anyhow::Result<()> {
+    db::open::<M>(database, Schema::Migrate).await?.close().await?;
+    Ok(())
+}

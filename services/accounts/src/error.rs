@@ -1,0 +1,86 @@
+//! Everything a use case of accounts can fail with, and its public answer: one exhaustive
+//! `match`, so a new variant does not compile until it has one.
+
+use sea_orm::DbErr;
+use textport_platform::error::Source;
+use textport_platform::{ApiError, ErrorKind, Violation};
+
+use crate::domain::FieldError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("invalid request: {0:?}")]
+    Invalid(Vec<FieldError>),
+    #[error("no live API key has this hash")]
+    UnknownKey,
+    #[error("account not found")]
+    AccountNotFound,
+    #[error("account name taken")]
+    AccountNameTaken,
+    #[error("API key already registered")]
+    ApiKeyTaken,
+    #[error("API key not found")]
+    ApiKeyNotFound,
+    #[error("messaging profile not found")]
+    ProfileNotFound,
+    #[error("messaging profile kept changing during an update")]
+    ProfileContended,
+    #[error("store: {0}")]
+    Store(#[from] DbErr),
+}
+
+impl From<FieldError> for Error {
+    fn from(error: FieldError) -> Self {
+        Error::Invalid(vec![error])
+    }
+}
+
+impl From<Error> for ApiError {
+    fn from(error: Error) -> Self {
+        match error {
+            Error::Invalid(errors) => field_errors(errors),
+            Error::UnknownKey => ApiError::new(
+                ErrorKind::Unauthenticated,
+                "Could not understand the provided credentials.",
+            ),
+            Error::AccountNotFound => ApiError::not_found("Account"),
+            Error::AccountNameTaken => ApiError::at_pointer(
+                ErrorKind::Conflict,
+                "/name",
+                "An account with this name already exists.",
+            ),
+            Error::ApiKeyTaken => {
+                ApiError::new(ErrorKind::Conflict, "This API key is already registered.")
+            }
+            Error::ApiKeyNotFound => ApiError::not_found("API key"),
+            Error::ProfileNotFound => ApiError::not_found("Messaging profile"),
+            Error::ProfileContended => ApiError::new(
+                ErrorKind::Unavailable,
+                "The messaging profile kept changing while this update was applied; try again.",
+            ),
+            Error::Store(error) => textport_platform::db::api_error(&error),
+        }
+    }
+}
+
+impl From<Error> for tonic::Status {
+    fn from(error: Error) -> Self {
+        ApiError::from(error).into()
+    }
+}
+
+/// Every field error of a request, each with its pointer.
+fn field_errors(errors: Vec<FieldError>) -> ApiError {
+    let mut error = ApiError::new(
+        ErrorKind::Validation,
+        errors.first().map(|e| e.detail.clone()).unwrap_or_default(),
+    );
+    error.violations = errors
+        .into_iter()
+        .map(|e| Violation {
+            source: Source::Pointer(e.pointer),
+            detail: e.detail,
+        })
+        .collect();
+    error
+}

@@ -1,0 +1,108 @@
+//! The public spelling of every enum the gateway shows or reads, one explicit table each (see
+//! `textport_platform::public_enum`). The OpenAPI document's `enum` lists are checked against
+//! these tables in the tests below.
+
+use textport_platform::public_enum;
+use textport_proto::accounts::v1 as accounts;
+use textport_proto::eligibility::v1 as eligibility;
+
+public_enum! {
+    /// `eligible_status` of an eligibility check.
+    pub EligibleStatus: eligibility::EligibilityStatus {
+        unspecified: Unspecified,
+        Eligible => "eligible",
+        NumberCanNotBeRepeated => "number_can_not_be_repeated",
+        NumberCanNotBeValidated => "number_can_not_be_validated",
+        NumberCanNotBeWireless => "number_can_not_be_wireless",
+        NumberCanNotBeActiveInYourAccount => "number_can_not_be_active_in_your_account",
+        NumberCanNotHostedWithATelnyxSubscriber => "number_can_not_hosted_with_a_telnyx_subscriber",
+        NumberCanNotBeInTelnyx => "number_can_not_be_in_telnyx",
+        NumberIsNotAUsNumber => "number_is_not_a_us_number",
+        NumberIsNotAValidRoutingNumber => "number_is_not_a_valid_routing_number",
+        NumberIsNotInE164Format => "number_is_not_in_e164_format",
+        BillingAccountCheckFailed => "billing_account_check_failed",
+        BillingAccountIsAbolished => "billing_account_is_abolished",
+    }
+}
+
+public_enum! {
+    /// A messaging profile's `webhook_api_version`.
+    pub WebhookApiVersion: accounts::WebhookApiVersion {
+        unspecified: Unspecified,
+        V1 => "1",
+        V2 => "2",
+        V20100401 => "2010-04-01",
+    }
+}
+
+public_enum! {
+    /// A sandbox number's `line_type`.
+    pub LineType: eligibility::LineType {
+        unspecified: Unspecified,
+        Landline => "landline",
+        Voip => "voip",
+        Wireless => "wireless",
+        TollFree => "toll_free",
+    }
+}
+
+public_enum! {
+    /// A sandbox number's `billing_check`.
+    pub BillingCheck: eligibility::BillingCheck {
+        unspecified: Unspecified,
+        Ok => "ok",
+        Failed => "failed",
+        Abolished => "abolished",
+    }
+}
+
+public_enum! {
+    /// A sandbox number's `holding`.
+    pub Holding: eligibility::Holding {
+        unspecified: Unspecified,
+        None => "none",
+        Inventory => "inventory",
+        Account => "account",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::Value;
+
+    use super::*;
+
+    fn openapi_enum(document: &Value, schema: &str, property: &str) -> Vec<String> {
+        document["components"]["schemas"][schema]["properties"][property]["enum"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{schema}.{property} has an enum"))
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect()
+    }
+
+    #[test]
+    fn every_table_round_trips_and_the_openapi_document_lists_the_same_values() {
+        let document: Value = serde_json::from_str(crate::OPENAPI).expect("valid JSON");
+        let tables: [(&str, &str, fn(), &[&str]); 7] = [
+            ("EligibilityResult", "eligible_status", EligibleStatus::check, EligibleStatus::TEXTS),
+            ("MessagingProfile", "webhook_api_version", WebhookApiVersion::check, WebhookApiVersion::TEXTS),
+            ("CreateMessagingProfileRequest", "webhook_api_version", WebhookApiVersion::check, WebhookApiVersion::TEXTS),
+            ("UpdateMessagingProfileRequest", "webhook_api_version", WebhookApiVersion::check, WebhookApiVersion::TEXTS),
+            ("SandboxNumber", "line_type", LineType::check, LineType::TEXTS),
+            ("SandboxNumber", "billing_check", BillingCheck::check, BillingCheck::TEXTS),
+            ("SandboxNumber", "holding", Holding::check, Holding::TEXTS),
+        ];
+        for (schema, property, check, texts) in tables {
+            check();
+            assert_eq!(openapi_enum(&document, schema, property), texts, "{schema}.{property}");
+        }
+        for property in ["line_type", "billing_check", "holding"] {
+            assert_eq!(
+                openapi_enum(&document, "UpdateSandboxNumberRequest", property),
+                openapi_enum(&document, "SandboxNumber", property),
+                "{property}"
+            );
+        }
+    }
+}
