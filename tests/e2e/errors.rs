@@ -135,6 +135,12 @@ async fn unknown_routes_and_methods_answer_in_the_envelope() {
         .get("/v2/no_such_thing", &key)
         .await
         .assert_error(404, "10005");
+    for method in [Method::GET, Method::POST, Method::DELETE] {
+        suite
+            .call(method, "/v2/no_such_thing", None, None)
+            .await
+            .assert_error(401, "10009");
+    }
     suite
         .call(Method::GET, "/", None, None)
         .await

@@ -1,3 +1,8 @@
+use std::collections::BTreeSet;
+
+use prost::Message;
+use prost_types::FileDescriptorSet;
+use textport_platform::server::{HEALTH_SERVICE, REFLECTION_V1, REFLECTION_V1ALPHA};
 use textport_proto::eligibility::v1::CheckHostedEligibilityRequest;
 use textport_proto::eligibility::v1::eligibility_service_client::EligibilityServiceClient;
 use tokio_stream::StreamExt;
@@ -9,7 +14,7 @@ use tonic_reflection::pb::v1::server_reflection_client::ServerReflectionClient;
 use tonic_reflection::pb::v1::server_reflection_request::MessageRequest;
 use tonic_reflection::pb::v1::server_reflection_response::MessageResponse;
 
-use crate::support::spawn;
+use crate::support::{spawn, spawn_with};
 
 async fn channel(addr: &str) -> tonic::transport::Channel {
     tonic::transport::Endpoint::from_shared(format!("http://{addr}"))
@@ -44,60 +49,62 @@ async fn listed_services(addr: &str) -> Vec<String> {
     }
 }
 
+/// The gRPC services of one package, from the descriptor set every server registers.
+fn package_services(package: &str) -> BTreeSet<String> {
+    let set = FileDescriptorSet::decode(textport_proto::FILE_DESCRIPTOR_SET).expect("descriptors");
+    set.file
+        .iter()
+        .filter(|file| file.package() == package)
+        .flat_map(|file| file.service.iter().map(|s| format!("{package}.{}", s.name())))
+        .collect()
+}
+
+/// Every gRPC role of the registry lists through reflection exactly its own package's services
+/// (the sandbox's only with the sandbox on), plus health and reflection, and each is SERVING.
 #[tokio::test(flavor = "multi_thread")]
-async fn every_service_lists_itself_through_reflection_and_is_healthy() {
-    let suite = spawn().await;
-    let expected = [
-        (
-            "accounts",
-            vec![
-                "textport.accounts.v1.AccountService",
-                "textport.accounts.v1.MessagingProfileService",
-            ],
-        ),
-        (
-            "eligibility",
-            vec![
-                "textport.eligibility.v1.EligibilityService",
-                "textport.eligibility.v1.NumberDirectoryService",
-                "textport.eligibility.v1.DirectorySandboxService",
-            ],
-        ),
-    ];
-    for (service, names) in expected {
-        let addr = &suite.state.services[service];
-        let listed = listed_services(addr).await;
-        assert!(
-            listed.iter().any(|s| s == "grpc.health.v1.Health"),
-            "{listed:?}"
-        );
-        let mut health = HealthClient::new(channel(addr).await);
-        for name in names.iter().copied().chain([""]) {
-            assert!(
-                name.is_empty() || listed.iter().any(|s| s == name),
-                "{name} not listed by {service}: {listed:?}"
+async fn every_role_answers_health_and_lists_exactly_its_own_services() {
+    for sandbox in [true, false] {
+        let mut config = textport::Config::default();
+        config.sandbox.enabled = Some(sandbox);
+        let suite = spawn_with(config).await;
+        for role in textport::ROLES.iter().filter(|role| role.grpc) {
+            let addr = &suite.state.services[role.name];
+            let own: BTreeSet<String> = package_services(&format!("textport.{}.v1", role.section))
+                .into_iter()
+                .filter(|name| sandbox || !name.ends_with("SandboxService"))
+                .collect();
+            assert!(!own.is_empty(), "{} serves nothing", role.name);
+            let mut expected = own.clone();
+            expected.extend(
+                [HEALTH_SERVICE, REFLECTION_V1, REFLECTION_V1ALPHA].map(str::to_owned),
             );
-            let status = health
+            let listed: BTreeSet<String> = listed_services(addr).await.into_iter().collect();
+            assert_eq!(listed, expected, "{} (sandbox {sandbox})", role.name);
+
+            let mut health = HealthClient::new(channel(addr).await);
+            for name in own.iter().map(String::as_str).chain([""]) {
+                let status = health
+                    .check(HealthCheckRequest {
+                        service: name.to_owned(),
+                    })
+                    .await
+                    .expect("health answers")
+                    .into_inner()
+                    .status();
+                assert_eq!(status, ServingStatus::Serving, "{}/{name}", role.name);
+            }
+            let unknown = health
                 .check(HealthCheckRequest {
-                    service: name.to_owned(),
+                    service: "textport.nope.v1.Nope".to_owned(),
                 })
-                .await
-                .expect("health answers")
-                .into_inner()
-                .status();
-            assert_eq!(status, ServingStatus::Serving, "{service}/{name}");
+                .await;
+            assert_eq!(
+                unknown.expect_err("unknown service").code(),
+                tonic::Code::NotFound
+            );
         }
-        let unknown = health
-            .check(HealthCheckRequest {
-                service: "textport.nope.v1.Nope".to_owned(),
-            })
-            .await;
-        assert_eq!(
-            unknown.expect_err("unknown service").code(),
-            tonic::Code::NotFound
-        );
+        suite.stop().await;
     }
-    suite.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

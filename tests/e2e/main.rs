@@ -5,5 +5,8 @@
 mod eligibility;
 mod errors;
 mod grpc;
+mod idempotency;
+mod operator;
 mod profiles;
+mod services;
 mod support;

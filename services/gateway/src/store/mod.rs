@@ -149,3 +149,81 @@ pub async fn prune(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<u64,
         .await?;
     Ok(deleted.rows_affected)
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::{Duration, TimeZone};
+    use sea_orm::DatabaseConnection;
+    use textport_platform::config::DatabaseConfig;
+    use textport_platform::db::Schema;
+
+    use super::*;
+
+    async fn database() -> DatabaseConnection {
+        let config = DatabaseConfig {
+            url: "sqlite::memory:".to_owned(),
+            schema: None,
+            max_connections: 1,
+        };
+        textport_platform::db::open::<Migrator>(&config, Schema::Migrate)
+            .await
+            .expect("in-memory database")
+    }
+
+    fn at(minutes: i64) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 23, 0, 0, 0).single().expect("valid") + Duration::minutes(minutes)
+    }
+
+    async fn claim_at(db: &DatabaseConnection, key: &KeyRef<'_>, fingerprint: &[u8], minutes: i64) -> Claim {
+        let now = at(minutes);
+        claim(db, key, fingerprint, now, now - Duration::minutes(2), now + Duration::hours(24))
+            .await
+            .expect("claims")
+    }
+
+    #[tokio::test]
+    async fn a_key_is_claimed_once_answered_replayed_and_expires_after_a_day() {
+        let db = database().await;
+        let key = KeyRef { scope: "acct", key: "k1" };
+        assert_eq!(claim_at(&db, &key, b"f1", 0).await, Claim::First);
+        let in_flight = claim_at(&db, &key, b"f1", 1).await;
+        assert_eq!(
+            in_flight,
+            Claim::Taken(Earlier { fingerprint: b"f1".to_vec(), answer: None })
+        );
+        let answer = StoredAnswer {
+            status: 201,
+            headers: vec![("content-type".into(), "application/json".into())],
+            body: b"{}".to_vec(),
+        };
+        finish(&db, &key, &answer).await.expect("stored");
+        assert_eq!(
+            claim_at(&db, &key, b"f1", 60).await,
+            Claim::Taken(Earlier { fingerprint: b"f1".to_vec(), answer: Some(answer) })
+        );
+        let other_scope = KeyRef { scope: "other", key: "k1" };
+        assert_eq!(claim_at(&db, &other_scope, b"f1", 60).await, Claim::First);
+        assert_eq!(
+            claim_at(&db, &key, b"f2", 24 * 60).await,
+            Claim::First,
+            "after 24 hours the key is free again"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_abandoned_claim_is_taken_over_and_expired_records_are_pruned() {
+        let db = database().await;
+        let key = KeyRef { scope: "acct", key: "k2" };
+        assert_eq!(claim_at(&db, &key, b"f", 0).await, Claim::First);
+        assert!(matches!(claim_at(&db, &key, b"f", 1).await, Claim::Taken(_)));
+        assert_eq!(
+            claim_at(&db, &key, b"f", 3).await,
+            Claim::First,
+            "unanswered for longer than a call can take: its gateway died"
+        );
+        release(&db, &key).await.expect("released");
+        assert_eq!(claim_at(&db, &key, b"g", 4).await, Claim::First);
+        assert_eq!(prune(&db, at(4 + 24 * 60 - 1)).await.expect("pruned"), 0);
+        assert_eq!(prune(&db, at(4 + 24 * 60)).await.expect("pruned"), 1);
+    }
+}

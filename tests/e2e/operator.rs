@@ -1,0 +1,116 @@
+use reqwest::Method;
+use serde_json::json;
+
+use crate::support::{Reply, TestSuite, spawn};
+
+impl TestSuite {
+    async fn operator(&self, method: Method, path: &str, body: Option<serde_json::Value>) -> Reply {
+        let key = self.state.operator_api_key.clone();
+        self.call(method, path, Some(&key), body).await
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_operator_takes_a_new_account_to_a_working_customer_key() {
+    let suite = spawn().await;
+    let created = suite
+        .operator(
+            Method::POST,
+            "/operator/v1/accounts",
+            Some(json!({"name": "initech"})),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    assert_eq!(created.body["data"]["record_type"], "account");
+    let account = created.body["data"]["id"].as_str().expect("id").to_owned();
+
+    let taken = suite
+        .operator(
+            Method::POST,
+            "/operator/v1/accounts",
+            Some(json!({"name": "initech"})),
+        )
+        .await;
+    taken.assert_error(409, "10015");
+    assert_eq!(taken.error_source("pointer"), Some("/name"));
+    assert_eq!(
+        taken.headers.get("x-should-retry").map(|v| v.as_bytes()),
+        Some(&b"false"[..]),
+        "a taken name stays taken: the SDKs must not retry"
+    );
+    suite
+        .operator(Method::POST, "/operator/v1/accounts", Some(json!({"name": "  "})))
+        .await
+        .assert_error(400, "10015");
+
+    let keys = format!("/operator/v1/accounts/{account}/api_keys");
+    let issued = suite
+        .operator(Method::POST, &keys, Some(json!({"label": "production"})))
+        .await;
+    assert_eq!(issued.status, 201, "{}", issued.body);
+    let customer_key = issued.body["data"]["api_key"]
+        .as_str()
+        .expect("the plaintext, once")
+        .to_owned();
+    let profiles = suite.get("/v2/messaging_profiles", &customer_key).await;
+    assert_eq!(profiles.status, 200, "the new key works: {}", profiles.body);
+    assert_eq!(profiles.body["meta"]["total_results"], 0);
+
+    let listed = suite.operator(Method::GET, &keys, None).await;
+    assert_eq!(listed.status, 200);
+    assert_eq!(listed.body["data"].as_array().map(Vec::len), Some(1));
+    assert!(
+        listed.body["data"][0].get("api_key").is_none(),
+        "a key is shown only when issued"
+    );
+    let accounts = suite
+        .operator(Method::GET, "/operator/v1/accounts?page[size]=2", None)
+        .await;
+    assert_eq!(accounts.body["meta"]["total_results"], 3, "{}", accounts.body);
+    assert_eq!(accounts.body["meta"]["total_pages"], 2);
+
+    let key_id = issued.body["data"]["id"].as_str().expect("key id");
+    let revoked = suite
+        .operator(Method::DELETE, &format!("/operator/v1/api_keys/{key_id}"), None)
+        .await;
+    assert_eq!(revoked.status, 200, "{}", revoked.body);
+    suite
+        .get("/v2/messaging_profiles", &customer_key)
+        .await
+        .assert_error(401, "10009");
+    suite.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn only_the_operator_key_opens_the_operator_api() {
+    let suite = spawn().await;
+    let customer = suite.acme().api_key.clone();
+    for key in [None, Some(customer.as_str())] {
+        suite
+            .call(Method::GET, "/operator/v1/accounts", key, None)
+            .await
+            .assert_error(401, "10009");
+        suite
+            .call(Method::GET, "/operator/v1/no_such_route", key, None)
+            .await
+            .assert_error(401, "10009");
+    }
+    suite
+        .get("/v2/messaging_profiles", &suite.state.operator_api_key)
+        .await
+        .assert_error(401, "10009");
+    for path in [
+        "/operator/v1/accounts/not-a-uuid/api_keys",
+        "/operator/v1/accounts/0195f4a8-0000-7000-8000-000000000000/api_keys",
+    ] {
+        suite
+            .operator(Method::POST, path, Some(json!({"label": "x"})))
+            .await
+            .assert_error(404, "10005");
+    }
+    suite
+        .operator(Method::GET, "/operator/v1/no_such_route", None)
+        .await
+        .assert_error(404, "10005");
+    suite.stop().await;
+}
