@@ -144,8 +144,7 @@ async fn main() {
     })
     .expect("routes build")
     .routes();
-    let in_memory =
-        EligibilityServiceClient::new(textport_platform::client::in_process(routes));
+    let in_memory = EligibilityServiceClient::new(textport_platform::client::in_process(routes));
     let address = format!("http://{}", grpc_suite.state.services["eligibility"]);
     let client = EligibilityServiceClient::new(
         textport_platform::client::channel(&address).expect("channel"),
@@ -165,7 +164,10 @@ async fn main() {
                     let (mut client, check) = (client.clone(), check.clone());
                     async move {
                         let expected = check.phone_numbers.len();
-                        let answer = client.check_hosted_eligibility(check).await.expect("checks");
+                        let answer = client
+                            .check_hosted_eligibility(check)
+                            .await
+                            .expect("checks");
                         assert_eq!(answer.into_inner().results.len(), expected);
                     }
                 })

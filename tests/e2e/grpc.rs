@@ -55,7 +55,11 @@ fn package_services(package: &str) -> BTreeSet<String> {
     set.file
         .iter()
         .filter(|file| file.package() == package)
-        .flat_map(|file| file.service.iter().map(|s| format!("{package}.{}", s.name())))
+        .flat_map(|file| {
+            file.service
+                .iter()
+                .map(|s| format!("{package}.{}", s.name()))
+        })
         .collect()
 }
 
@@ -75,9 +79,7 @@ async fn every_role_answers_health_and_lists_exactly_its_own_services() {
                 .collect();
             assert!(!own.is_empty(), "{} serves nothing", role.name);
             let mut expected = own.clone();
-            expected.extend(
-                [HEALTH_SERVICE, REFLECTION_V1, REFLECTION_V1ALPHA].map(str::to_owned),
-            );
+            expected.extend([HEALTH_SERVICE, REFLECTION_V1, REFLECTION_V1ALPHA].map(str::to_owned));
             let listed: BTreeSet<String> = listed_services(addr).await.into_iter().collect();
             assert_eq!(listed, expected, "{} (sandbox {sandbox})", role.name);
 

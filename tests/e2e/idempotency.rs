@@ -26,7 +26,9 @@ fn replayed(reply: &Reply) -> bool {
 
 async fn profile_count(suite: &TestSuite, key: &str) -> u64 {
     let list = suite.get(PROFILES, key).await;
-    list.body["meta"]["total_results"].as_u64().expect("a count")
+    list.body["meta"]["total_results"]
+        .as_u64()
+        .expect("a count")
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -74,7 +76,14 @@ async fn errors_and_other_statuses_replay_too_and_a_bad_key_is_named() {
     let suite = spawn().await;
     let key = suite.acme().api_key.clone();
     let numbers = json!({"phone_numbers": ["+13125550001", "+13125551050"]});
-    let check = post_with_key(&suite, "/v2/portability_checks", &key, "pc-1", numbers.clone()).await;
+    let check = post_with_key(
+        &suite,
+        "/v2/portability_checks",
+        &key,
+        "pc-1",
+        numbers.clone(),
+    )
+    .await;
     assert_eq!(check.status, 201);
     let replay = post_with_key(&suite, "/v2/portability_checks", &key, "pc-1", numbers).await;
     assert_eq!((replay.status.as_u16(), &replay.body), (201, &check.body));

@@ -39,7 +39,11 @@ async fn the_operator_takes_a_new_account_to_a_working_customer_key() {
         "a taken name stays taken: the SDKs must not retry"
     );
     suite
-        .operator(Method::POST, "/operator/v1/accounts", Some(json!({"name": "  "})))
+        .operator(
+            Method::POST,
+            "/operator/v1/accounts",
+            Some(json!({"name": "  "})),
+        )
         .await
         .assert_error(400, "10015");
 
@@ -66,12 +70,20 @@ async fn the_operator_takes_a_new_account_to_a_working_customer_key() {
     let accounts = suite
         .operator(Method::GET, "/operator/v1/accounts?page[size]=2", None)
         .await;
-    assert_eq!(accounts.body["meta"]["total_results"], 3, "{}", accounts.body);
+    assert_eq!(
+        accounts.body["meta"]["total_results"], 3,
+        "{}",
+        accounts.body
+    );
     assert_eq!(accounts.body["meta"]["total_pages"], 2);
 
     let key_id = issued.body["data"]["id"].as_str().expect("key id");
     let revoked = suite
-        .operator(Method::DELETE, &format!("/operator/v1/api_keys/{key_id}"), None)
+        .operator(
+            Method::DELETE,
+            &format!("/operator/v1/api_keys/{key_id}"),
+            None,
+        )
         .await;
     assert_eq!(revoked.status, 200, "{}", revoked.body);
     suite

@@ -69,11 +69,7 @@ impl OneService {
 }
 
 fn key_hash(key: &str) -> Vec<u8> {
-    ApiKey::parse(key)
-        .expect("key")
-        .hash()
-        .as_bytes()
-        .to_vec()
+    ApiKey::parse(key).expect("key").hash().as_bytes().to_vec()
 }
 
 #[track_caller]

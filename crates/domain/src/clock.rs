@@ -1,6 +1,6 @@
 use std::sync::{Arc, Mutex, PoisonError};
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, Timelike, Utc};
 
 /// The only source of "now". Deadlines are computed from it, so tests move time instead of sleeping.
 pub trait Clock: Send + Sync + std::fmt::Debug {
@@ -9,13 +9,16 @@ pub trait Clock: Send + Sync + std::fmt::Debug {
 
 pub type SharedClock = Arc<dyn Clock>;
 
-/// Wall-clock time.
+/// Wall-clock time, in whole microseconds: what PostgreSQL stores, so a value answered at
+/// creation equals the value read back later.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct SystemClock;
 
 impl Clock for SystemClock {
     fn now(&self) -> DateTime<Utc> {
-        Utc::now()
+        let now = Utc::now();
+        now.with_nanosecond(now.timestamp_subsec_micros() * 1_000)
+            .unwrap_or(now)
     }
 }
 
@@ -62,5 +65,10 @@ mod tests {
         assert_eq!(clock.now(), start + Duration::hours(72));
         clock.set(start);
         assert_eq!(other.now(), start);
+    }
+
+    #[test]
+    fn wall_clock_time_has_whole_microseconds() {
+        assert_eq!(SystemClock.now().timestamp_subsec_nanos() % 1_000, 0);
     }
 }

@@ -4,7 +4,9 @@
 use std::time::Duration;
 
 use anyhow::Context as _;
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr, RuntimeErr, SqlErr};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr, RuntimeErr, SqlErr,
+};
 use sea_orm_migration::MigratorTrait;
 
 use crate::config::DatabaseConfig;

@@ -144,7 +144,10 @@ impl ErrorKind {
     }
 
     fn from_reason(reason: &str) -> Option<Self> {
-        Self::ALL.iter().copied().find(|kind| kind.reason() == reason)
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|kind| kind.reason() == reason)
     }
 }
 
@@ -245,7 +248,8 @@ impl ApiError {
 
     /// [`ApiError::internal`] for a cause that is a message rather than an error value.
     pub fn internal_message(cause: impl fmt::Display) -> Self {
-        let trace_id = crate::trace_context::trace_id(&tracing::Span::current()).unwrap_or_default();
+        let trace_id =
+            crate::trace_context::trace_id(&tracing::Span::current()).unwrap_or_default();
         tracing::error!(error = %cause, trace_id, "internal error");
         Self::new(ErrorKind::Internal, "An unexpected error occurred.")
     }

@@ -70,8 +70,14 @@ mod tests {
     #[test]
     fn a_table_reads_both_ways() {
         Versions::check();
-        assert_eq!(Versions::text(WebhookApiVersion::V20100401), Some("2010-04-01"));
-        assert_eq!(Versions::parse("2010-04-01"), Some(WebhookApiVersion::V20100401));
+        assert_eq!(
+            Versions::text(WebhookApiVersion::V20100401),
+            Some("2010-04-01")
+        );
+        assert_eq!(
+            Versions::parse("2010-04-01"),
+            Some(WebhookApiVersion::V20100401)
+        );
         assert_eq!(Versions::parse("V1"), None);
         assert_eq!(Versions::text_of(0), None);
         assert_eq!(Versions::text_of(99), None);

@@ -90,7 +90,9 @@ impl Downstreams {
     /// downstreams, a wiring mistake reported at boot.
     pub fn get(&self, section: &str) -> anyhow::Result<Downstream> {
         self.0.get(section).cloned().ok_or_else(|| {
-            anyhow::anyhow!("no channel to {section}: add it to this service's `calls` in the registry")
+            anyhow::anyhow!(
+                "no channel to {section}: add it to this service's `calls` in the registry"
+            )
         })
     }
 }
@@ -170,6 +172,9 @@ impl Built for BuiltGrpc {
 
 /// Brings a service's schema up to date (`textport migrate`).
 pub async fn migrate<M: MigratorTrait>(database: &DatabaseConfig) -> anyhow::Result<()> {
-    db::open::<M>(database, Schema::Migrate).await?.close().await?;
+    db::open::<M>(database, Schema::Migrate)
+        .await?
+        .close()
+        .await?;
     Ok(())
 }

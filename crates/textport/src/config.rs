@@ -120,7 +120,11 @@ fn parse_sha256(hex: &str) -> Option<ApiKeyHash> {
 
 /// Lowercase hex of a key's SHA-256, as `operator.api_key_sha256` takes it.
 pub fn sha256_hex(key: &ApiKey) -> String {
-    key.hash().as_bytes().iter().map(|b| format!("{b:02x}")).collect()
+    key.hash()
+        .as_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]

@@ -80,13 +80,16 @@ fn build_gateway(start: Start, config: &Config) -> BoxFuture<'_, anyhow::Result<
 
 impl Role {
     pub fn find(name: &str) -> anyhow::Result<&'static Role> {
-        ROLES.iter().find(|role| role.name == name).with_context(|| {
-            let names: Vec<&str> = ROLES.iter().map(|role| role.name).collect();
-            format!(
-                "unknown service {name:?}; the services are: {}",
-                names.join(", ")
-            )
-        })
+        ROLES
+            .iter()
+            .find(|role| role.name == name)
+            .with_context(|| {
+                let names: Vec<&str> = ROLES.iter().map(|role| role.name).collect();
+                format!(
+                    "unknown service {name:?}; the services are: {}",
+                    names.join(", ")
+                )
+            })
     }
 
     /// Where it listens and keeps its data, from its configuration section.
@@ -125,7 +128,9 @@ mod tests {
             assert_eq!(role.section, role.name.replace('-', "_"), "{}", role.name);
             for callee in role.calls {
                 assert!(
-                    ROLES[..i].iter().any(|earlier| earlier.section == *callee && earlier.grpc),
+                    ROLES[..i]
+                        .iter()
+                        .any(|earlier| earlier.section == *callee && earlier.grpc),
                     "{} calls {callee}, which must be a gRPC service listed before it",
                     role.name
                 );

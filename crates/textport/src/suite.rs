@@ -172,7 +172,9 @@ impl Suite {
         let mut services = BTreeMap::new();
         for (role, service) in built {
             // In process, a service that others call is reached through its routes, not served.
-            let called = ROLES.iter().any(|caller| caller.calls.contains(&role.section));
+            let called = ROLES
+                .iter()
+                .any(|caller| caller.calls.contains(&role.section));
             if transport == Transport::Grpc || !called {
                 services.insert(role.name, service.local_addr().to_string());
                 tasks.spawn(service.run(shutdown.clone()));

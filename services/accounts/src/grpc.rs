@@ -72,8 +72,8 @@ impl account_service_server::AccountService for AccountsApi {
         &self,
         request: Request<pb::AuthenticateApiKeyRequest>,
     ) -> Result<Response<pb::AuthenticateApiKeyResponse>, Status> {
-        let hash = ApiKeyHash::from_slice(&request.get_ref().api_key_sha256)
-            .ok_or(Error::UnknownKey)?;
+        let hash =
+            ApiKeyHash::from_slice(&request.get_ref().api_key_sha256).ok_or(Error::UnknownKey)?;
         let account = self.app.authenticate(&hash).await?;
         tracing::Span::current().record("account_id", tracing::field::display(account.id));
         Ok(Response::new(pb::AuthenticateApiKeyResponse {
@@ -162,7 +162,8 @@ impl account_service_server::AccountService for AccountsApi {
         &self,
         request: Request<pb::RevokeApiKeyRequest>,
     ) -> Result<Response<pb::RevokeApiKeyResponse>, Status> {
-        let id = ApiKeyId::parse(&request.get_ref().api_key_id).map_err(|_| Error::ApiKeyNotFound)?;
+        let id =
+            ApiKeyId::parse(&request.get_ref().api_key_id).map_err(|_| Error::ApiKeyNotFound)?;
         let (key, hash) = self.app.revoke_key(id).await?;
         Ok(Response::new(pb::RevokeApiKeyResponse {
             api_key: Some(key.into()),
@@ -223,7 +224,10 @@ fn change(value: Option<pb::NullableString>) -> Change<String> {
     }
 }
 
-fn profile_response<T>(profile: MessagingProfile, wrap: impl FnOnce(Option<pb::MessagingProfile>) -> T) -> Response<T> {
+fn profile_response<T>(
+    profile: MessagingProfile,
+    wrap: impl FnOnce(Option<pb::MessagingProfile>) -> T,
+) -> Response<T> {
     Response::new(wrap(Some(profile.into())))
 }
 

@@ -127,9 +127,8 @@ impl number_directory_service_server::NumberDirectoryService for EligibilityApi 
 }
 
 fn number(raw: &str, pointer: &str) -> Result<E164, ApiError> {
-    E164::parse(raw).map_err(|e| {
-        ApiError::at_pointer(ErrorKind::InvalidPhoneNumber, pointer, e.to_string())
-    })
+    E164::parse(raw)
+        .map_err(|e| ApiError::at_pointer(ErrorKind::InvalidPhoneNumber, pointer, e.to_string()))
 }
 
 impl From<DirectoryEntry> for pb::NumberFacts {

@@ -190,7 +190,10 @@ mod tests {
         assert_eq!(access("/v2"), Access::Customer);
         assert_eq!(access("/v2x"), Access::Public);
         assert_eq!(access("/sandbox/v1/magic_numbers"), Access::Public);
-        assert_eq!(access("/sandbox/v1/numbers/%2B13125550001"), Access::Customer);
+        assert_eq!(
+            access("/sandbox/v1/numbers/%2B13125550001"),
+            Access::Customer
+        );
         assert_eq!(access("/operator/v1/accounts"), Access::Operator);
         assert_eq!(access("/"), Access::Public);
     }

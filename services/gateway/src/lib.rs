@@ -94,8 +94,8 @@ impl Gateway {
         config: &Config,
         operator_key: Option<ApiKeyHash>,
     ) -> anyhow::Result<Self> {
-        let db = textport_platform::db::open::<Migrator>(&start.config.database, start.schema)
-            .await?;
+        let db =
+            textport_platform::db::open::<Migrator>(&start.config.database, start.schema).await?;
         let accounts = start.downstreams.get("accounts")?;
         let eligibility = start.downstreams.get("eligibility")?;
         let state = AppState {
@@ -196,7 +196,10 @@ fn router(state: AppState, sandbox: bool) -> Router {
             "/operator/v1/accounts/{id}/api_keys",
             get(operator::list_api_keys).post(operator::issue_api_key),
         )
-        .route("/operator/v1/api_keys/{id}", delete(operator::revoke_api_key));
+        .route(
+            "/operator/v1/api_keys/{id}",
+            delete(operator::revoke_api_key),
+        );
     if sandbox {
         router = router
             .route("/sandbox/v1/magic_numbers", get(sbx::magic_numbers))

@@ -85,17 +85,51 @@ mod tests {
     fn every_table_round_trips_and_the_openapi_document_lists_the_same_values() {
         let document: Value = serde_json::from_str(crate::OPENAPI).expect("valid JSON");
         let tables: [(&str, &str, fn(), &[&str]); 7] = [
-            ("EligibilityResult", "eligible_status", EligibleStatus::check, EligibleStatus::TEXTS),
-            ("MessagingProfile", "webhook_api_version", WebhookApiVersion::check, WebhookApiVersion::TEXTS),
-            ("CreateMessagingProfileRequest", "webhook_api_version", WebhookApiVersion::check, WebhookApiVersion::TEXTS),
-            ("UpdateMessagingProfileRequest", "webhook_api_version", WebhookApiVersion::check, WebhookApiVersion::TEXTS),
-            ("SandboxNumber", "line_type", LineType::check, LineType::TEXTS),
-            ("SandboxNumber", "billing_check", BillingCheck::check, BillingCheck::TEXTS),
+            (
+                "EligibilityResult",
+                "eligible_status",
+                EligibleStatus::check,
+                EligibleStatus::TEXTS,
+            ),
+            (
+                "MessagingProfile",
+                "webhook_api_version",
+                WebhookApiVersion::check,
+                WebhookApiVersion::TEXTS,
+            ),
+            (
+                "CreateMessagingProfileRequest",
+                "webhook_api_version",
+                WebhookApiVersion::check,
+                WebhookApiVersion::TEXTS,
+            ),
+            (
+                "UpdateMessagingProfileRequest",
+                "webhook_api_version",
+                WebhookApiVersion::check,
+                WebhookApiVersion::TEXTS,
+            ),
+            (
+                "SandboxNumber",
+                "line_type",
+                LineType::check,
+                LineType::TEXTS,
+            ),
+            (
+                "SandboxNumber",
+                "billing_check",
+                BillingCheck::check,
+                BillingCheck::TEXTS,
+            ),
             ("SandboxNumber", "holding", Holding::check, Holding::TEXTS),
         ];
         for (schema, property, check, texts) in tables {
             check();
-            assert_eq!(openapi_enum(&document, schema, property), texts, "{schema}.{property}");
+            assert_eq!(
+                openapi_enum(&document, schema, property),
+                texts,
+                "{schema}.{property}"
+            );
         }
         for property in ["line_type", "billing_check", "holding"] {
             assert_eq!(

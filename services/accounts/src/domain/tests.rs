@@ -123,8 +123,14 @@ fn account_names_are_trimmed_and_bounded() {
 
 #[test]
 fn names_and_labels_are_trimmed_and_bounded() {
-    assert_eq!(AccountName::parse("  acme ").expect("valid").as_str(), "acme");
-    assert_eq!(AccountName::parse("   ").expect_err("blank").pointer, "/name");
+    assert_eq!(
+        AccountName::parse("  acme ").expect("valid").as_str(),
+        "acme"
+    );
+    assert_eq!(
+        AccountName::parse("   ").expect_err("blank").pointer,
+        "/name"
+    );
     assert_eq!(KeyLabel::parse(" ci ").expect("valid").as_str(), "ci");
     assert_eq!(KeyLabel::parse("").expect_err("empty").pointer, "/label");
     assert!(KeyLabel::parse(&"x".repeat(101)).is_err());

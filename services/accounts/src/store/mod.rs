@@ -7,8 +7,8 @@ mod migration;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{LikeExpr, OnConflict};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 use textport_domain::{AccountId, ApiKeyHash, ApiKeyId, MessagingProfileId, Page, WebhookUrl};
 use textport_platform::db::Versioned;
@@ -153,8 +153,7 @@ pub async fn list_keys(
     account: AccountId,
     page: Page,
 ) -> Result<(Vec<IssuedKey>, u64), DbErr> {
-    let query =
-        api_key::Entity::find().filter(api_key::Column::AccountId.eq(*account.as_uuid()));
+    let query = api_key::Entity::find().filter(api_key::Column::AccountId.eq(*account.as_uuid()));
     let total = query.clone().count(db).await?;
     let rows = query
         .order_by_asc(api_key::Column::CreatedAt)

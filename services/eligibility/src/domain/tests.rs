@@ -224,7 +224,10 @@ fn portability_follows_the_facts() {
     );
     assert!(!unknown.portable);
     assert!(!unknown.not_portable_reason.is_empty());
-    assert_eq!(unknown.carrier_name, None, "nothing is known of an unroutable number");
+    assert_eq!(
+        unknown.carrier_name, None,
+        "nothing is known of an unroutable number"
+    );
 
     assert!(!portability(&Screened::NotE164, None).portable);
 }

@@ -12,9 +12,9 @@ use textport_proto::eligibility::v1::{
 use super::required;
 use crate::auth::Caller;
 use crate::error::HttpError;
-use crate::wire::EligibleStatus;
 use crate::extract::ApiJson;
 use crate::state::AppState;
+use crate::wire::EligibleStatus;
 
 /// Both checks take the same body. Missing or null `phone_numbers` reaches the service as an
 /// empty list, which it refuses naming `/phone_numbers`.
@@ -72,7 +72,10 @@ pub async fn check_hosted_eligibility(
         .results
         .iter()
         .map(|result| {
-            let status = required(EligibleStatus::text_of(result.status), "an eligibility status")?;
+            let status = required(
+                EligibleStatus::text_of(result.status),
+                "an eligibility status",
+            )?;
             Ok(EligibilityResult {
                 phone_number: &result.phone_number,
                 eligible: result.status() == pb::EligibilityStatus::Eligible,

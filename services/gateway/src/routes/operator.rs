@@ -2,9 +2,9 @@
 //! deployment gets its first account: create an account, issue it a key (the plaintext is shown
 //! once), revoke keys.
 
+use axum::Json;
 use axum::extract::State;
 use axum::response::IntoResponse;
-use axum::Json;
 use http::StatusCode;
 use serde::{Deserialize, Serialize};
 use textport_domain::{AccountId, ApiKey, ApiKeyHash, ApiKeyId};

@@ -187,7 +187,10 @@ impl SandboxNumber {
         Ok(Self {
             record_type: "sandbox_number",
             line_type: required(LineType::text_of(facts.line_type), "a line type")?,
-            billing_check: required(BillingCheck::text_of(facts.billing_check), "a billing check")?,
+            billing_check: required(
+                BillingCheck::text_of(facts.billing_check),
+                "a billing check",
+            )?,
             holding: required(Holding::text_of(facts.holding), "a holding")?,
             updated_at: time(facts.updated_at.as_ref()),
             phone_number: facts.phone_number,

@@ -137,7 +137,10 @@ pub async fn finish(
 
 /// Gives the key up (the first request failed in a way a retry may fix).
 pub async fn release(db: &impl ConnectionTrait, key: &KeyRef<'_>) -> Result<(), DbErr> {
-    Entity::delete_many().filter(key.condition()).exec(db).await?;
+    Entity::delete_many()
+        .filter(key.condition())
+        .exec(db)
+        .await?;
     Ok(())
 }
 
@@ -171,25 +174,46 @@ mod tests {
     }
 
     fn at(minutes: i64) -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2026, 11, 23, 0, 0, 0).single().expect("valid") + Duration::minutes(minutes)
+        Utc.with_ymd_and_hms(2026, 11, 23, 0, 0, 0)
+            .single()
+            .expect("valid")
+            + Duration::minutes(minutes)
     }
 
-    async fn claim_at(db: &DatabaseConnection, key: &KeyRef<'_>, fingerprint: &[u8], minutes: i64) -> Claim {
+    async fn claim_at(
+        db: &DatabaseConnection,
+        key: &KeyRef<'_>,
+        fingerprint: &[u8],
+        minutes: i64,
+    ) -> Claim {
         let now = at(minutes);
-        claim(db, key, fingerprint, now, now - Duration::minutes(2), now + Duration::hours(24))
-            .await
-            .expect("claims")
+        claim(
+            db,
+            key,
+            fingerprint,
+            now,
+            now - Duration::minutes(2),
+            now + Duration::hours(24),
+        )
+        .await
+        .expect("claims")
     }
 
     #[tokio::test]
     async fn a_key_is_claimed_once_answered_replayed_and_expires_after_a_day() {
         let db = database().await;
-        let key = KeyRef { scope: "acct", key: "k1" };
+        let key = KeyRef {
+            scope: "acct",
+            key: "k1",
+        };
         assert_eq!(claim_at(&db, &key, b"f1", 0).await, Claim::First);
         let in_flight = claim_at(&db, &key, b"f1", 1).await;
         assert_eq!(
             in_flight,
-            Claim::Taken(Earlier { fingerprint: b"f1".to_vec(), answer: None })
+            Claim::Taken(Earlier {
+                fingerprint: b"f1".to_vec(),
+                answer: None
+            })
         );
         let answer = StoredAnswer {
             status: 201,
@@ -199,9 +223,15 @@ mod tests {
         finish(&db, &key, &answer).await.expect("stored");
         assert_eq!(
             claim_at(&db, &key, b"f1", 60).await,
-            Claim::Taken(Earlier { fingerprint: b"f1".to_vec(), answer: Some(answer) })
+            Claim::Taken(Earlier {
+                fingerprint: b"f1".to_vec(),
+                answer: Some(answer)
+            })
         );
-        let other_scope = KeyRef { scope: "other", key: "k1" };
+        let other_scope = KeyRef {
+            scope: "other",
+            key: "k1",
+        };
         assert_eq!(claim_at(&db, &other_scope, b"f1", 60).await, Claim::First);
         assert_eq!(
             claim_at(&db, &key, b"f2", 24 * 60).await,
@@ -213,9 +243,15 @@ mod tests {
     #[tokio::test]
     async fn an_abandoned_claim_is_taken_over_and_expired_records_are_pruned() {
         let db = database().await;
-        let key = KeyRef { scope: "acct", key: "k2" };
+        let key = KeyRef {
+            scope: "acct",
+            key: "k2",
+        };
         assert_eq!(claim_at(&db, &key, b"f", 0).await, Claim::First);
-        assert!(matches!(claim_at(&db, &key, b"f", 1).await, Claim::Taken(_)));
+        assert!(matches!(
+            claim_at(&db, &key, b"f", 1).await,
+            Claim::Taken(_)
+        ));
         assert_eq!(
             claim_at(&db, &key, b"f", 3).await,
             Claim::First,
