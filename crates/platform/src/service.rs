@@ -36,7 +36,7 @@ impl ServiceRoutes {
         Self::default()
     }
 
-    pub fn add<S>(mut self, service: S) -> Self
+    pub fn add_service<S>(mut self, service: S) -> Self
     where
         S: tower::Service<http::Request<Body>, Error = Infallible>
             + NamedService
@@ -53,7 +53,7 @@ impl ServiceRoutes {
     }
 
     /// Adds `service` only when `enabled` (the sandbox's services).
-    pub fn add_if<S>(self, enabled: bool, service: impl FnOnce() -> S) -> Self
+    pub fn add_service_if<S>(self, enabled: bool, service: impl FnOnce() -> S) -> Self
     where
         S: tower::Service<http::Request<Body>, Error = Infallible>
             + NamedService
@@ -64,7 +64,11 @@ impl ServiceRoutes {
         S::Response: axum::response::IntoResponse,
         S::Future: Send + 'static,
     {
-        if enabled { self.add(service()) } else { self }
+        if enabled {
+            self.add_service(service())
+        } else {
+            self
+        }
     }
 
     pub fn names(&self) -> &[&'static str] {

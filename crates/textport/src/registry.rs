@@ -11,6 +11,8 @@ use textport_platform::service::{BoxFuture, Built, BuiltGrpc, GrpcService, Start
 
 use crate::config::Config;
 
+type Build = for<'a> fn(Start, &'a Config) -> BoxFuture<'a, anyhow::Result<Box<dyn Built>>>;
+
 pub struct Role {
     /// `textport serve <name>`, `services.<name>` in Helm (kebab-case).
     pub name: &'static str,
@@ -21,7 +23,7 @@ pub struct Role {
     /// Whether it serves gRPC (every service but the gateway).
     pub grpc: bool,
     migrate: for<'a> fn(&'a DatabaseConfig) -> BoxFuture<'a, anyhow::Result<()>>,
-    build: for<'a> fn(Start, &'a Config) -> BoxFuture<'a, anyhow::Result<Box<dyn Built>>>,
+    build: Build,
 }
 
 /// Callees before callers, so `up` can hand each service its downstreams.

@@ -22,7 +22,7 @@ impl GrpcService for Accounts {
     fn routes(deps: Deps) -> anyhow::Result<ServiceRoutes> {
         let api = grpc::AccountsApi::new(app::App::new(deps.db, deps.clock));
         Ok(ServiceRoutes::new()
-            .add(AccountServiceServer::new(api.clone()))
-            .add(MessagingProfileServiceServer::new(api)))
+            .add_service(AccountServiceServer::new(api.clone()))
+            .add_service(MessagingProfileServiceServer::new(api)))
     }
 }

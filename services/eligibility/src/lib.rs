@@ -45,8 +45,8 @@ impl GrpcService for Eligibility {
         let app = app::App::new(deps.db, Arc::new(SandboxRouting), deps.clock);
         let api = grpc::EligibilityApi::new(app);
         Ok(ServiceRoutes::new()
-            .add(EligibilityServiceServer::new(api.clone()))
-            .add(NumberDirectoryServiceServer::new(api.clone()))
-            .add_if(deps.sandbox, || DirectorySandboxServiceServer::new(api)))
+            .add_service(EligibilityServiceServer::new(api.clone()))
+            .add_service(NumberDirectoryServiceServer::new(api.clone()))
+            .add_service_if(deps.sandbox, || DirectorySandboxServiceServer::new(api)))
     }
 }
