@@ -1,6 +1,7 @@
 """Runs schemathesis over the OpenAPI document against the suite in TEXTPORT_STATE_FILE.
 
-The /v2 routes and the sandbox routes have different bases, so they are two runs. A fixed seed,
+The /v2 routes, the sandbox routes and the operator routes have different bases (and the operator
+routes a different key), so they are three runs. A fixed seed,
 deterministic generation (which keeps no example database) and one worker keep CI repeatable: the same
 document and code give the same cases. A failure prints the curl command that reproduces it.
 """
@@ -18,10 +19,10 @@ def main() -> int:
     schemathesis, document = sys.argv[1], sys.argv[2]
     with open(os.environ["TEXTPORT_STATE_FILE"]) as f:
         state = json.load(f)
-    key = state["accounts"][0]["api_key"]
+    customer = f"Authorization: Bearer {state['accounts'][0]['api_key']}"
+    operator = f"Authorization: Bearer {state['operator_api_key']}"
     common = [
         schemathesis, "run", document,
-        "--header", f"Authorization: Bearer {key}",
         "--checks", "all",
         "--max-examples", EXAMPLES,
         "--seed", SEED,
@@ -29,13 +30,19 @@ def main() -> int:
         "--workers", "1",
     ]
     runs = [
-        ("public API", ["--url", state["api_base_url"], "--exclude-path-regex", "^/sandbox/"]),
-        ("sandbox API", ["--url", state["gateway_url"], "--include-path-regex", "^/sandbox/"]),
+        ("public API", ["--url", state["api_base_url"], "--header", customer,
+                        "--exclude-path-regex", "^/(sandbox|operator)/"]),
+        ("sandbox API", ["--url", state["gateway_url"], "--header", customer,
+                         "--include-path-regex", "^/sandbox/"]),
+        ("operator API", ["--url", state["gateway_url"], "--header", operator,
+                          "--include-path-regex", "^/operator/"]),
     ]
+    env = dict(os.environ, SCHEMATHESIS_HOOKS="fuzz_hooks",
+               PYTHONPATH=os.path.join(os.path.dirname(os.path.abspath(__file__)), "hooks"))
     failed = []
     for name, extra in runs:
         print(f"== schemathesis: {name}", flush=True)
-        if subprocess.run(common + extra).returncode != 0:
+        if subprocess.run(common + extra, env=env).returncode != 0:
             failed.append(name)
     if failed:
         print(f"schemathesis found problems in: {', '.join(failed)}", file=sys.stderr)

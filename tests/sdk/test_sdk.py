@@ -410,6 +410,37 @@ class ErrorTest(SdkTestCase):
 
 
 # --------------------------------------------------------------------------
+# 5. Idempotency-Key (a header the SDK sends through extra_headers)
+# --------------------------------------------------------------------------
+
+class IdempotencyTest(SdkTestCase):
+    def test_a_retried_create_returns_the_first_profile(self):
+        key = unique("idem")
+        name = unique("idem-profile")
+        create = lambda **kw: acme().messaging_profiles.create(
+            name=name, whitelisted_destinations=["US"],
+            extra_headers={"Idempotency-Key": key}, **kw)
+        first = create()
+        again = create()
+        self.assertEqual(again.data.id, first.data.id)
+        found = list(acme().messaging_profiles.list(filter_name_eq=name))
+        self.assertEqual([p.id for p in found], [first.data.id], "created once")
+
+    def test_the_same_key_for_another_body_is_422(self):
+        key = unique("idem")
+        acme().messaging_profiles.create(
+            name=unique("idem-a"), whitelisted_destinations=["US"],
+            extra_headers={"Idempotency-Key": key})
+        err = self.assertApiError(
+            telnyx.UnprocessableEntityError, 422,
+            acme().messaging_profiles.create,
+            name=unique("idem-b"), whitelisted_destinations=["US"],
+            extra_headers={"Idempotency-Key": key},
+        )
+        self.assertEqual((err.get("source") or {}).get("parameter"), "Idempotency-Key", err)
+
+
+# --------------------------------------------------------------------------
 # entry point
 # --------------------------------------------------------------------------
 

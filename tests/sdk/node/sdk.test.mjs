@@ -14,7 +14,12 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 
-import Telnyx, { AuthenticationError, BadRequestError, NotFoundError } from 'telnyx';
+import Telnyx, {
+  AuthenticationError,
+  BadRequestError,
+  NotFoundError,
+  UnprocessableEntityError,
+} from 'telnyx';
 import { VERSION } from 'telnyx/version';
 
 const SDK_VERSION = '7.24.0';
@@ -244,4 +249,21 @@ test('a string instead of a list for phone_numbers is BadRequestError at /phone_
     400,
   );
   assert.equal(err.source?.pointer, '/phone_numbers', JSON.stringify(err));
+});
+
+test('Idempotency-Key: a retried create returns the first profile; another body is 422', async (t) => {
+  const api = acme();
+  const key = unique('idem');
+  const create = (name) =>
+    api.messagingProfiles.create(
+      { name, whitelisted_destinations: ['US'] },
+      { headers: { 'Idempotency-Key': key } },
+    );
+  const name = unique('idem-profile');
+  const first = (await create(name)).data;
+  t.after(() => deleteQuietly(api, first.id));
+  const again = (await create(name)).data;
+  assert.equal(again.id, first.id);
+  const err = await expectApiError(create(unique('idem-other')), UnprocessableEntityError, 422);
+  assert.equal(err.source?.parameter, 'Idempotency-Key');
 });
