@@ -5,9 +5,11 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr, RuntimeErr, SqlErr,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr, EntityTrait,
+    PaginatorTrait, QuerySelect, RuntimeErr, Select, SqlErr,
 };
 use sea_orm_migration::MigratorTrait;
+use textport_domain::Page;
 
 use crate::config::DatabaseConfig;
 use crate::{ApiError, ErrorKind};
@@ -68,6 +70,25 @@ pub fn api_error(error: &DbErr) -> ApiError {
 pub struct Versioned<T> {
     pub value: T,
     pub revision: i64,
+}
+
+/// One page of `query` (already filtered and ordered) and the count of all its rows.
+pub async fn fetch_page<E>(
+    db: &impl ConnectionTrait,
+    query: Select<E>,
+    page: Page,
+) -> Result<(Vec<E::Model>, u64), DbErr>
+where
+    E: EntityTrait,
+    E::Model: Sync,
+{
+    let total = query.clone().count(db).await?;
+    let rows = query
+        .offset(page.offset())
+        .limit(u64::from(page.size()))
+        .all(db)
+        .await?;
+    Ok((rows, total))
 }
 
 pub async fn connect(config: &DatabaseConfig) -> anyhow::Result<DatabaseConnection> {

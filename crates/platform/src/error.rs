@@ -1,7 +1,7 @@
 //! The one error table. Every error a client can meet has a kind; the kind decides the gRPC code
-//! between services, and the HTTP status, Telnyx code and title at the edge. Services map their
-//! own domain errors to an [`ApiError`] once, in their `grpc.rs`; the gateway reads the same
-//! kind back from the gRPC status (by its `ErrorInfo` reason) and renders the public envelope.
+//! between services, and the HTTP status, Telnyx code, title and retry advice at the edge. Each
+//! service maps its own `Error` to an [`ApiError`] once, in its `error.rs`; the gateway reads the
+//! same kind back from the gRPC status (by its `ErrorInfo` reason) and renders the public envelope.
 
 use std::fmt;
 use std::time::Duration;

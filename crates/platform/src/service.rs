@@ -52,25 +52,6 @@ impl ServiceRoutes {
         self
     }
 
-    /// Adds `service` only when `enabled` (the sandbox's services).
-    pub fn add_service_if<S>(self, enabled: bool, service: impl FnOnce() -> S) -> Self
-    where
-        S: tower::Service<http::Request<Body>, Error = Infallible>
-            + NamedService
-            + Clone
-            + Send
-            + Sync
-            + 'static,
-        S::Response: axum::response::IntoResponse,
-        S::Future: Send + 'static,
-    {
-        if enabled {
-            self.add_service(service())
-        } else {
-            self
-        }
-    }
-
     pub fn names(&self) -> &[&'static str] {
         &self.names
     }

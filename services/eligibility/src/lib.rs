@@ -44,9 +44,14 @@ impl GrpcService for Eligibility {
     fn routes(deps: Deps) -> anyhow::Result<ServiceRoutes> {
         let app = app::App::new(deps.db, Arc::new(SandboxRouting), deps.clock);
         let api = grpc::EligibilityApi::new(app);
-        Ok(ServiceRoutes::new()
+        let routes = ServiceRoutes::new()
             .add_service(EligibilityServiceServer::new(api.clone()))
-            .add_service(NumberDirectoryServiceServer::new(api.clone()))
-            .add_service_if(deps.sandbox, || DirectorySandboxServiceServer::new(api)))
+            .add_service(NumberDirectoryServiceServer::new(api.clone()));
+        // The sandbox's hand on the directory exists only with the sandbox on.
+        Ok(if deps.sandbox {
+            routes.add_service(DirectorySandboxServiceServer::new(api))
+        } else {
+            routes
+        })
     }
 }

@@ -11,7 +11,7 @@ use sea_orm::{
     QueryFilter, QueryOrder, QuerySelect,
 };
 use textport_domain::{AccountId, ApiKeyHash, ApiKeyId, MessagingProfileId, Page, WebhookUrl};
-use textport_platform::db::Versioned;
+use textport_platform::db::{Versioned, fetch_page};
 
 use crate::domain::{
     Account, AccountName, Destinations, IssuedKey, KeyLabel, MessagingProfile, ProfileName,
@@ -92,15 +92,10 @@ pub async fn list_accounts(
     db: &impl ConnectionTrait,
     page: Page,
 ) -> Result<(Vec<Account>, u64), DbErr> {
-    let query = account::Entity::find();
-    let total = query.clone().count(db).await?;
-    let rows = query
+    let query = account::Entity::find()
         .order_by_asc(account::Column::CreatedAt)
-        .order_by_asc(account::Column::Id)
-        .offset(page.offset())
-        .limit(u64::from(page.size()))
-        .all(db)
-        .await?;
+        .order_by_asc(account::Column::Id);
+    let (rows, total) = fetch_page(db, query, page).await?;
     let accounts = rows
         .into_iter()
         .map(account_from_row)
@@ -261,15 +256,11 @@ pub async fn list_profiles(
         condition = condition
             .add(messaging_profile::Column::NameFolded.like(LikeExpr::new(pattern).escape('\\')));
     }
-    let query = messaging_profile::Entity::find().filter(condition);
-    let total = query.clone().count(db).await?;
-    let rows = query
+    let query = messaging_profile::Entity::find()
+        .filter(condition)
         .order_by_asc(messaging_profile::Column::CreatedAt)
-        .order_by_asc(messaging_profile::Column::Id)
-        .offset(page.offset())
-        .limit(u64::from(page.size()))
-        .all(db)
-        .await?;
+        .order_by_asc(messaging_profile::Column::Id);
+    let (rows, total) = fetch_page(db, query, page).await?;
     let profiles = rows
         .into_iter()
         .map(profile_from_row)
