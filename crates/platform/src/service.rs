@@ -134,10 +134,6 @@ impl BuiltGrpc {
         let server = GrpcServer::bind(start.config.listen).await?;
         Ok(Self { server, db, routes })
     }
-
-    pub fn names(&self) -> &[&'static str] {
-        self.routes.names()
-    }
 }
 
 impl Built for BuiltGrpc {
