@@ -126,3 +126,36 @@ async fn only_the_operator_key_opens_the_operator_api() {
         .assert_error(404, "10005");
     suite.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_issued_key_is_never_replayed() {
+    let suite = spawn().await;
+    let path = format!("/operator/v1/accounts/{}/api_keys", suite.acme().id);
+    let issue = || {
+        suite
+            .raw(Method::POST, &path)
+            .bearer_auth(&suite.state.operator_api_key)
+            .header("Idempotency-Key", "issue-once")
+            .json(&json!({"label": "ci"}))
+    };
+    let issued = suite.send(issue()).await;
+    assert_eq!(issued.status, 201, "{}", issued.body);
+    let key = issued.body["data"]["api_key"].as_str().expect("shown once");
+    let again = suite.send(issue()).await;
+    again.assert_error(409, "10015");
+    assert!(again.headers.contains_key("idempotent-replayed"));
+    assert_eq!(
+        again.headers.get("x-should-retry").map(|v| v.as_bytes()),
+        Some(&b"false"[..])
+    );
+    let text = again.body.to_string();
+    assert!(!text.contains(key), "the key is not stored for replay");
+    assert!(text.contains(issued.body["data"]["id"].as_str().expect("id")));
+    let listed = suite.operator(Method::GET, &path, None).await;
+    assert_eq!(
+        listed.body["meta"]["total_results"], 2,
+        "the demo key and one issued key: {}",
+        listed.body
+    );
+    suite.stop().await;
+}

@@ -294,7 +294,12 @@ impl ApiError {
             .and_then(|info| ErrorKind::from_reason(&info.reason));
         let Some(kind) = kind else {
             return match status.code() {
-                Code::Unavailable | Code::DeadlineExceeded | Code::Cancelled => {
+                // Unimplemented: the service runs without that gRPC service (a deployment whose
+                // services disagree, e.g. about the sandbox): unavailable here, not a bug.
+                Code::Unavailable
+                | Code::DeadlineExceeded
+                | Code::Cancelled
+                | Code::Unimplemented => {
                     tracing::warn!(code = ?status.code(), message = status.message(), "downstream unavailable");
                     Self::new(
                         ErrorKind::Unavailable,
@@ -448,8 +453,12 @@ mod tests {
         let received = ApiError::from_status(&tonic::Status::internal("db password is hunter2"));
         assert_eq!(received.kind, K::Internal);
         assert!(!received.detail.contains("hunter2"));
-        let unavailable = ApiError::from_status(&tonic::Status::unavailable("connection refused"));
-        assert_eq!(unavailable.kind, K::Unavailable);
+        for status in [
+            tonic::Status::unavailable("connection refused"),
+            tonic::Status::unimplemented(""),
+        ] {
+            assert_eq!(ApiError::from_status(&status).kind, K::Unavailable);
+        }
     }
 
     #[test]

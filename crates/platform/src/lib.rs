@@ -8,6 +8,7 @@ pub mod convert;
 pub mod db;
 pub mod error;
 pub mod public_enum;
+pub mod secret;
 pub mod server;
 pub mod service;
 pub mod telemetry;

@@ -4,8 +4,8 @@
 //! proto value → text is an exhaustive `match` (a new proto value does not compile without its
 //! text), text → proto value is the same list read back, and `UNSPECIFIED` has no text either way.
 
-/// Declares a table struct with `text`, `text_of`, `parse`, `TEXTS` and `check` (the round-trip
-/// test each crate runs over its tables).
+/// Declares a table struct with `text`, `text_of`, `parse`, `parse_field`, `TEXTS` and `check`
+/// (the round-trip test each crate runs over its tables).
 #[macro_export]
 macro_rules! public_enum {
     ($(#[$meta:meta])* $vis:vis $name:ident: $proto:ty { unspecified: $unspecified:ident, $($variant:ident => $text:literal),+ $(,)? }) => {
@@ -35,6 +35,18 @@ macro_rules! public_enum {
                     $($text => Some(E::$variant),)+
                     _ => None,
                 }
+            }
+
+            /// `raw` from the request body's `/{field}`; another text is an error naming the field
+            /// and the choices.
+            pub fn parse_field(field: &str, raw: &str) -> Result<$proto, $crate::ApiError> {
+                Self::parse(raw).ok_or_else(|| {
+                    $crate::ApiError::at_pointer(
+                        $crate::ErrorKind::InvalidEnum,
+                        format!("/{field}"),
+                        format!("{field} must be one of {}.", Self::TEXTS.join(", ")),
+                    )
+                })
             }
 
             /// Panics unless every value round-trips and no two values share a text.
@@ -81,5 +93,11 @@ mod tests {
         assert_eq!(Versions::parse("V1"), None);
         assert_eq!(Versions::text_of(0), None);
         assert_eq!(Versions::text_of(99), None);
+        let error = Versions::parse_field("webhook_api_version", "3").expect_err("not listed");
+        assert_eq!(error.kind, crate::ErrorKind::InvalidEnum);
+        assert_eq!(
+            error.envelope()["errors"][0]["source"]["pointer"],
+            "/webhook_api_version"
+        );
     }
 }

@@ -120,7 +120,7 @@ async fn run(command: Option<Command>, config: Config) -> anyhow::Result<()> {
             Ok(())
         }
         Command::OperatorKey => {
-            let key = textport::suite::random_key()?;
+            let key = textport_platform::secret::new_api_key()?;
             println!("TEXTPORT_OPERATOR_KEY={}", key.expose());
             println!(
                 "TEXTPORT__OPERATOR__API_KEY_SHA256={}",

@@ -12,6 +12,7 @@ use textport_platform::CancellationToken;
 use textport_platform::client::{Downstream, channel, in_process};
 use textport_platform::config::{DatabaseConfig, ServiceConfig};
 use textport_platform::db::Schema;
+use textport_platform::secret::new_api_key;
 use textport_platform::service::{Built, Downstreams, Start};
 use textport_proto::accounts::v1::account_service_client::AccountServiceClient;
 use textport_proto::accounts::v1::{EnsureAccountRequest, IssueApiKeyRequest};
@@ -127,7 +128,7 @@ impl Suite {
         let operator_key = match &config.demo.operator_api_key {
             Some(key) => ApiKey::parse(key)
                 .map_err(|error| anyhow::anyhow!("demo.operator_api_key: {error}"))?,
-            None => random_key()?,
+            None => new_api_key()?,
         };
         let mut config = config.clone();
         config.operator.api_key_sha256 = Some(sha256_hex(&operator_key));
@@ -238,13 +239,6 @@ impl Suite {
     }
 }
 
-/// A new API key from the operating system's randomness.
-pub fn random_key() -> anyhow::Result<ApiKey> {
-    let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).map_err(|error| anyhow::anyhow!("getrandom: {error}"))?;
-    Ok(ApiKey::from_random_bytes(bytes))
-}
-
 /// Demo accounts through the accounts API, their numbers through the sandbox directory API:
 /// the same calls any client could make. Keys are made here; accounts receives their hashes.
 async fn provision_demo(
@@ -266,7 +260,7 @@ async fn provision_demo(
             .context("accounts answered without an account")?;
         let api_key = match &demo.api_key {
             Some(key) => ApiKey::parse(key).map_err(|e| anyhow::anyhow!("{e}"))?,
-            None => random_key()?,
+            None => new_api_key()?,
         };
         accounts
             .issue_api_key(IssueApiKeyRequest {

@@ -1,7 +1,7 @@
 //! The use cases of accounts: domain values in, domain values or [`Error`] out. Each owns its
 //! transaction and turns the store's constraint failures into what they mean here.
 
-use sea_orm::{DatabaseConnection, DbErr, TransactionTrait};
+use sea_orm::{DatabaseConnection, TransactionTrait};
 use textport_domain::{AccountId, ApiKeyHash, ApiKeyId, MessagingProfileId, Page, SharedClock};
 use textport_platform::db::{DbFailure, Versioned, failure};
 
@@ -18,15 +18,6 @@ const UPDATE_ATTEMPTS: usize = 5;
 pub struct App {
     db: DatabaseConnection,
     clock: SharedClock,
-}
-
-/// A unique or foreign-key violation as this use case's error; anything else stays a store error.
-fn classify(error: DbErr, unique: Error, foreign_key: Error) -> Error {
-    match failure(&error) {
-        DbFailure::UniqueViolation => unique,
-        DbFailure::ForeignKeyViolation => foreign_key,
-        DbFailure::Retryable | DbFailure::Other => Error::Store(error),
-    }
 }
 
 impl App {
@@ -55,7 +46,10 @@ impl App {
         };
         store::insert_account(&self.db, &account)
             .await
-            .map_err(|e| classify(e, Error::AccountNameTaken, Error::AccountNotFound))?;
+            .map_err(|e| match failure(&e) {
+                DbFailure::UniqueViolation => Error::AccountNameTaken,
+                _ => Error::Store(e),
+            })?;
         Ok(account)
     }
 
@@ -90,7 +84,11 @@ impl App {
         }
         store::insert_key(&txn, &key, hash)
             .await
-            .map_err(|e| classify(e, Error::ApiKeyTaken, Error::AccountNotFound))?;
+            .map_err(|e| match failure(&e) {
+                DbFailure::UniqueViolation => Error::ApiKeyTaken,
+                DbFailure::ForeignKeyViolation => Error::AccountNotFound,
+                _ => Error::Store(e),
+            })?;
         txn.commit().await?;
         Ok(key)
     }

@@ -201,19 +201,19 @@ impl From<WebhookApiVersion> for pb::WebhookApiVersion {
     }
 }
 
-/// A proto version as the domain's; unspecified is absent.
-fn version(raw: i32) -> Result<Option<WebhookApiVersion>, ApiError> {
-    match pb::WebhookApiVersion::try_from(raw) {
-        Ok(pb::WebhookApiVersion::Unspecified) => Ok(None),
-        Ok(pb::WebhookApiVersion::V1) => Ok(Some(WebhookApiVersion::V1)),
-        Ok(pb::WebhookApiVersion::V2) => Ok(Some(WebhookApiVersion::V2)),
-        Ok(pb::WebhookApiVersion::V20100401) => Ok(Some(WebhookApiVersion::V2010_04_01)),
-        Err(_) => Err(ApiError::at_pointer(
+/// A proto version as the domain's; absent stays absent, and unspecified is no version.
+fn version(raw: Option<i32>) -> Result<Option<WebhookApiVersion>, ApiError> {
+    raw.map(|raw| match pb::WebhookApiVersion::try_from(raw) {
+        Ok(pb::WebhookApiVersion::V1) => Ok(WebhookApiVersion::V1),
+        Ok(pb::WebhookApiVersion::V2) => Ok(WebhookApiVersion::V2),
+        Ok(pb::WebhookApiVersion::V20100401) => Ok(WebhookApiVersion::V2010_04_01),
+        Ok(pb::WebhookApiVersion::Unspecified) | Err(_) => Err(ApiError::at_pointer(
             ErrorKind::InvalidEnum,
             "/webhook_api_version",
             "Unknown webhook_api_version.",
         )),
-    }
+    })
+    .transpose()
 }
 
 fn change(value: Option<pb::NullableString>) -> Change<String> {

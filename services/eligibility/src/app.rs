@@ -9,7 +9,7 @@ use textport_sandbox::{MAGIC_RANGES, MagicRange};
 
 use crate::RoutingDatabase;
 use crate::domain::{
-    self, DirectoryEntry, Eligibility, Portability, Screened, Seed, apply_seed, check_count,
+    self, DirectoryEntry, Eligibility, Portability, Screened, Seed, Stored, apply_seed, check_count,
 };
 use crate::error::Error;
 use crate::store;
@@ -109,7 +109,7 @@ impl App {
             .known(numbers)
             .await?
             .into_iter()
-            .map(|(number, entry)| (number, entry.facts))
+            .map(|(number, (facts, _))| (number, facts))
             .collect())
     }
 
@@ -119,29 +119,31 @@ impl App {
         numbers
             .iter()
             .map(|number| {
-                known.get(number).cloned().ok_or_else(|| {
+                let (facts, stored) = known.get(number).ok_or_else(|| {
                     Error::Routing(anyhow::anyhow!("a looked-up number has no answer"))
+                })?;
+                Ok(DirectoryEntry {
+                    number: number.clone(),
+                    facts: facts.clone(),
+                    stored: stored.clone(),
                 })
             })
             .collect()
     }
 
-    async fn known(&self, numbers: &[E164]) -> Result<HashMap<E164, DirectoryEntry>, Error> {
-        let stored = store::load(&self.db, numbers).await?;
-        let mut known: HashMap<E164, DirectoryEntry> = HashMap::with_capacity(numbers.len());
+    /// Each distinct number's facts, and what the directory stored of it.
+    async fn known(
+        &self,
+        numbers: &[E164],
+    ) -> Result<HashMap<E164, (NumberFacts, Option<Stored>)>, Error> {
+        let mut stored = store::load(&self.db, numbers).await?;
+        let mut known = HashMap::with_capacity(numbers.len());
         let mut unstored: Vec<E164> = Vec::new();
         let mut listed: HashSet<&E164> = HashSet::with_capacity(numbers.len());
         for number in numbers.iter().filter(|number| listed.insert(number)) {
-            match stored.get(number.as_str()) {
+            match stored.remove(number.as_str()) {
                 Some((facts, stored)) => {
-                    known.insert(
-                        number.clone(),
-                        DirectoryEntry {
-                            number: number.clone(),
-                            facts: facts.clone(),
-                            stored: Some(stored.clone()),
-                        },
-                    );
+                    known.insert(number.clone(), (facts, Some(stored)));
                 }
                 None => unstored.push(number.clone()),
             }
@@ -158,14 +160,12 @@ impl App {
                 unstored.len()
             )));
         }
-        for (number, facts) in unstored.into_iter().zip(routed) {
-            let entry = DirectoryEntry {
-                number: number.clone(),
-                facts,
-                stored: None,
-            };
-            known.insert(number, entry);
-        }
+        known.extend(
+            unstored
+                .into_iter()
+                .zip(routed)
+                .map(|(number, facts)| (number, (facts, None))),
+        );
         Ok(known)
     }
 }

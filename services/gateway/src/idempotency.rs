@@ -3,22 +3,24 @@
 //! answer without doing the work again (`Idempotent-Replayed: true`); with a different request it
 //! is 422; while the first is still running it is 409, worth retrying. Keys are per caller
 //! (account, or the operator), and the records live in the gateway's database, so every replica
-//! sees the same ones.
+//! sees the same ones. An answer that holds a secret (an issued API key) is never stored: its
+//! handler says what a replay answers instead ([`ReplayInstead`]).
 
 use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use http::{HeaderName, HeaderValue, Method};
 use sha2::{Digest, Sha256};
-use textport_platform::{ApiError, ErrorKind};
+use textport_platform::{ApiError, ErrorKind, Family};
+use tracing::Instrument;
 
 use crate::auth::Principal;
 use crate::error::{HttpError, family_for, render};
 use crate::state::AppState;
-use crate::store::{self, Claim, KeyRef, StoredAnswer};
+use crate::store::{self, Claim, ClaimId, KeyRef, StoredAnswer};
 
 pub const HEADER: &str = "idempotency-key";
 const REPLAYED: &str = "idempotent-replayed";
@@ -29,7 +31,14 @@ const RETENTION: chrono::Duration = chrono::Duration::hours(24);
 /// out after 30 s), so a new request may take the key over.
 const ABANDONED_AFTER: chrono::Duration = chrono::Duration::minutes(2);
 /// The answer headers a replay repeats (the body is always JSON).
-const KEPT_HEADERS: [&str; 4] = ["content-type", "x-should-retry", "retry-after", "location"];
+const KEPT_HEADERS: [&str; 3] = ["content-type", "x-should-retry", "location"];
+/// Tries to claim a key whose record keeps vanishing (its holders keep giving it up).
+const CLAIM_ATTEMPTS: usize = 3;
+
+/// Set by a handler whose answer must not be stored (it shows a secret once): a replay of its
+/// request answers this error instead.
+#[derive(Clone)]
+pub struct ReplayInstead(pub ApiError);
 
 fn header_error(kind: ErrorKind, detail: &str) -> HttpError {
     HttpError(ApiError::at_parameter(kind, "Idempotency-Key", detail))
@@ -78,38 +87,60 @@ pub async fn middleware(
             ))
         })?;
     let fingerprint = fingerprint(&parts, &bytes);
-    let now = state.clock.now();
-    let claim = store::claim(
-        &state.db,
-        &key,
-        &fingerprint,
-        now,
-        now - ABANDONED_AFTER,
-        now + RETENTION,
-    )
-    .await
-    .map_err(|e| HttpError(textport_platform::db::api_error(&e)))?;
-    match claim {
+    let in_flight = || {
+        HttpError(
+            ApiError::new(
+                ErrorKind::RequestInFlight,
+                "A request with this Idempotency-Key is still being processed; retry shortly.",
+            )
+            .retry_after(Duration::from_secs(1)),
+        )
+    };
+    let mut claimed = None;
+    for _ in 0..CLAIM_ATTEMPTS {
+        let now = state.clock.now();
+        claimed = store::claim(
+            &state.db,
+            &key,
+            &fingerprint,
+            now,
+            now - ABANDONED_AFTER,
+            now + RETENTION,
+        )
+        .await
+        .map_err(|e| HttpError(textport_platform::db::api_error(&e)))?;
+        if claimed.is_some() {
+            break;
+        }
+    }
+    match claimed.ok_or_else(in_flight)? {
         Claim::Taken(earlier) if earlier.fingerprint != fingerprint => Err(header_error(
             ErrorKind::IdempotencyKeyReused,
             "This Idempotency-Key was already used with a different request (method, path, query or body).",
         )),
-        Claim::Taken(earlier) => match earlier.answer {
-            Some(answer) => Ok(replay(answer)),
-            None => Err(HttpError(
-                ApiError::new(
-                    ErrorKind::RequestInFlight,
-                    "A request with this Idempotency-Key is still being processed; retry shortly.",
-                )
-                .retry_after(Duration::from_secs(1)),
-            )),
-        },
-        Claim::First => {
+        Claim::Taken(earlier) => earlier.answer.map(replay).ok_or_else(in_flight),
+        Claim::First(claim) => {
             let family = family_for(parts.uri.path());
-            let response = next
-                .run(Request::from_parts(parts, Body::from(bytes)))
-                .await;
-            Ok(keep(&state, &key, render(response, family)).await)
+            let request = Request::from_parts(parts, Body::from(bytes));
+            let scope = key.scope.to_owned();
+            let key = key.key.to_owned();
+            // The work and the storing of its answer finish even if the caller hangs up, so a
+            // retry finds the answer rather than a claim nobody will complete.
+            let work = async move {
+                let response = render(next.run(request).await, family);
+                let key = KeyRef {
+                    scope: &scope,
+                    key: &key,
+                };
+                keep(&state, &key, claim, response, family).await
+            };
+            tokio::spawn(work.instrument(tracing::Span::current()))
+                .await
+                .map_err(|panic| {
+                    HttpError(ApiError::internal_message(format_args!(
+                        "idempotent request panicked: {panic}"
+                    )))
+                })
         }
     }
 }
@@ -129,43 +160,75 @@ fn fingerprint(parts: &http::request::Parts, body: &[u8]) -> Vec<u8> {
     hash.finalize().to_vec()
 }
 
-/// Stores the first request's answer, unless it is a server error a retry may fix: then the key
-/// is released so the retry runs. The answer goes back to the caller either way.
-async fn keep(state: &AppState, key: &KeyRef<'_>, response: Response) -> Response {
-    let (parts, body) = response.into_parts();
+/// Stores the first request's answer, unless it says to try again later (a server error, a
+/// 429, a 409 for a request in flight downstream): then the key is released so the retry runs.
+/// The answer goes back to the caller either way.
+async fn keep(
+    state: &AppState,
+    key: &KeyRef<'_>,
+    claim: ClaimId,
+    response: Response,
+    family: Family,
+) -> Response {
+    let (mut parts, body) = response.into_parts();
     let body = match axum::body::to_bytes(body, usize::MAX).await {
         Ok(body) => body,
         Err(error) => {
             tracing::warn!(%error, "answer body lost; idempotency key released");
-            release(state, key).await;
+            release(state, key, claim).await;
             return Response::from_parts(parts, Body::empty());
         }
     };
-    if parts.status.is_server_error() {
-        release(state, key).await;
-    } else {
-        let answer = StoredAnswer {
-            status: parts.status.as_u16(),
-            headers: KEPT_HEADERS
-                .iter()
-                .filter_map(|name| {
-                    let value = parts.headers.get(*name)?.to_str().ok()?;
-                    Some(((*name).to_owned(), value.to_owned()))
-                })
-                .collect(),
-            body: body.to_vec(),
-        };
-        if let Err(error) = store::finish(&state.db, key, &answer).await {
-            // The caller still gets its answer; a retry with this key will find it in flight
-            // until the claim is abandoned.
-            tracing::error!(error = %textport_platform::error::Chain(&error), "idempotent answer not stored");
+    let retry_later =
+        parts.status.is_server_error() || parts.headers.contains_key(http::header::RETRY_AFTER);
+    if retry_later {
+        release(state, key, claim).await;
+        return Response::from_parts(parts, Body::from(body));
+    }
+    let kept = match parts.extensions.remove::<ReplayInstead>() {
+        Some(ReplayInstead(error)) => {
+            stored(render(HttpError(error).into_response(), family)).await
         }
+        None => Some(answer_of(&parts, body.to_vec())),
+    };
+    let stored = match kept {
+        Some(answer) => store::finish(&state.db, key, claim, &answer).await,
+        None => Ok(false),
+    };
+    match stored {
+        Ok(true) => {}
+        // Held too long: another request took the key over, and its answer is the one kept.
+        Ok(false) => tracing::warn!("idempotency key taken over; this answer is not kept"),
+        Err(error) => tracing::error!(
+            error = %textport_platform::error::Chain(&error),
+            "idempotent answer not stored"
+        ),
     }
     Response::from_parts(parts, Body::from(body))
 }
 
-async fn release(state: &AppState, key: &KeyRef<'_>) {
-    if let Err(error) = store::release(&state.db, key).await {
+fn answer_of(parts: &http::response::Parts, body: Vec<u8>) -> StoredAnswer {
+    StoredAnswer {
+        status: parts.status.as_u16(),
+        headers: KEPT_HEADERS
+            .iter()
+            .filter_map(|name| {
+                let value = parts.headers.get(*name)?.to_str().ok()?;
+                Some(((*name).to_owned(), value.to_owned()))
+            })
+            .collect(),
+        body,
+    }
+}
+
+async fn stored(response: Response) -> Option<StoredAnswer> {
+    let (parts, body) = response.into_parts();
+    let body = axum::body::to_bytes(body, usize::MAX).await.ok()?;
+    Some(answer_of(&parts, body.to_vec()))
+}
+
+async fn release(state: &AppState, key: &KeyRef<'_>, claim: ClaimId) {
+    if let Err(error) = store::release(&state.db, key, claim).await {
         tracing::error!(error = %textport_platform::error::Chain(&error), "idempotency key not released");
     }
 }

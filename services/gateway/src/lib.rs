@@ -82,6 +82,7 @@ impl Config {
 /// The gateway, bound, with its database open and a client on every downstream channel.
 pub struct Gateway {
     listener: TcpListener,
+    local_addr: SocketAddr,
     router: Router,
     state: AppState,
 }
@@ -112,6 +113,7 @@ impl Gateway {
         };
         let listener = TcpListener::bind(start.config.listen).await?;
         Ok(Self {
+            local_addr: listener.local_addr()?,
             listener,
             router: router(state.clone(), start.sandbox),
             state,
@@ -119,7 +121,7 @@ impl Gateway {
     }
 
     pub async fn run_until_stopped(self, shutdown: CancellationToken) -> anyhow::Result<()> {
-        tracing::info!(addr = %self.listener.local_addr()?, "serving the public API");
+        tracing::info!(addr = %self.local_addr, "serving the public API");
         let pruner = tokio::spawn(prune_idempotency_keys(self.state, shutdown.clone()));
         // Small answers go out at once rather than waiting on Nagle's algorithm.
         let listener = self.listener.tap_io(|stream| {
@@ -137,9 +139,7 @@ impl Gateway {
 
 impl Built for Gateway {
     fn local_addr(&self) -> SocketAddr {
-        self.listener
-            .local_addr()
-            .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)))
+        self.local_addr
     }
 
     fn routes(&self) -> Option<tonic::service::Routes> {

@@ -2,18 +2,20 @@
 //! deployment gets its first account: create an account, issue it a key (the plaintext is shown
 //! once), revoke keys.
 
-use axum::Json;
 use axum::extract::State;
 use axum::response::IntoResponse;
+use axum::{Extension, Json};
 use http::StatusCode;
 use serde::{Deserialize, Serialize};
-use textport_domain::{AccountId, ApiKey, ApiKeyHash, ApiKeyId};
-use textport_platform::ApiError;
+use textport_domain::{AccountId, ApiKeyHash, ApiKeyId};
+use textport_platform::secret::new_api_key;
+use textport_platform::{ApiError, ErrorKind};
 use textport_proto::accounts::v1::{self as pb};
 
 use super::{Data, List, required, time};
 use crate::error::HttpError;
 use crate::extract::{ApiJson, ApiPath, QueryPairs};
+use crate::idempotency::ReplayInstead;
 use crate::state::AppState;
 
 #[derive(Serialize)]
@@ -143,10 +145,7 @@ pub async fn issue_api_key(
     ApiJson(body): ApiJson<IssueKeyBody>,
 ) -> Result<impl IntoResponse, HttpError> {
     let account = account_id(&id)?;
-    let mut random = [0u8; 32];
-    getrandom::fill(&mut random)
-        .map_err(|e| HttpError(ApiError::internal_message(format_args!("getrandom: {e}"))))?;
-    let key = ApiKey::from_random_bytes(random);
+    let key = new_api_key().map_err(|e| HttpError(ApiError::internal(e.as_ref())))?;
     let issued = state
         .accounts
         .clone()
@@ -159,12 +158,17 @@ pub async fn issue_api_key(
         .await?
         .into_inner()
         .api_key;
-    Ok((
-        StatusCode::CREATED,
-        Json(Data {
-            data: ApiKeyJson::new(issued, Some(key.expose().to_owned()))?,
-        }),
-    ))
+    let data = ApiKeyJson::new(issued, Some(key.expose().to_owned()))?;
+    let replay = ReplayInstead(ApiError::new(
+        ErrorKind::Conflict,
+        format!(
+            "API key {id} was already issued for this Idempotency-Key. A key is shown only once, \
+             so it is not shown again; if it was lost, revoke it (DELETE /operator/v1/api_keys/{id}) \
+             and issue another.",
+            id = data.id
+        ),
+    ));
+    Ok((StatusCode::CREATED, Extension(replay), Json(Data { data })))
 }
 
 pub async fn list_api_keys(

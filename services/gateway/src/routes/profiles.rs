@@ -3,7 +3,7 @@
 use axum::extract::State;
 use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
-use textport_platform::{ApiError, ErrorKind};
+use textport_platform::ApiError;
 use textport_proto::accounts::v1::{self as pb, nullable_string};
 
 use super::{Data, List, required, time};
@@ -35,21 +35,10 @@ pub struct UpdateBody {
     whitelisted_destinations: Option<Vec<String>>,
 }
 
-/// A public version as the proto's; absent is unspecified (the default, or no change).
-fn version(raw: Option<&str>) -> Result<pb::WebhookApiVersion, ApiError> {
-    let Some(raw) = raw else {
-        return Ok(pb::WebhookApiVersion::Unspecified);
-    };
-    WebhookApiVersion::parse(raw).ok_or_else(|| {
-        ApiError::at_pointer(
-            ErrorKind::InvalidEnum,
-            "/webhook_api_version",
-            format!(
-                "webhook_api_version must be one of {}.",
-                WebhookApiVersion::TEXTS.join(", ")
-            ),
-        )
-    })
+/// A public version as the proto's; absent stays absent (the default, or no change).
+fn version(raw: Option<&str>) -> Result<Option<i32>, ApiError> {
+    raw.map(|raw| WebhookApiVersion::parse_field("webhook_api_version", raw).map(i32::from))
+        .transpose()
 }
 
 /// Absent keeps; `null` or `""` clears.
@@ -127,7 +116,7 @@ pub async fn create(
         enabled: body.enabled,
         webhook_url: body.webhook_url.filter(|url| !url.is_empty()),
         webhook_failover_url: body.webhook_failover_url.filter(|url| !url.is_empty()),
-        webhook_api_version: version(body.webhook_api_version.as_deref())? as i32,
+        webhook_api_version: version(body.webhook_api_version.as_deref())?,
         whitelisted_destinations: body.whitelisted_destinations.unwrap_or_default(),
     };
     data(
@@ -202,7 +191,7 @@ pub async fn update(
         enabled: body.enabled,
         webhook_url: nullable_change(body.webhook_url),
         webhook_failover_url: nullable_change(body.webhook_failover_url),
-        webhook_api_version: version(body.webhook_api_version.as_deref())? as i32,
+        webhook_api_version: version(body.webhook_api_version.as_deref())?,
         whitelisted_destinations: body
             .whitelisted_destinations
             .map(|values| pb::StringList { values }),

@@ -78,25 +78,6 @@ fn path_number(raw: String) -> Result<String, ApiError> {
         })
 }
 
-/// A public enum value to its proto value through its table; a value outside it names the field.
-fn wire_enum<P: Into<i32>>(
-    field: &str,
-    raw: Option<&str>,
-    parse: fn(&str) -> Option<P>,
-    texts: &[&str],
-) -> Result<Option<i32>, ApiError> {
-    raw.map(|raw| {
-        parse(raw).map(Into::into).ok_or_else(|| {
-            ApiError::at_pointer(
-                ErrorKind::InvalidEnum,
-                format!("/{field}"),
-                format!("{field} must be one of {}.", texts.join(", ")),
-            )
-        })
-    })
-    .transpose()
-}
-
 pub async fn seed_number(
     State(state): State<AppState>,
     ApiPath(phone_number): ApiPath<String>,
@@ -104,24 +85,18 @@ pub async fn seed_number(
 ) -> Result<Json<Data<SandboxNumber>>, HttpError> {
     let request = SeedNumberRequest {
         phone_number: path_number(phone_number)?,
-        line_type: wire_enum(
-            "line_type",
-            body.line_type.as_deref(),
-            LineType::parse,
-            LineType::TEXTS,
-        )?,
-        billing_check: wire_enum(
-            "billing_check",
-            body.billing_check.as_deref(),
-            BillingCheck::parse,
-            BillingCheck::TEXTS,
-        )?,
-        holding: wire_enum(
-            "holding",
-            body.holding.as_deref(),
-            Holding::parse,
-            Holding::TEXTS,
-        )?,
+        line_type: body
+            .line_type
+            .map(|raw| LineType::parse_field("line_type", &raw).map(i32::from))
+            .transpose()?,
+        billing_check: body
+            .billing_check
+            .map(|raw| BillingCheck::parse_field("billing_check", &raw).map(i32::from))
+            .transpose()?,
+        holding: body
+            .holding
+            .map(|raw| Holding::parse_field("holding", &raw).map(i32::from))
+            .transpose()?,
         carrier_name: body.carrier_name,
         nnid: body.nnid,
         routable: body.routable,

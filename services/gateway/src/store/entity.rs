@@ -10,6 +10,9 @@ pub struct Model {
     pub scope: String,
     #[sea_orm(primary_key, auto_increment = false)]
     pub key: String,
+    /// Which request holds the key: only it may store its answer or give the key up, even after
+    /// another request took an abandoned key over.
+    pub claim_id: Uuid,
     /// SHA-256 of the method, path with query, and body.
     pub fingerprint: Vec<u8>,
     /// Null while the first request is still being processed.

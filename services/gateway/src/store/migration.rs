@@ -1,6 +1,6 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::{
-    binary, binary_null, integer_null, string, text_null, timestamp_with_time_zone,
+    binary, binary_null, integer_null, string, text_null, timestamp_with_time_zone, uuid,
 };
 
 pub struct Migrator;
@@ -30,6 +30,7 @@ impl MigrationTrait for CreateIdempotencyKeys {
                     .if_not_exists()
                     .col(string("scope"))
                     .col(string("key"))
+                    .col(uuid("claim_id"))
                     .col(binary("fingerprint"))
                     .col(integer_null("status"))
                     .col(text_null("headers"))

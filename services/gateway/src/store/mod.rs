@@ -17,8 +17,9 @@ use entity::{ActiveModel, Column, Entity};
 /// A request's claim on a key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Claim {
-    /// This request is the first (or the earlier one expired or was abandoned): process it.
-    First,
+    /// This request is the first (or the earlier one expired or was abandoned): process it, and
+    /// store its answer under this claim.
+    First(ClaimId),
     /// An earlier request holds the key.
     Taken(Earlier),
 }
@@ -37,6 +38,10 @@ pub struct StoredAnswer {
     pub body: Vec<u8>,
 }
 
+/// Names the request that holds a key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClaimId(uuid::Uuid);
+
 pub struct KeyRef<'a> {
     pub scope: &'a str,
     pub key: &'a str,
@@ -48,10 +53,15 @@ impl KeyRef<'_> {
             .add(Column::Scope.eq(self.scope))
             .add(Column::Key.eq(self.key))
     }
+
+    fn claimed_by(&self, claim: ClaimId) -> Condition {
+        self.condition().add(Column::ClaimId.eq(claim.0))
+    }
 }
 
-/// Claims `key` for a request with `fingerprint`. A record past `expires_at`, or still unanswered
-/// since before `abandoned_before` (its gateway died mid-request), is replaced.
+/// Claims `key` for a request with `fingerprint`. A record past its expiry, or still unanswered
+/// since before `abandoned_before` (its gateway died mid-request), is replaced. `None` when the
+/// record vanished between the attempt to insert and the read (its holder gave it up): try again.
 pub async fn claim(
     db: &impl ConnectionTrait,
     key: &KeyRef<'_>,
@@ -59,7 +69,7 @@ pub async fn claim(
     now: DateTime<Utc>,
     abandoned_before: DateTime<Utc>,
     expires_at: DateTime<Utc>,
-) -> Result<Claim, DbErr> {
+) -> Result<Option<Claim>, DbErr> {
     Entity::delete_many()
         .filter(key.condition())
         .filter(
@@ -71,9 +81,11 @@ pub async fn claim(
         )
         .exec(db)
         .await?;
+    let claim_id = ClaimId(uuid::Uuid::new_v4());
     let inserted = Entity::insert(ActiveModel {
         scope: Set(key.scope.to_owned()),
         key: Set(key.key.to_owned()),
+        claim_id: Set(claim_id.0),
         fingerprint: Set(fingerprint.to_vec()),
         status: Set(None),
         headers: Set(None),
@@ -89,13 +101,11 @@ pub async fn claim(
     .exec_without_returning(db)
     .await?;
     if inserted > 0 {
-        return Ok(Claim::First);
+        return Ok(Some(Claim::First(claim_id)));
     }
-    let row = Entity::find()
-        .filter(key.condition())
-        .one(db)
-        .await?
-        .ok_or_else(|| DbErr::RecordNotFound("idempotency key vanished while claimed".into()))?;
+    let Some(row) = Entity::find().filter(key.condition()).one(db).await? else {
+        return Ok(None);
+    };
     let answer = match (row.status, row.body) {
         (Some(status), Some(body)) => Some(StoredAnswer {
             status: u16::try_from(status)
@@ -111,34 +121,39 @@ pub async fn claim(
         }),
         _ => None,
     };
-    Ok(Claim::Taken(Earlier {
+    Ok(Some(Claim::Taken(Earlier {
         fingerprint: row.fingerprint,
         answer,
-    }))
+    })))
 }
 
-/// Stores the first request's answer for replay.
+/// Stores the answer of the request holding `claim`; false when it no longer holds the key.
 pub async fn finish(
     db: &impl ConnectionTrait,
     key: &KeyRef<'_>,
+    claim: ClaimId,
     answer: &StoredAnswer,
-) -> Result<(), DbErr> {
+) -> Result<bool, DbErr> {
     let headers = serde_json::to_string(&answer.headers)
         .map_err(|e| DbErr::Custom(format!("headers: {e}")))?;
-    Entity::update_many()
+    let updated = Entity::update_many()
         .col_expr(Column::Status, i32::from(answer.status).into())
         .col_expr(Column::Headers, headers.into())
         .col_expr(Column::Body, answer.body.clone().into())
-        .filter(key.condition())
+        .filter(key.claimed_by(claim))
         .exec(db)
         .await?;
-    Ok(())
+    Ok(updated.rows_affected > 0)
 }
 
-/// Gives the key up (the first request failed in a way a retry may fix).
-pub async fn release(db: &impl ConnectionTrait, key: &KeyRef<'_>) -> Result<(), DbErr> {
+/// Gives the key up (the request holding `claim` failed in a way a retry may fix).
+pub async fn release(
+    db: &impl ConnectionTrait,
+    key: &KeyRef<'_>,
+    claim: ClaimId,
+) -> Result<(), DbErr> {
     Entity::delete_many()
-        .filter(key.condition())
+        .filter(key.claimed_by(claim))
         .exec(db)
         .await?;
     Ok(())
@@ -187,16 +202,33 @@ mod tests {
         minutes: i64,
     ) -> Claim {
         let now = at(minutes);
+        let expires = now + Duration::hours(24);
         claim(
             db,
             key,
             fingerprint,
             now,
             now - Duration::minutes(2),
-            now + Duration::hours(24),
+            expires,
         )
         .await
         .expect("claims")
+        .expect("the record stays")
+    }
+
+    fn first(claim: Claim) -> ClaimId {
+        match claim {
+            Claim::First(id) => id,
+            Claim::Taken(earlier) => panic!("taken: {earlier:?}"),
+        }
+    }
+
+    fn answer(status: u16) -> StoredAnswer {
+        StoredAnswer {
+            status,
+            headers: vec![("content-type".into(), "application/json".into())],
+            body: b"{}".to_vec(),
+        }
     }
 
     #[tokio::test]
@@ -206,59 +238,58 @@ mod tests {
             scope: "acct",
             key: "k1",
         };
-        assert_eq!(claim_at(&db, &key, b"f1", 0).await, Claim::First);
+        let claim = first(claim_at(&db, &key, b"f1", 0).await);
         let in_flight = claim_at(&db, &key, b"f1", 1).await;
-        assert_eq!(
-            in_flight,
-            Claim::Taken(Earlier {
-                fingerprint: b"f1".to_vec(),
-                answer: None
-            })
-        );
-        let answer = StoredAnswer {
-            status: 201,
-            headers: vec![("content-type".into(), "application/json".into())],
-            body: b"{}".to_vec(),
+        let unanswered = Earlier {
+            fingerprint: b"f1".to_vec(),
+            answer: None,
         };
-        finish(&db, &key, &answer).await.expect("stored");
-        assert_eq!(
-            claim_at(&db, &key, b"f1", 60).await,
-            Claim::Taken(Earlier {
-                fingerprint: b"f1".to_vec(),
-                answer: Some(answer)
-            })
+        assert_eq!(in_flight, Claim::Taken(unanswered));
+        assert!(
+            finish(&db, &key, claim, &answer(201))
+                .await
+                .expect("stored")
         );
+        let answered = Earlier {
+            fingerprint: b"f1".to_vec(),
+            answer: Some(answer(201)),
+        };
+        assert_eq!(claim_at(&db, &key, b"f1", 60).await, Claim::Taken(answered));
         let other_scope = KeyRef {
             scope: "other",
             key: "k1",
         };
-        assert_eq!(claim_at(&db, &other_scope, b"f1", 60).await, Claim::First);
-        assert_eq!(
-            claim_at(&db, &key, b"f2", 24 * 60).await,
-            Claim::First,
-            "after 24 hours the key is free again"
-        );
+        first(claim_at(&db, &other_scope, b"f1", 60).await);
+        first(claim_at(&db, &key, b"f2", 24 * 60).await);
     }
 
     #[tokio::test]
-    async fn an_abandoned_claim_is_taken_over_and_expired_records_are_pruned() {
+    async fn an_abandoned_claim_is_taken_over_and_its_first_holder_can_no_longer_touch_it() {
         let db = database().await;
         let key = KeyRef {
             scope: "acct",
             key: "k2",
         };
-        assert_eq!(claim_at(&db, &key, b"f", 0).await, Claim::First);
+        let abandoned = first(claim_at(&db, &key, b"f", 0).await);
         assert!(matches!(
             claim_at(&db, &key, b"f", 1).await,
             Claim::Taken(_)
         ));
-        assert_eq!(
-            claim_at(&db, &key, b"f", 3).await,
-            Claim::First,
-            "unanswered for longer than a call can take: its gateway died"
+        // Unanswered for longer than a call can take: its holder is taken to be dead.
+        let current = first(claim_at(&db, &key, b"g", 3).await);
+        assert!(
+            !finish(&db, &key, abandoned, &answer(200))
+                .await
+                .expect("runs"),
+            "a late answer does not overwrite the new claim"
         );
-        release(&db, &key).await.expect("released");
-        assert_eq!(claim_at(&db, &key, b"g", 4).await, Claim::First);
+        release(&db, &key, abandoned).await.expect("runs");
+        assert!(matches!(
+            claim_at(&db, &key, b"g", 4).await,
+            Claim::Taken(Earlier { answer: None, .. })
+        ));
+        release(&db, &key, current).await.expect("released");
+        first(claim_at(&db, &key, b"h", 4).await);
         assert_eq!(prune(&db, at(4 + 24 * 60 - 1)).await.expect("pruned"), 0);
         assert_eq!(prune(&db, at(4 + 24 * 60)).await.expect("pruned"), 1);
     }
