@@ -3,7 +3,8 @@
 # Each role (`textport roles`) gets a schema of its own and a free port; `serve` must refuse an
 # unmigrated schema, `migrate` runs (twice: it must be a no-op the second time), then every role is
 # served as its own process. The operator API creates an account and its API key, and the official
-# Python SDK (the venv of tests/sdk/run.sh) uses that key. Processes are always stopped and the
+# Python SDK (the venv of tests/sdk/run.sh) uses that key; a second gateway replica on the same
+# database shows Idempotency-Key holding across replicas. Processes are always stopped and the
 # schemas dropped afterwards.
 #
 #   TEXTPORT_BIN=target/debug/textport tests/deploy/serve_postgres.sh
@@ -245,9 +246,22 @@ unset TELNYX_API_KEY TELNYX_BASE_URL TELNYX_CLIENT_ID TELNYX_CLIENT_SECRET \
 "$VENV/bin/python" "$HERE/sdk_smoke.py" "$gateway" "$customer_key" || fail "SDK smoke test failed"
 pass "official Python SDK works with the customer key"
 
-for role in "${roles[@]}"; do
+# ---- a second gateway replica on the same database ----------------------------------
+p=""
+until [[ -n "$p" && " ${port[*]} " != *" $p "* ]]; do p="$(free_port)"; done
+port[gateway-2]="$p"
+role_cmd gateway
+cmd[1]="TEXTPORT__GATEWAY__LISTEN=127.0.0.1:$p"
+setsid "${cmd[@]}" serve gateway >"$tmp/gateway-2.log" 2>&1 </dev/null &
+pid[gateway-2]=$!
+wait_for_port gateway-2
+python3 "$HERE/replicas.py" "$gateway" "http://127.0.0.1:$p" "$customer_key" \
+    || fail "Idempotency-Key across replicas"
+pass "Idempotency-Key holds across two gateway replicas"
+
+for role in "${!pid[@]}"; do
     kill -0 "${pid[$role]}" 2>/dev/null || fail "serve $role exited during the test"
 done
-pass "all ${#roles[@]} processes still running"
+pass "all ${#pid[@]} processes still running"
 
 echo "serve_postgres.sh: all $checks checks passed"
