@@ -26,13 +26,21 @@ pub type Downstream =
 #[error(transparent)]
 pub struct TransportError(BoxError);
 
+/// HTTP/2 flow-control windows of every channel and server. h2's default 64 KiB stalls
+/// concurrent messages of a few dozen KiB each (a 1 000-number check) on one connection until
+/// the next WINDOW_UPDATE.
+pub(crate) const CONNECTION_WINDOW: u32 = 8 * 1024 * 1024;
+pub(crate) const STREAM_WINDOW: u32 = 2 * 1024 * 1024;
+
 /// A lazily connecting channel: services may boot in any order; the first call connects.
 pub fn channel(url: &str) -> anyhow::Result<Downstream> {
     let endpoint = Endpoint::from_shared(url.to_owned())?
         .connect_timeout(Duration::from_secs(5))
         .timeout(Duration::from_secs(30))
         .tcp_nodelay(true)
-        .http2_keep_alive_interval(Duration::from_secs(30));
+        .http2_keep_alive_interval(Duration::from_secs(30))
+        .initial_connection_window_size(CONNECTION_WINDOW)
+        .initial_stream_window_size(STREAM_WINDOW);
     let traced = InterceptedService::new(endpoint.connect_lazy(), TraceContextInterceptor);
     Ok(Downstream::new(
         ServiceBuilder::new()

@@ -16,6 +16,7 @@ use tonic_health::ServingStatus;
 use tonic_health::server::HealthReporter;
 use tower_http::trace::{MakeSpan, TraceLayer};
 
+use crate::client::{CONNECTION_WINDOW, STREAM_WINDOW};
 use crate::service::ServiceRoutes;
 use crate::trace_context;
 
@@ -72,6 +73,8 @@ impl GrpcServer {
         ));
         let result = Server::builder()
             .timeout(CALL_TIMEOUT)
+            .initial_connection_window_size(CONNECTION_WINDOW)
+            .initial_stream_window_size(STREAM_WINDOW)
             .layer(TraceLayer::new_for_grpc().make_span_with(GrpcSpan))
             .add_routes(routes)
             .serve_with_incoming_shutdown(
