@@ -210,6 +210,10 @@ async fn the_openapi_document_lists_every_route() {
         "/messaging_profiles/{id}",
         "/sandbox/v1/magic_numbers",
         "/sandbox/v1/numbers/{phone_number}",
+        "/operator/v1/accounts",
+        "/operator/v1/accounts/{id}",
+        "/operator/v1/accounts/{id}/api_keys",
+        "/operator/v1/api_keys/{id}",
     ] {
         assert!(
             paths.contains_key(path),

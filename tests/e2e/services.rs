@@ -217,7 +217,7 @@ async fn eligibility_caps_requests_and_names_each_bad_field() {
     let mut directory = NumberDirectoryServiceClient::new(service.channel.clone());
     let over = directory
         .lookup_numbers(eligibility::LookupNumbersRequest {
-            phone_numbers: vec!["+13125550001".to_owned(); 1_001],
+            phone_numbers: vec!["not even a number".to_owned(); 1_001],
         })
         .await
         .expect_err("over the cap");

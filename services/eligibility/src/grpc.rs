@@ -10,7 +10,8 @@ use textport_proto::eligibility::v1::{
 use tonic::{Request, Response, Status};
 
 use crate::app::{App, NumberSeed};
-use crate::domain::{DirectoryEntry, EligibilityStatus, HoldingKind, Seed};
+use crate::domain::{DirectoryEntry, EligibilityStatus, HoldingKind, Seed, check_count};
+use crate::error::Error;
 
 #[derive(Clone)]
 pub struct EligibilityApi {
@@ -112,6 +113,7 @@ impl number_directory_service_server::NumberDirectoryService for EligibilityApi 
         &self,
         request: Request<pb::LookupNumbersRequest>,
     ) -> Result<Response<pb::LookupNumbersResponse>, Status> {
+        capped("phone_numbers", request.get_ref().phone_numbers.len())?;
         let numbers = request
             .get_ref()
             .phone_numbers
@@ -124,6 +126,11 @@ impl number_directory_service_server::NumberDirectoryService for EligibilityApi 
             numbers: entries.into_iter().map(Into::into).collect(),
         }))
     }
+}
+
+/// The request cap, checked before a single element is parsed.
+fn capped(field: &'static str, count: usize) -> Result<(), Error> {
+    check_count(count).map_err(|error| Error::Request { field, error })
 }
 
 fn number(raw: &str, pointer: &str) -> Result<E164, ApiError> {
@@ -201,6 +208,7 @@ impl directory_sandbox_service_server::DirectorySandboxService for EligibilityAp
         &self,
         request: Request<pb::SeedNumbersRequest>,
     ) -> Result<Response<pb::SeedNumbersResponse>, Status> {
+        capped("numbers", request.get_ref().numbers.len())?;
         let seeds = request
             .get_ref()
             .numbers
