@@ -86,6 +86,21 @@ typed_id!(
     MessagingProfileId,
     "messaging profile id"
 );
+typed_id!(
+    /// An event, as `data.id` of its webhooks; stable across resends.
+    EventId,
+    "event id"
+);
+typed_id!(
+    /// One event's webhook to one destination.
+    WebhookDeliveryId,
+    "webhook delivery id"
+);
+typed_id!(
+    /// A notice in an account's portal.
+    PortalNoticeId,
+    "portal notice id"
+);
 
 #[cfg(test)]
 mod tests {

@@ -10,7 +10,9 @@ mod secret;
 mod url;
 
 pub use clock::{Clock, ManualClock, SharedClock, SystemClock};
-pub use ids::{AccountId, ApiKeyId, IdError, MessagingProfileId};
+pub use ids::{
+    AccountId, ApiKeyId, EventId, IdError, MessagingProfileId, PortalNoticeId, WebhookDeliveryId,
+};
 pub use number::{BillingCheck, Holding, LineType, NumberFacts};
 pub use page::{MAX_PAGE_SIZE, Page, PageError, PageInfo};
 pub use phone::{E164, E164Error, NanpRegion};

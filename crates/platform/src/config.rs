@@ -2,6 +2,7 @@
 //! at boot into typed structs. Every struct denies unknown keys, so a typo stops the boot and the
 //! error names the key.
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::Path;
 
@@ -62,12 +63,14 @@ fn default_max_connections() -> u32 {
     8
 }
 
-/// A gRPC service's own settings.
+/// A gRPC service's section: where it listens, its database, and its own settings (parsed by
+/// [`ServiceConfig::settings`] into the service's type, which refuses unknown keys).
 #[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
 pub struct ServiceConfig {
     pub listen: SocketAddr,
     pub database: DatabaseConfig,
+    #[serde(flatten)]
+    pub settings: BTreeMap<String, figment::value::Value>,
 }
 
 impl ServiceConfig {
@@ -76,7 +79,13 @@ impl ServiceConfig {
         Self {
             listen: SocketAddr::from(([0, 0, 0, 0], 50051)),
             database: DatabaseConfig::sqlite_file(&Path::new("data").join(format!("{name}.db"))),
+            settings: BTreeMap::new(),
         }
+    }
+
+    /// The service's own settings, from the section's keys beside `listen` and `database`.
+    pub fn settings<T: DeserializeOwned>(&self) -> Result<T, ConfigError> {
+        extract(Figment::from(Serialized::defaults(&self.settings)))
     }
 }
 

@@ -72,6 +72,16 @@ pub struct Versioned<T> {
     pub revision: i64,
 }
 
+/// A `LIKE` pattern matching values that contain `fragment` literally (its `%`, `_` and `\`
+/// escaped).
+pub fn contains(fragment: &str) -> sea_orm::sea_query::LikeExpr {
+    let escaped = fragment
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    sea_orm::sea_query::LikeExpr::new(format!("%{escaped}%")).escape('\\')
+}
+
 /// One page of `query` (already filtered and ordered) and the count of all its rows.
 pub async fn fetch_page<E>(
     db: &impl ConnectionTrait,

@@ -7,10 +7,12 @@ pub mod config;
 pub mod convert;
 pub mod db;
 pub mod error;
+pub mod outbox;
 pub mod public_enum;
 pub mod secret;
 pub mod server;
 pub mod service;
+pub mod sweeper;
 pub mod telemetry;
 pub mod trace_context;
 

@@ -10,9 +10,12 @@ use std::net::SocketAddr;
 use std::pin::Pin;
 
 use sea_orm::DatabaseConnection;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
 use sea_orm_migration::MigratorTrait;
 use textport_domain::SharedClock;
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 use tonic::body::Body;
 use tonic::server::NamedService;
 use tonic::service::Routes;
@@ -89,13 +92,49 @@ pub struct Deps {
     /// Whether the sandbox (the simulated outside world and its API) is on.
     pub sandbox: bool,
     pub downstreams: Downstreams,
+    /// Where the service starts its background work (relay, sweepers).
+    pub workers: Workers,
 }
 
 /// A gRPC service crate's entry point.
 pub trait GrpcService: 'static {
     type Migrator: MigratorTrait;
+    /// The keys of its configuration section beside `listen` and `database`.
+    type Settings: DeserializeOwned + Send;
 
-    fn routes(deps: Deps) -> anyhow::Result<ServiceRoutes>;
+    fn routes(
+        deps: Deps,
+        settings: Self::Settings,
+    ) -> impl Future<Output = anyhow::Result<ServiceRoutes>> + Send;
+}
+
+/// The settings of a service that has none: any extra key in its section is refused.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoSettings {}
+
+/// A service's background tasks: started while it is built, stopped after its server has
+/// drained, each given a token that fires then.
+#[derive(Clone, Default)]
+pub struct Workers {
+    tracker: TaskTracker,
+    shutdown: CancellationToken,
+}
+
+impl Workers {
+    pub fn spawn<F, Fut>(&self, work: F)
+    where
+        F: FnOnce(CancellationToken) -> Fut,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        self.tracker.spawn(work(self.shutdown.clone()));
+    }
+
+    async fn stop(self) {
+        self.shutdown.cancel();
+        self.tracker.close();
+        self.tracker.wait().await;
+    }
 }
 
 /// How a service is started; the binary's registry fills it in.
@@ -120,19 +159,32 @@ pub struct BuiltGrpc {
     server: GrpcServer,
     db: DatabaseConnection,
     routes: ServiceRoutes,
+    workers: Workers,
 }
 
 impl BuiltGrpc {
     pub async fn build<S: GrpcService>(start: Start) -> anyhow::Result<Self> {
-        let db = db::open::<S::Migrator>(&start.config.database, start.schema).await?;
-        let routes = S::routes(Deps {
-            db: db.clone(),
-            clock: start.clock,
-            sandbox: start.sandbox,
-            downstreams: start.downstreams,
-        })?;
+        let settings = start.config.settings::<S::Settings>()?;
         let server = GrpcServer::bind(start.config.listen).await?;
-        Ok(Self { server, db, routes })
+        let db = db::open::<S::Migrator>(&start.config.database, start.schema).await?;
+        let workers = Workers::default();
+        let routes = S::routes(
+            Deps {
+                db: db.clone(),
+                clock: start.clock,
+                sandbox: start.sandbox,
+                downstreams: start.downstreams,
+                workers: workers.clone(),
+            },
+            settings,
+        )
+        .await?;
+        Ok(Self {
+            server,
+            db,
+            routes,
+            workers,
+        })
     }
 }
 
@@ -146,8 +198,17 @@ impl Built for BuiltGrpc {
     }
 
     fn run(self: Box<Self>, shutdown: CancellationToken) -> BoxFuture<'static, anyhow::Result<()>> {
-        let BuiltGrpc { server, db, routes } = *self;
-        Box::pin(server.serve(routes, db, shutdown))
+        let BuiltGrpc {
+            server,
+            db,
+            routes,
+            workers,
+        } = *self;
+        Box::pin(async move {
+            let served = server.serve(routes, db, shutdown).await;
+            workers.stop().await;
+            served
+        })
     }
 }
 

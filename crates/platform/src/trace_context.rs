@@ -1,6 +1,8 @@
 //! W3C `traceparent` across process hops: extracted from incoming HTTP/gRPC headers, injected
 //! into outgoing gRPC metadata.
 
+use std::collections::HashMap;
+
 use http::HeaderMap;
 use opentelemetry::propagation::{Extractor, Injector};
 use opentelemetry::trace::TraceContextExt;
@@ -52,6 +54,31 @@ pub fn trace_id(span: &tracing::Span) -> Option<String> {
     span_context
         .is_valid()
         .then(|| span_context.trace_id().to_string())
+}
+
+/// The current span's context as a W3C `traceparent` value, to store with work done later.
+pub fn current_traceparent() -> Option<String> {
+    let context = tracing::Span::current().context();
+    let mut carrier = HashMap::new();
+    opentelemetry::global::get_text_map_propagator(|p| p.inject_context(&context, &mut carrier));
+    carrier.remove("traceparent")
+}
+
+/// Makes `span` a child of a stored `traceparent` (see [`current_traceparent`]); must run before
+/// the span is first entered.
+pub fn adopt_traceparent(span: &tracing::Span, traceparent: &str) {
+    if traceparent.is_empty() {
+        return;
+    }
+    let carrier = HashMap::from([("traceparent".to_owned(), traceparent.to_owned())]);
+    let parent = opentelemetry::global::get_text_map_propagator(|p| p.extract(&carrier));
+    if parent.span().span_context().is_valid() {
+        // Only fails once the span was entered, which the callers rule out.
+        let _ = span.set_parent(parent);
+    }
+    if let Some(trace_id) = trace_id(span) {
+        span.record("trace_id", tracing::field::display(trace_id));
+    }
 }
 
 /// Carries the current span's context to the next hop.

@@ -43,6 +43,12 @@ pub mod messaging_port {
     }
 }
 
+pub mod events {
+    pub mod v1 {
+        tonic::include_proto!("textport.events.v1");
+    }
+}
+
 pub mod notifier {
     pub mod v1 {
         tonic::include_proto!("textport.notifier.v1");

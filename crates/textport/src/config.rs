@@ -74,6 +74,9 @@ impl Config {
                 "configuration error: services.{section} names no service"
             );
         }
+        for role in ROLES {
+            role.check_settings(self)?;
+        }
         self.operator.key_hash()?;
         self.demo.validate()
     }

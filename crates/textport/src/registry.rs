@@ -6,6 +6,7 @@
 use anyhow::Context as _;
 use textport_accounts::Accounts;
 use textport_eligibility::Eligibility;
+use textport_notifier::Notifier;
 use textport_platform::config::{DatabaseConfig, ServiceConfig};
 use textport_platform::service::{BoxFuture, Built, BuiltGrpc, GrpcService, Start, migrate};
 
@@ -23,6 +24,8 @@ pub struct Role {
     /// Whether it serves gRPC (every service but the gateway).
     pub grpc: bool,
     migrate: for<'a> fn(&'a DatabaseConfig) -> BoxFuture<'a, anyhow::Result<()>>,
+    /// Parses the service's own settings from its section, to refuse a bad key at load.
+    check_settings: fn(&ServiceConfig) -> anyhow::Result<()>,
     build: Build,
 }
 
@@ -30,12 +33,14 @@ pub struct Role {
 pub const ROLES: &[Role] = &[
     grpc::<Accounts>("accounts", "accounts", &[]),
     grpc::<Eligibility>("eligibility", "eligibility", &[]),
+    grpc::<Notifier>("notifier", "notifier", &["accounts"]),
     Role {
         name: "gateway",
         section: "gateway",
-        calls: &["accounts", "eligibility"],
+        calls: &["accounts", "eligibility", "notifier"],
         grpc: false,
         migrate: migrate_boxed::<textport_gateway::Migrator>,
+        check_settings: |_| Ok(()),
         build: build_gateway,
     },
 ];
@@ -51,6 +56,7 @@ const fn grpc<S: GrpcService>(
         calls,
         grpc: true,
         migrate: migrate_boxed::<S::Migrator>,
+        check_settings: check_settings::<S>,
         build: build_grpc::<S>,
     }
 }
@@ -59,6 +65,11 @@ fn migrate_boxed<M: sea_orm_migration::MigratorTrait + 'static>(
     database: &DatabaseConfig,
 ) -> BoxFuture<'_, anyhow::Result<()>> {
     Box::pin(migrate::<M>(database))
+}
+
+fn check_settings<S: GrpcService>(config: &ServiceConfig) -> anyhow::Result<()> {
+    config.settings::<S::Settings>()?;
+    Ok(())
 }
 
 fn build_grpc<S: GrpcService>(
@@ -105,6 +116,12 @@ impl Role {
         } else {
             config.gateway.service()
         }
+    }
+
+    /// Refuses a section whose service-specific keys do not parse, naming the section.
+    pub fn check_settings(&self, config: &Config) -> anyhow::Result<()> {
+        (self.check_settings)(&self.service_config(config))
+            .with_context(|| format!("in section [{}]", self.section))
     }
 
     pub async fn migrate(&self, database: &DatabaseConfig) -> anyhow::Result<()> {

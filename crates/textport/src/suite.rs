@@ -151,6 +151,7 @@ impl Suite {
                 config: ServiceConfig {
                     listen,
                     database: storage.database(role.section),
+                    settings: role.service_config(&config).settings,
                 },
                 schema: Schema::Migrate,
                 clock: clock.clone(),

@@ -11,6 +11,10 @@ use crate::domain::{
 use crate::error::Error;
 use crate::store::{self, ProfileFilter};
 
+mod notifications;
+
+pub use notifications::SettingQuery;
+
 /// Tries of a read-apply-write update before the caller is asked to retry.
 const UPDATE_ATTEMPTS: usize = 5;
 

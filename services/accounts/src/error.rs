@@ -25,8 +25,47 @@ pub enum Error {
     ProfileNotFound,
     #[error("messaging profile kept changing during an update")]
     ProfileContended,
+    #[error("notification profile not found")]
+    NotificationProfileNotFound,
+    #[error("notification channel not found")]
+    NotificationChannelNotFound,
+    #[error("notification setting not found")]
+    NotificationSettingNotFound,
+    /// A request field names something the caller does not have.
+    #[error("{} not found", .0.what())]
+    ReferenceNotFound(Reference),
+    #[error("notification channel used by settings cannot move to another profile")]
+    ChannelInUse,
+    #[error("notification channel kept changing during an update")]
+    ChannelContended,
     #[error("store: {0}")]
     Store(#[from] DbErr),
+}
+
+/// What a request field refers to, by id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reference {
+    NotificationProfile,
+    NotificationChannel,
+    NotificationEventCondition,
+}
+
+impl Reference {
+    fn what(self) -> &'static str {
+        match self {
+            Self::NotificationProfile => "Notification profile",
+            Self::NotificationChannel => "Notification channel",
+            Self::NotificationEventCondition => "Notification event condition",
+        }
+    }
+
+    fn pointer(self) -> &'static str {
+        match self {
+            Self::NotificationProfile => "/notification_profile_id",
+            Self::NotificationChannel => "/notification_channel_id",
+            Self::NotificationEventCondition => "/notification_event_condition_id",
+        }
+    }
 }
 
 impl From<FieldError> for Error {
@@ -57,6 +96,23 @@ impl From<Error> for ApiError {
             Error::ProfileContended => ApiError::new(
                 ErrorKind::Unavailable,
                 "The messaging profile kept changing while this update was applied; try again.",
+            ),
+            Error::NotificationProfileNotFound => ApiError::not_found("Notification profile"),
+            Error::NotificationChannelNotFound => ApiError::not_found("Notification channel"),
+            Error::NotificationSettingNotFound => ApiError::not_found("Notification setting"),
+            Error::ReferenceNotFound(reference) => ApiError::at_pointer(
+                ErrorKind::NotFound,
+                reference.pointer(),
+                format!("{} not found", reference.what()),
+            ),
+            Error::ChannelInUse => ApiError::at_pointer(
+                ErrorKind::InvalidState,
+                "/notification_profile_id",
+                "Notification settings of its profile use this channel; delete them before moving it to another profile.",
+            ),
+            Error::ChannelContended => ApiError::new(
+                ErrorKind::Unavailable,
+                "The notification channel kept changing while this update was applied; try again.",
             ),
             Error::Store(error) => textport_platform::db::api_error(&error),
         }

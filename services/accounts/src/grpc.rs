@@ -16,6 +16,8 @@ use crate::domain::{
 use crate::error::Error;
 use crate::store::ProfileFilter;
 
+mod notifications;
+
 #[derive(Clone)]
 pub struct AccountsApi {
     app: App,

@@ -10,7 +10,7 @@ pub mod store;
 use std::sync::Arc;
 
 use textport_domain::{E164, NumberFacts};
-use textport_platform::service::{Deps, GrpcService, ServiceRoutes};
+use textport_platform::service::{Deps, GrpcService, NoSettings, ServiceRoutes};
 use textport_proto::eligibility::v1::directory_sandbox_service_server::DirectorySandboxServiceServer;
 use textport_proto::eligibility::v1::eligibility_service_server::EligibilityServiceServer;
 use textport_proto::eligibility::v1::number_directory_service_server::NumberDirectoryServiceServer;
@@ -40,8 +40,9 @@ pub struct Eligibility;
 
 impl GrpcService for Eligibility {
     type Migrator = store::Migrator;
+    type Settings = NoSettings;
 
-    fn routes(deps: Deps) -> anyhow::Result<ServiceRoutes> {
+    async fn routes(deps: Deps, _: NoSettings) -> anyhow::Result<ServiceRoutes> {
         let app = app::App::new(deps.db, Arc::new(SandboxRouting), deps.clock);
         let api = grpc::EligibilityApi::new(app);
         let routes = ServiceRoutes::new()

@@ -26,6 +26,7 @@ use textport_platform::config::{DatabaseConfig, ServiceConfig};
 use textport_platform::service::{BoxFuture, Built, Start};
 use textport_proto::accounts::v1::account_service_client::AccountServiceClient;
 use textport_proto::accounts::v1::messaging_profile_service_client::MessagingProfileServiceClient;
+use textport_proto::accounts::v1::notification_service_client::NotificationServiceClient;
 use textport_proto::eligibility::v1::directory_sandbox_service_client::DirectorySandboxServiceClient;
 use textport_proto::eligibility::v1::eligibility_service_client::EligibilityServiceClient;
 use textport_proto::eligibility::v1::number_directory_service_client::NumberDirectoryServiceClient;
@@ -75,6 +76,7 @@ impl Config {
         ServiceConfig {
             listen: self.listen,
             database: self.database.clone(),
+            settings: Default::default(),
         }
     }
 }
@@ -101,7 +103,8 @@ impl Gateway {
         let eligibility = start.downstreams.get("eligibility")?;
         let state = AppState {
             accounts: AccountServiceClient::new(accounts.clone()),
-            profiles: MessagingProfileServiceClient::new(accounts),
+            profiles: MessagingProfileServiceClient::new(accounts.clone()),
+            notifications: NotificationServiceClient::new(accounts),
             eligibility: EligibilityServiceClient::new(eligibility.clone()),
             directory: NumberDirectoryServiceClient::new(eligibility.clone()),
             directory_sandbox: DirectorySandboxServiceClient::new(eligibility),
@@ -166,7 +169,7 @@ async fn prune_idempotency_keys(state: AppState, shutdown: CancellationToken) {
 }
 
 fn router(state: AppState, sandbox: bool) -> Router {
-    use routes::{eligibility, operator, profiles, sandbox as sbx};
+    use routes::{eligibility, notifications, operator, profiles, sandbox as sbx};
     let mut router = Router::new()
         .route("/v2/openapi.json", get(openapi))
         .route(
@@ -186,6 +189,38 @@ fn router(state: AppState, sandbox: bool) -> Router {
             get(profiles::retrieve)
                 .patch(profiles::update)
                 .delete(profiles::delete),
+        )
+        .route(
+            "/v2/notification_profiles",
+            get(notifications::list_profiles).post(notifications::create_profile),
+        )
+        .route(
+            "/v2/notification_profiles/{id}",
+            get(notifications::retrieve_profile)
+                .patch(notifications::update_profile)
+                .delete(notifications::delete_profile),
+        )
+        .route(
+            "/v2/notification_channels",
+            get(notifications::list_channels).post(notifications::create_channel),
+        )
+        .route(
+            "/v2/notification_channels/{id}",
+            get(notifications::retrieve_channel)
+                .patch(notifications::update_channel)
+                .delete(notifications::delete_channel),
+        )
+        .route(
+            "/v2/notification_event_conditions",
+            get(notifications::list_conditions),
+        )
+        .route(
+            "/v2/notification_settings",
+            get(notifications::list_settings).post(notifications::create_setting),
+        )
+        .route(
+            "/v2/notification_settings/{id}",
+            get(notifications::retrieve_setting).delete(notifications::delete_setting),
         )
         .route(
             "/operator/v1/accounts",

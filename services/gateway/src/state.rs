@@ -3,6 +3,7 @@ use textport_domain::{ApiKeyHash, SharedClock};
 use textport_platform::client::Downstream;
 use textport_proto::accounts::v1::account_service_client::AccountServiceClient;
 use textport_proto::accounts::v1::messaging_profile_service_client::MessagingProfileServiceClient;
+use textport_proto::accounts::v1::notification_service_client::NotificationServiceClient;
 use textport_proto::eligibility::v1::directory_sandbox_service_client::DirectorySandboxServiceClient;
 use textport_proto::eligibility::v1::eligibility_service_client::EligibilityServiceClient;
 use textport_proto::eligibility::v1::number_directory_service_client::NumberDirectoryServiceClient;
@@ -15,6 +16,7 @@ use crate::auth::KeyCache;
 pub struct AppState {
     pub accounts: AccountServiceClient<Downstream>,
     pub profiles: MessagingProfileServiceClient<Downstream>,
+    pub notifications: NotificationServiceClient<Downstream>,
     pub eligibility: EligibilityServiceClient<Downstream>,
     pub directory: NumberDirectoryServiceClient<Downstream>,
     pub directory_sandbox: DirectorySandboxServiceClient<Downstream>,

@@ -36,6 +36,15 @@ public_enum! {
 }
 
 public_enum! {
+    /// A notification channel's `channel_type_id` (Telnyx's `sms` and `voice` are not delivered).
+    pub NotificationChannelType: accounts::NotificationChannelType {
+        unspecified: Unspecified,
+        Email => "email",
+        Webhook => "webhook",
+    }
+}
+
+public_enum! {
     /// A sandbox number's `line_type`.
     pub LineType: eligibility::LineType {
         unspecified: Unspecified,
@@ -86,7 +95,7 @@ mod tests {
         let document: Value = serde_json::from_str(crate::OPENAPI).expect("valid JSON");
         /// Schema, property, the table's round-trip check, the table's texts.
         type Row = (&'static str, &'static str, fn(), &'static [&'static str]);
-        let tables: [Row; 7] = [
+        let tables: [Row; 10] = [
             (
                 "EligibilityResult",
                 "eligible_status",
@@ -110,6 +119,24 @@ mod tests {
                 "webhook_api_version",
                 WebhookApiVersion::check,
                 WebhookApiVersion::TEXTS,
+            ),
+            (
+                "NotificationChannel",
+                "channel_type_id",
+                NotificationChannelType::check,
+                NotificationChannelType::TEXTS,
+            ),
+            (
+                "CreateNotificationChannelRequest",
+                "channel_type_id",
+                NotificationChannelType::check,
+                NotificationChannelType::TEXTS,
+            ),
+            (
+                "UpdateNotificationChannelRequest",
+                "channel_type_id",
+                NotificationChannelType::check,
+                NotificationChannelType::TEXTS,
             ),
             (
                 "SandboxNumber",

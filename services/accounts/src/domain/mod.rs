@@ -1,5 +1,5 @@
-//! Accounts and messaging profiles as values: what a valid profile is, and how a partial update
-//! applies. No I/O.
+//! Accounts, messaging profiles and notification settings as values: what a valid profile is,
+//! and how a partial update applies. No I/O.
 
 use chrono::{DateTime, Utc};
 use textport_domain::{AccountId, ApiKeyId, MessagingProfileId, WebhookUrl};
@@ -303,6 +303,15 @@ pub struct ProfilePatch {
     pub webhook_api_version: Option<WebhookApiVersion>,
     pub whitelisted_destinations: Option<Vec<String>>,
 }
+
+mod notification;
+
+pub use notification::{
+    ChannelDestination, ChannelPatch, ChannelType, ConditionFacts, EmailAddress,
+    EmailAddressError, EventCondition, NewChannelInput, NewSettingInput, NotificationChannel,
+    NotificationChannelId, NotificationProfile, NotificationProfileId, NotificationSetting,
+    NotificationSettingId, SettingRefs,
+};
 
 #[cfg(test)]
 mod tests;

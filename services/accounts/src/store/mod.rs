@@ -1,8 +1,10 @@
-//! Accounts, API keys and messaging profiles in the service's own database. Rows convert to
-//! domain values here; nothing above this module sees a SeaORM model.
+//! Accounts, API keys, messaging profiles and notification settings in the service's own
+//! database. Rows convert to domain values here; nothing above this module sees a SeaORM model.
 
 mod entities;
 mod migration;
+mod notification_migration;
+pub mod notifications;
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{LikeExpr, OnConflict};
