@@ -4,8 +4,10 @@
 
 mod eligibility;
 mod errors;
+mod events;
 mod grpc;
 mod idempotency;
+mod notifications;
 mod operator;
 mod profiles;
 mod services;

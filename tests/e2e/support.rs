@@ -4,7 +4,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::Value;
 use textport::suite::DemoAccountState;
 use textport::{Config, Storage, Suite, SuiteState, Transport};
-use textport_domain::SystemClock;
+use textport_domain::{SharedClock, SystemClock};
 
 /// A running suite with its own databases, stopped and removed on [`TestSuite::stop`].
 pub struct TestSuite {
@@ -23,16 +23,16 @@ pub async fn spawn_with(config: Config) -> TestSuite {
 }
 
 pub async fn spawn_on(config: Config, storage: Storage) -> TestSuite {
+    spawn_timed(config, storage, Arc::new(SystemClock)).await
+}
+
+/// A suite whose business time is `clock` (a [`textport_domain::ManualClock`] in tests that
+/// move time).
+pub async fn spawn_timed(config: Config, storage: Storage, clock: SharedClock) -> TestSuite {
     let listen = "127.0.0.1:0".parse().expect("valid address");
-    let suite = Suite::start(
-        &config,
-        &storage,
-        listen,
-        Arc::new(SystemClock),
-        Transport::Grpc,
-    )
-    .await
-    .expect("suite starts");
+    let suite = Suite::start(&config, &storage, listen, clock, Transport::Grpc)
+        .await
+        .expect("suite starts");
     TestSuite {
         state: suite.state.clone(),
         suite: Some(suite),

@@ -359,6 +359,115 @@ class MessagingProfileTest(SdkTestCase):
 
 
 # --------------------------------------------------------------------------
+# 3b. notification profiles, channels, settings and event conditions
+# --------------------------------------------------------------------------
+
+HOSTED_SMS_ORDER_UPDATES = "2d6fce63-cacc-4b9d-8db5-6640e9409cde"
+INTERNAL_TRANSFER_REQUESTS = "1f14102b-5920-4180-94bf-cea1fbfbf11d"
+PORT_IN_NOTIFICATIONS = "666e8bdb-a1e0-4dd9-b1cc-e3abcef9b8db"
+
+
+class NotificationTest(SdkTestCase):
+    def create_profile(self, api, name):
+        profile = api.notification_profiles.create(name=name).data
+        self.assertTrue(profile.id)
+        self.addCleanup(self.delete_quietly, api, profile.id)
+        return profile
+
+    @staticmethod
+    def delete_quietly(api, profile_id):
+        try:
+            api.notification_profiles.delete(profile_id)
+        except telnyx.NotFoundError:
+            pass
+
+    def test_profiles_channels_settings_and_conditions(self):
+        api = acme()
+        conditions = list(api.notification_event_conditions.list())
+        self.assertEqual([c.id for c in conditions],
+                         [HOSTED_SMS_ORDER_UPDATES, INTERNAL_TRANSFER_REQUESTS, PORT_IN_NOTIFICATIONS])
+        for condition in conditions:
+            self.assertEqual(condition.supported_channels, ["email", "webhook"])
+            self.assertEqual(condition.associated_record_type, "account")
+            self.assertIs(condition.enabled, True)
+
+        name = unique("notify")
+        profile = self.create_profile(api, name)
+        self.assertEqual(api.notification_profiles.retrieve(profile.id).data.name, name)
+        renamed = api.notification_profiles.update(profile.id, name=name + "-2").data
+        self.assertEqual(renamed.name, name + "-2")
+        self.assertIn(profile.id, [p.id for p in api.notification_profiles.list(page_size=250)])
+
+        email = api.notification_channels.create(
+            notification_profile_id=profile.id, channel_type_id="email",
+            channel_destination="ops@example.com").data
+        self.assertEqual((email.channel_type_id, email.channel_destination, email.notification_profile_id),
+                         ("email", "ops@example.com", profile.id))
+        webhook = api.notification_channels.create(
+            notification_profile_id=profile.id, channel_type_id="webhook",
+            channel_destination="https://example.com/notify").data
+        self.assertEqual(api.notification_channels.retrieve(webhook.id).data.channel_type_id, "webhook")
+        updated = api.notification_channels.update(email.id, channel_destination="oncall@example.com").data
+        self.assertEqual(updated.channel_destination, "oncall@example.com")
+        emails = list(api.notification_channels.list(
+            filter={"channel_type_id": {"eq": "email"}, "notification_profile_id": {"eq": profile.id}}))
+        self.assertEqual([c.id for c in emails], [email.id])
+
+        by_email = api.notification_settings.create(
+            notification_profile_id=profile.id, notification_channel_id=email.id,
+            notification_event_condition_id=HOSTED_SMS_ORDER_UPDATES).data
+        self.assertEqual((by_email.status, by_email.associated_record_type, by_email.parameters),
+                         ("enabled", "account", []))
+        by_webhook = api.notification_settings.create(
+            notification_profile_id=profile.id, notification_channel_id=webhook.id,
+            notification_event_condition_id=INTERNAL_TRANSFER_REQUESTS, parameters=[]).data
+        portal = api.notification_settings.create(
+            notification_profile_id=profile.id,
+            notification_event_condition_id=PORT_IN_NOTIFICATIONS).data
+        self.assertIsNone(portal.notification_channel_id)
+        self.assertEqual(api.notification_settings.retrieve(by_webhook.id).data.notification_channel_id,
+                         webhook.id)
+        mine = list(api.notification_settings.list(filter={"notification_profile_id": {"eq": profile.id}}))
+        self.assertEqual({s.id for s in mine}, {by_email.id, by_webhook.id, portal.id})
+        of_condition = list(api.notification_settings.list(
+            filter={"notification_profile_id": {"eq": profile.id},
+                    "notification_event_condition_id": {"eq": PORT_IN_NOTIFICATIONS}}))
+        self.assertEqual([s.id for s in of_condition], [portal.id])
+
+        self.assertEqual(api.notification_settings.delete(portal.id).data.id, portal.id)
+        self.assertApiError(telnyx.NotFoundError, 404, api.notification_settings.retrieve, portal.id)
+        self.assertEqual(api.notification_channels.delete(email.id).data.id, email.id)
+        self.assertApiError(telnyx.NotFoundError, 404, api.notification_settings.retrieve, by_email.id)
+        self.assertEqual(api.notification_profiles.delete(profile.id).data.id, profile.id)
+        self.assertApiError(telnyx.NotFoundError, 404, api.notification_channels.retrieve, webhook.id)
+
+    def test_other_account_and_bad_input(self):
+        api, other = acme(), globex()
+        profile = self.create_profile(api, unique("notify-private"))
+        self.assertApiError(telnyx.NotFoundError, 404, other.notification_profiles.retrieve, profile.id)
+        err = self.assertApiError(
+            telnyx.NotFoundError, 404, other.notification_channels.create,
+            notification_profile_id=profile.id, channel_type_id="email",
+            channel_destination="x@example.com")
+        self.assertPointer(err, "/notification_profile_id")
+        err = self.assertApiError(
+            telnyx.BadRequestError, 400, api.notification_channels.create,
+            notification_profile_id=profile.id, channel_type_id="sms",
+            channel_destination="+13125550001")
+        self.assertPointer(err, "/channel_type_id")
+        err = self.assertApiError(
+            telnyx.BadRequestError, 400, api.notification_channels.create,
+            notification_profile_id=profile.id, channel_type_id="email",
+            channel_destination="not-an-address")
+        self.assertPointer(err, "/channel_destination")
+        err = self.assertApiError(
+            telnyx.NotFoundError, 404, api.notification_settings.create,
+            notification_profile_id=profile.id,
+            notification_event_condition_id=str(uuid.uuid4()))
+        self.assertPointer(err, "/notification_event_condition_id")
+
+
+# --------------------------------------------------------------------------
 # 4. errors through the SDK
 # --------------------------------------------------------------------------
 

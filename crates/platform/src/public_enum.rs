@@ -49,6 +49,17 @@ macro_rules! public_enum {
                 })
             }
 
+            /// `raw` from the query parameter `parameter`; another text is an error naming it.
+            pub fn parse_parameter(parameter: &str, raw: &str) -> Result<$proto, $crate::ApiError> {
+                Self::parse(raw).ok_or_else(|| {
+                    $crate::ApiError::at_parameter(
+                        $crate::ErrorKind::InvalidEnum,
+                        parameter,
+                        format!("{parameter} must be one of {}.", Self::TEXTS.join(", ")),
+                    )
+                })
+            }
+
             /// Panics unless every value round-trips and no two values share a text.
             pub fn check() {
                 for text in Self::TEXTS {
@@ -98,6 +109,11 @@ mod tests {
         assert_eq!(
             error.envelope()["errors"][0]["source"]["pointer"],
             "/webhook_api_version"
+        );
+        let error = Versions::parse_parameter("filter[version]", "3").expect_err("not listed");
+        assert_eq!(
+            error.envelope()["errors"][0]["source"]["parameter"],
+            "filter[version]"
         );
     }
 }

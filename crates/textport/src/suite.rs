@@ -17,6 +17,8 @@ use textport_platform::service::{Built, Downstreams, Start};
 use textport_proto::accounts::v1::account_service_client::AccountServiceClient;
 use textport_proto::accounts::v1::{EnsureAccountRequest, IssueApiKeyRequest};
 use textport_proto::eligibility::v1::directory_sandbox_service_client::DirectorySandboxServiceClient;
+use textport_proto::notifier::v1::GetWebhookPublicKeyRequest;
+use textport_proto::notifier::v1::notifier_service_client::NotifierServiceClient;
 use textport_proto::eligibility::v1::{Holding, SeedNumberRequest, SeedNumbersRequest};
 use tokio::task::JoinSet;
 
@@ -105,6 +107,8 @@ pub struct SuiteState {
     /// Each service's address, by role.
     pub services: BTreeMap<&'static str, String>,
     pub accounts: Vec<DemoAccountState>,
+    /// Base64 of the raw 32-byte Ed25519 key that verifies our webhooks (the SDKs' `public_key`).
+    pub webhook_public_key: String,
 }
 
 /// A running suite. Dropping it does not stop it: call [`Suite::stop`].
@@ -192,6 +196,7 @@ impl Suite {
                 gateway_url,
                 services,
                 accounts: Vec::new(),
+                webhook_public_key: String::new(),
             },
             shutdown,
             tasks,
@@ -201,6 +206,13 @@ impl Suite {
             Err(error) => {
                 suite.stop().await?;
                 return Err(error.context("provisioning demo accounts"));
+            }
+        }
+        match webhook_public_key(&reachable).await {
+            Ok(key) => suite.state.webhook_public_key = key,
+            Err(error) => {
+                suite.stop().await?;
+                return Err(error.context("reading the webhook public key"));
             }
         }
         Ok(suite)
@@ -238,6 +250,14 @@ impl Suite {
         }
         Ok(())
     }
+}
+
+async fn webhook_public_key(reachable: &Downstreams) -> anyhow::Result<String> {
+    Ok(NotifierServiceClient::new(reachable.get("notifier")?)
+        .get_webhook_public_key(GetWebhookPublicKeyRequest {})
+        .await?
+        .into_inner()
+        .public_key)
 }
 
 /// Demo accounts through the accounts API, their numbers through the sandbox directory API:

@@ -45,25 +45,28 @@ pub enum Error {
 /// What a request field refers to, by id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reference {
-    NotificationProfile,
-    NotificationChannel,
-    NotificationEventCondition,
+    /// A notification profile.
+    Profile,
+    /// A notification channel.
+    Channel,
+    /// A notification event condition.
+    Condition,
 }
 
 impl Reference {
     fn what(self) -> &'static str {
         match self {
-            Self::NotificationProfile => "Notification profile",
-            Self::NotificationChannel => "Notification channel",
-            Self::NotificationEventCondition => "Notification event condition",
+            Self::Profile => "Notification profile",
+            Self::Channel => "Notification channel",
+            Self::Condition => "Notification event condition",
         }
     }
 
     fn pointer(self) -> &'static str {
         match self {
-            Self::NotificationProfile => "/notification_profile_id",
-            Self::NotificationChannel => "/notification_channel_id",
-            Self::NotificationEventCondition => "/notification_event_condition_id",
+            Self::Profile => "/notification_profile_id",
+            Self::Channel => "/notification_channel_id",
+            Self::Condition => "/notification_event_condition_id",
         }
     }
 }

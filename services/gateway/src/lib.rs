@@ -30,6 +30,8 @@ use textport_proto::accounts::v1::notification_service_client::NotificationServi
 use textport_proto::eligibility::v1::directory_sandbox_service_client::DirectorySandboxServiceClient;
 use textport_proto::eligibility::v1::eligibility_service_client::EligibilityServiceClient;
 use textport_proto::eligibility::v1::number_directory_service_client::NumberDirectoryServiceClient;
+use textport_proto::notifier::v1::notifier_sandbox_service_client::NotifierSandboxServiceClient;
+use textport_proto::notifier::v1::notifier_service_client::NotifierServiceClient;
 use tokio::net::TcpListener;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
@@ -101,6 +103,7 @@ impl Gateway {
             textport_platform::db::open::<Migrator>(&start.config.database, start.schema).await?;
         let accounts = start.downstreams.get("accounts")?;
         let eligibility = start.downstreams.get("eligibility")?;
+        let notifier = start.downstreams.get("notifier")?;
         let state = AppState {
             accounts: AccountServiceClient::new(accounts.clone()),
             profiles: MessagingProfileServiceClient::new(accounts.clone()),
@@ -108,6 +111,8 @@ impl Gateway {
             eligibility: EligibilityServiceClient::new(eligibility.clone()),
             directory: NumberDirectoryServiceClient::new(eligibility.clone()),
             directory_sandbox: DirectorySandboxServiceClient::new(eligibility),
+            notifier: NotifierServiceClient::new(notifier.clone()),
+            notifier_sandbox: NotifierSandboxServiceClient::new(notifier),
             key_cache: KeyCache::new(Duration::from_secs(config.key_cache_seconds)),
             operator_key,
             db,
@@ -169,9 +174,23 @@ async fn prune_idempotency_keys(state: AppState, shutdown: CancellationToken) {
 }
 
 fn router(state: AppState, sandbox: bool) -> Router {
-    use routes::{eligibility, notifications, operator, profiles, sandbox as sbx};
+    use routes::{eligibility, notifications, operator, profiles, sandbox as sbx, webhooks};
     let mut router = Router::new()
         .route("/v2/openapi.json", get(openapi))
+        .route("/v2/webhook_deliveries", get(webhooks::list_deliveries))
+        .route(
+            "/v2/webhook_deliveries/{id}",
+            get(webhooks::retrieve_delivery),
+        )
+        .route(
+            "/v2/webhook_deliveries/{id}/actions/redeliver",
+            post(webhooks::redeliver),
+        )
+        .route("/v2/portal_notices", get(webhooks::list_notices))
+        .route(
+            "/v2/portal_notices/{id}/actions/mark_read",
+            post(webhooks::mark_notice_read),
+        )
         .route(
             "/v2/messaging_hosted_number_orders/eligibility_numbers_check",
             post(eligibility::check_hosted_eligibility),
@@ -238,6 +257,12 @@ fn router(state: AppState, sandbox: bool) -> Router {
     if sandbox {
         router = router
             .route("/sandbox/v1/magic_numbers", get(sbx::magic_numbers))
+            .route("/sandbox/v1/webhook_public_key", get(webhooks::public_key))
+            .route("/sandbox/v1/mailbox", get(webhooks::mailbox))
+            .route(
+                "/sandbox/v1/events/{id}/webhook_deliveries",
+                get(webhooks::event_deliveries),
+            )
             .route(
                 "/sandbox/v1/numbers/{phone_number}",
                 get(sbx::get_number).put(sbx::seed_number),

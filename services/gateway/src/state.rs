@@ -8,6 +8,9 @@ use textport_proto::eligibility::v1::directory_sandbox_service_client::Directory
 use textport_proto::eligibility::v1::eligibility_service_client::EligibilityServiceClient;
 use textport_proto::eligibility::v1::number_directory_service_client::NumberDirectoryServiceClient;
 
+use textport_proto::notifier::v1::notifier_sandbox_service_client::NotifierSandboxServiceClient;
+use textport_proto::notifier::v1::notifier_service_client::NotifierServiceClient;
+
 use crate::auth::KeyCache;
 
 /// What every handler and middleware shares: one long-lived client per downstream service (clones
@@ -20,6 +23,8 @@ pub struct AppState {
     pub eligibility: EligibilityServiceClient<Downstream>,
     pub directory: NumberDirectoryServiceClient<Downstream>,
     pub directory_sandbox: DirectorySandboxServiceClient<Downstream>,
+    pub notifier: NotifierServiceClient<Downstream>,
+    pub notifier_sandbox: NotifierSandboxServiceClient<Downstream>,
     pub key_cache: KeyCache,
     /// `None`: no operator key configured, so the operator API refuses everyone.
     pub operator_key: Option<ApiKeyHash>,

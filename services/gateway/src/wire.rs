@@ -5,6 +5,7 @@
 use textport_platform::public_enum;
 use textport_proto::accounts::v1 as accounts;
 use textport_proto::eligibility::v1 as eligibility;
+use textport_proto::notifier::v1 as notifier;
 
 public_enum! {
     /// `eligible_status` of an eligibility check.
@@ -72,6 +73,16 @@ public_enum! {
         None => "none",
         Inventory => "inventory",
         Account => "account",
+    }
+}
+
+public_enum! {
+    /// A webhook delivery's `status`; `pending` (still being tried) is beyond Telnyx.
+    pub DeliveryStatus: notifier::DeliveryStatus {
+        unspecified: Unspecified,
+        Delivered => "delivered",
+        Failed => "failed",
+        Pending => "pending",
     }
 }
 

@@ -114,7 +114,7 @@ impl App {
     ) -> Result<NotificationProfile, Error> {
         store::profile(&self.db, account, id)
             .await?
-            .ok_or(Error::ReferenceNotFound(Reference::NotificationProfile))
+            .ok_or(Error::ReferenceNotFound(Reference::Profile))
     }
 
     pub async fn create_notification_channel(
@@ -127,7 +127,7 @@ impl App {
         self.referenced_profile(account, channel.profile_id).await?;
         store::insert_channel(&self.db, &channel)
             .await
-            .map_err(gone(Reference::NotificationProfile))?;
+            .map_err(gone(Reference::Profile))?;
         Ok(channel)
     }
 
@@ -225,13 +225,13 @@ impl App {
     ) -> Result<NotificationSetting, Error> {
         let refs = input.parse().map_err(Error::Invalid)?;
         let condition = EventCondition::by_id(refs.condition_id)
-            .ok_or(Error::ReferenceNotFound(Reference::NotificationEventCondition))?;
+            .ok_or(Error::ReferenceNotFound(Reference::Condition))?;
         let profile = self.referenced_profile(account, refs.profile_id).await?;
         let channel = match refs.channel_id {
             Some(id) => Some(
                 store::channel(&self.db, account, id)
                     .await?
-                    .ok_or(Error::ReferenceNotFound(Reference::NotificationChannel))?
+                    .ok_or(Error::ReferenceNotFound(Reference::Channel))?
                     .value,
             ),
             None => None,
@@ -239,8 +239,8 @@ impl App {
         let setting =
             NotificationSetting::create(&profile, channel.as_ref(), condition, self.clock.now())?;
         let reference = match setting.channel_id {
-            Some(_) => Reference::NotificationChannel,
-            None => Reference::NotificationProfile,
+            Some(_) => Reference::Channel,
+            None => Reference::Profile,
         };
         store::insert_setting(&self.db, &setting)
             .await

@@ -3,6 +3,7 @@ pub mod notifications;
 pub mod operator;
 pub mod profiles;
 pub mod sandbox;
+pub mod webhooks;
 
 use chrono::SecondsFormat;
 use serde::Serialize;
