@@ -21,7 +21,7 @@ use std::time::Instant;
 use textport::{Config, Storage, Suite, Transport};
 use textport_domain::SystemClock;
 use textport_eligibility::Eligibility;
-use textport_platform::service::{Deps, GrpcService};
+use textport_platform::service::{Deps, GrpcService, NoSettings};
 use textport_proto::eligibility::v1::CheckHostedEligibilityRequest;
 use textport_proto::eligibility::v1::eligibility_service_client::EligibilityServiceClient;
 
@@ -136,12 +136,17 @@ async fn main() {
     let db = textport_platform::db::connect(&grpc_storage.database("eligibility"))
         .await
         .expect("database opens");
-    let routes = Eligibility::routes(Deps {
-        db,
-        clock: Arc::new(SystemClock),
-        sandbox: true,
-        downstreams: Default::default(),
-    })
+    let routes = Eligibility::routes(
+        Deps {
+            db,
+            clock: Arc::new(SystemClock),
+            sandbox: true,
+            downstreams: Default::default(),
+            workers: Default::default(),
+        },
+        NoSettings::default(),
+    )
+    .await
     .expect("routes build")
     .routes();
     let in_memory = EligibilityServiceClient::new(textport_platform::client::in_process(routes));

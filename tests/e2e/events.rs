@@ -61,9 +61,22 @@ struct Receiver {
     task: JoinHandle<()>,
 }
 
-async fn receive(State(state): State<Arc<ReceiverState>>, headers: HeaderMap, body: Bytes) -> StatusCode {
-    let status = state.script.lock().expect("lock").pop_front().unwrap_or(200);
-    state.log.lock().expect("lock").push(Received { headers, body });
+async fn receive(
+    State(state): State<Arc<ReceiverState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> StatusCode {
+    let status = state
+        .script
+        .lock()
+        .expect("lock")
+        .pop_front()
+        .unwrap_or(200);
+    state
+        .log
+        .lock()
+        .expect("lock")
+        .push(Received { headers, body });
     state.arrived.notify_waiters();
     StatusCode::from_u16(status).expect("a status")
 }
@@ -123,7 +136,9 @@ impl Drop for Receiver {
 
 /// A port nothing listens on: connections are refused.
 async fn closed_port_url() -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("binds");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("binds");
     let addr = listener.local_addr().expect("address");
     drop(listener);
     format!("http://{addr}/hook")
@@ -131,15 +146,27 @@ async fn closed_port_url() -> String {
 
 #[track_caller]
 fn assert_signed(received: &Received, public_key: &str) {
-    let key: [u8; 32] = STANDARD.decode(public_key).expect("base64").try_into().expect("32 bytes");
+    let key: [u8; 32] = STANDARD
+        .decode(public_key)
+        .expect("base64")
+        .try_into()
+        .expect("32 bytes");
     let key = VerifyingKey::from_bytes(&key).expect("a key");
     let header = |name: &str| {
-        received.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_else(|| panic!("{name} header")).to_owned()
+        received
+            .headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_else(|| panic!("{name} header"))
+            .to_owned()
     };
     let timestamp = header("telnyx-timestamp");
     let wall = SystemClock.now().timestamp();
     let sent: i64 = timestamp.parse().expect("Unix seconds");
-    assert!((wall - sent).abs() <= 300, "wall-clock timestamp: {sent} vs {wall}");
+    assert!(
+        (wall - sent).abs() <= 300,
+        "wall-clock timestamp: {sent} vs {wall}"
+    );
     let signature: [u8; 64] = STANDARD
         .decode(header("telnyx-signature-ed25519"))
         .expect("base64")
@@ -147,10 +174,14 @@ fn assert_signed(received: &Received, public_key: &str) {
         .expect("64 bytes");
     let mut message = format!("{timestamp}|").into_bytes();
     message.extend_from_slice(&received.body);
-    key.verify(&message, &Signature::from_bytes(&signature)).expect("the signature verifies");
+    key.verify(&message, &Signature::from_bytes(&signature))
+        .expect("the signature verifies");
     let mut tampered = message.clone();
     tampered.push(b' ');
-    assert!(key.verify(&tampered, &Signature::from_bytes(&signature)).is_err());
+    assert!(
+        key.verify(&tampered, &Signature::from_bytes(&signature))
+            .is_err()
+    );
     assert_eq!(header("content-type"), "application/json");
 }
 
@@ -177,7 +208,9 @@ struct Source {
 
 async fn source_db(storage: &Storage, name: &str) -> (DatabaseConnection, DatabaseConfig) {
     let config = storage.database(name);
-    let db = db::open::<SourceMigrator>(&config, Schema::Migrate).await.expect("source database");
+    let db = db::open::<SourceMigrator>(&config, Schema::Migrate)
+        .await
+        .expect("source database");
     (db, config)
 }
 
@@ -199,12 +232,25 @@ fn fast_relay() -> RelaySettings {
 impl Source {
     async fn start(storage: &Storage, notifier: Downstream, clock: SharedClock) -> Self {
         let (db, config) = source_db(storage, "source").await;
-        let relay = Relay::new(db.clone(), clock.clone(), &relay_to(notifier), &["notifier"], fast_relay())
-            .expect("relay");
+        let relay = Relay::new(
+            db.clone(),
+            clock.clone(),
+            &relay_to(notifier),
+            &["notifier"],
+            fast_relay(),
+        )
+        .expect("relay");
         let waker = relay.waker();
         let shutdown = CancellationToken::new();
         let relay = tokio::spawn(relay.run(shutdown.clone()));
-        Self { db, config, clock, waker, shutdown, relay }
+        Self {
+            db,
+            config,
+            clock,
+            waker,
+            shutdown,
+            relay,
+        }
     }
 
     /// Writes `events` in one transaction, as a use case does, and wakes the relay.
@@ -217,7 +263,7 @@ impl Source {
                 self.clock.now(),
                 OutboxEvent {
                     destination: "notifier",
-                    kind: textport_notifier::EVENT_KIND,
+                    kind: pb::EVENT_KIND,
                     body: event.encode_to_vec(),
                 },
             )
@@ -237,7 +283,12 @@ impl Source {
     }
 }
 
-fn event(account_id: &str, event_type: &str, payload: Value, target: pb::event::Target) -> pb::Event {
+fn event(
+    account_id: &str,
+    event_type: &str,
+    payload: Value,
+    target: pb::event::Target,
+) -> pb::Event {
     pb::Event {
         event_type: event_type.to_owned(),
         account_id: account_id.to_owned(),
@@ -250,7 +301,9 @@ fn event(account_id: &str, event_type: &str, payload: Value, target: pb::event::
 }
 
 fn to_urls(urls: &[String]) -> pb::event::Target {
-    pb::event::Target::WebhookUrls(pb::WebhookUrls { urls: urls.to_vec() })
+    pb::event::Target::WebhookUrls(pb::WebhookUrls {
+        urls: urls.to_vec(),
+    })
 }
 
 fn notifier_channel(suite: &TestSuite) -> Downstream {
@@ -261,10 +314,14 @@ fn notifier_channel(suite: &TestSuite) -> Downstream {
 async fn timed_suite(horizon_hours: u64) -> (TestSuite, ManualClock) {
     let clock = ManualClock::starting_at(SystemClock.now());
     let mut config = Config::default();
-    let notifier = config.sections.get_mut("notifier").expect("notifier section");
-    notifier
-        .settings
-        .insert("retry_horizon_secs".to_owned(), figment::value::Value::from(horizon_hours * 3_600));
+    let notifier = config
+        .sections
+        .get_mut("notifier")
+        .expect("notifier section");
+    notifier.settings.insert(
+        "retry_horizon_secs".to_owned(),
+        figment::value::Value::from(horizon_hours * 3_600),
+    );
     let suite = support::spawn_timed(config, Storage::fresh("t"), Arc::new(clock.clone())).await;
     (suite, clock)
 }
@@ -282,25 +339,40 @@ async fn create_profile(suite: &TestSuite, key: &str, urls: (&str, Option<&str>)
 }
 
 /// Polls the public API (at most 30 s) until the event's delivery satisfies `done`.
-async fn delivery_where(suite: &TestSuite, key: &str, event_id: &str, done: impl Fn(&Value) -> bool) -> Value {
+async fn delivery_where(
+    suite: &TestSuite,
+    key: &str,
+    event_id: &str,
+    done: impl Fn(&Value) -> bool,
+) -> Value {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     loop {
         let reply = suite
-            .get(&format!("/v2/webhook_deliveries?filter[event_id]={event_id}"), key)
+            .get(
+                &format!("/v2/webhook_deliveries?filter[event_id]={event_id}"),
+                key,
+            )
             .await;
         assert_eq!(reply.status, 200, "{}", reply.body);
-        if let Some(found) = reply.body["data"].as_array().and_then(|d| d.first()) {
-            if done(found) {
-                return found.clone();
-            }
+        if let Some(found) = reply.body["data"].as_array().and_then(|d| d.first())
+            && done(found)
+        {
+            return found.clone();
         }
-        assert!(tokio::time::Instant::now() < deadline, "not there yet: {}", reply.body);
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "not there yet: {}",
+            reply.body
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
 
 async fn delivery_with_status(suite: &TestSuite, key: &str, event_id: &str, status: &str) -> Value {
-    delivery_where(suite, key, event_id, |delivery| delivery["status"] == status).await
+    delivery_where(suite, key, event_id, |delivery| {
+        delivery["status"] == status
+    })
+    .await
 }
 
 /// Waits until the delivery has recorded `count` attempts, so moving the clock next cannot race
@@ -318,7 +390,12 @@ async fn an_event_through_an_outbox_arrives_signed_in_the_public_envelope() {
     let acme = suite.acme().clone();
     let receiver = Receiver::start(&[]).await;
     let profile = create_profile(&suite, &acme.api_key, (&receiver.url(), None)).await;
-    let source = Source::start(&suite.storage, notifier_channel(&suite), Arc::new(SystemClock)).await;
+    let source = Source::start(
+        &suite.storage,
+        notifier_channel(&suite),
+        Arc::new(SystemClock),
+    )
+    .await;
 
     let payload = json!({"order_id": "5b2e8f3c-1111-4222-8333-944455556666", "order_status": "pending", "numbers": [{"value": "+13125550001", "status": "pending"}]});
     let ids = source
@@ -335,22 +412,42 @@ async fn an_event_through_an_outbox_arrives_signed_in_the_public_envelope() {
     let body = received[0].json();
     assert_eq!(body["data"]["id"], ids[0].to_string());
     assert_eq!(body["data"]["record_type"], "event");
-    assert_eq!(body["data"]["event_type"], "messaging_hosted_numbers_orders.created");
+    assert_eq!(
+        body["data"]["event_type"],
+        "messaging_hosted_numbers_orders.created"
+    );
     assert_eq!(body["data"]["payload"], payload);
-    assert!(body["data"]["occurred_at"].as_str().is_some_and(|t| t.ends_with('Z')));
-    assert_eq!(body["meta"], json!({"attempt": 1, "delivered_to": receiver.url()}));
+    assert!(
+        body["data"]["occurred_at"]
+            .as_str()
+            .is_some_and(|t| t.ends_with('Z'))
+    );
+    assert_eq!(
+        body["meta"],
+        json!({"attempt": 1, "delivered_to": receiver.url()})
+    );
 
-    let delivery = delivery_with_status(&suite, &acme.api_key, &ids[0].to_string(), "delivered").await;
+    let delivery =
+        delivery_with_status(&suite, &acme.api_key, &ids[0].to_string(), "delivered").await;
     assert_eq!(delivery["record_type"], "webhook_delivery");
     assert_eq!(delivery["user_id"], acme.id);
     assert_eq!(delivery["webhook"]["id"], ids[0].to_string());
     assert_eq!(delivery["webhook"]["payload"], payload);
     assert_eq!(delivery["attempts"][0]["status"], "delivered");
     assert_eq!(delivery["attempts"][0]["http"]["response"]["status"], 200);
-    assert_eq!(delivery["attempts"][0]["http"]["request"]["url"], receiver.url());
+    assert_eq!(
+        delivery["attempts"][0]["http"]["request"]["url"],
+        receiver.url()
+    );
     // Another account does not see it.
     let other = suite
-        .get(&format!("/v2/webhook_deliveries/{}", delivery["id"].as_str().expect("id")), &suite.globex().api_key)
+        .get(
+            &format!(
+                "/v2/webhook_deliveries/{}",
+                delivery["id"].as_str().expect("id")
+            ),
+            &suite.globex().api_key,
+        )
         .await;
     other.assert_error(404, "10005");
 
@@ -359,11 +456,17 @@ async fn an_event_through_an_outbox_arrives_signed_in_the_public_envelope() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn failed_attempts_are_retried_until_delivered_and_each_is_listed_and_redelivery_keeps_the_id() {
+async fn failed_attempts_are_retried_until_delivered_and_each_is_listed_and_redelivery_keeps_the_id()
+ {
     let (suite, clock) = timed_suite(24).await;
     let acme = suite.acme().clone();
     let receiver = Receiver::start(&[500, 500, 503]).await;
-    let source = Source::start(&suite.storage, notifier_channel(&suite), Arc::new(clock.clone())).await;
+    let source = Source::start(
+        &suite.storage,
+        notifier_channel(&suite),
+        Arc::new(clock.clone()),
+    )
+    .await;
     let order = "7d1c0b7e-aaaa-4bbb-8ccc-000000000001";
     let ids = source
         .push(vec![event(
@@ -380,18 +483,39 @@ async fn failed_attempts_are_retried_until_delivered_and_each_is_listed_and_rede
         clock.advance(chrono::Duration::hours(2));
     }
     let received = receiver.wait_for(4).await;
-    let attempts: Vec<u64> = received.iter().map(|r| r.json()["meta"]["attempt"].as_u64().expect("attempt")).collect();
+    let attempts: Vec<u64> = received
+        .iter()
+        .map(|r| r.json()["meta"]["attempt"].as_u64().expect("attempt"))
+        .collect();
     assert_eq!(attempts, [1, 2, 3, 4]);
-    assert!(received.iter().all(|r| r.json()["data"]["id"] == ids[0].to_string()));
+    assert!(
+        received
+            .iter()
+            .all(|r| r.json()["data"]["id"] == ids[0].to_string())
+    );
 
-    let delivery = delivery_with_status(&suite, &acme.api_key, &ids[0].to_string(), "delivered").await;
+    let delivery =
+        delivery_with_status(&suite, &acme.api_key, &ids[0].to_string(), "delivered").await;
     let statuses: Vec<(&str, u64)> = delivery["attempts"]
         .as_array()
         .expect("attempts")
         .iter()
-        .map(|a| (a["status"].as_str().expect("status"), a["http"]["response"]["status"].as_u64().expect("code")))
+        .map(|a| {
+            (
+                a["status"].as_str().expect("status"),
+                a["http"]["response"]["status"].as_u64().expect("code"),
+            )
+        })
         .collect();
-    assert_eq!(statuses, [("delivered", 200), ("failed", 503), ("failed", 500), ("failed", 500)]);
+    assert_eq!(
+        statuses,
+        [
+            ("delivered", 200),
+            ("failed", 503),
+            ("failed", 500),
+            ("failed", 500)
+        ]
+    );
     assert_eq!(delivery["resource_id"], order);
 
     // The filters Telnyx documents, and ours.
@@ -415,24 +539,49 @@ async fn failed_attempts_are_retried_until_delivered_and_each_is_listed_and_rede
         .get("/v2/webhook_deliveries?filter[status][eq]=gone", key)
         .await
         .assert_error(400, "10032");
-    let bad_time = suite.get("/v2/webhook_deliveries?filter[started_at][gte]=yesterday", key).await;
+    let bad_time = suite
+        .get(
+            "/v2/webhook_deliveries?filter[started_at][gte]=yesterday",
+            key,
+        )
+        .await;
     bad_time.assert_error(400, "10015");
-    assert_eq!(bad_time.error_source("parameter"), Some("filter[started_at][gte]"));
+    assert_eq!(
+        bad_time.error_source("parameter"),
+        Some("filter[started_at][gte]")
+    );
 
     // Redelivery: a fresh attempt, signed afresh, with the same event id.
     let id = delivery["id"].as_str().expect("id");
     let reply = suite
-        .call(reqwest::Method::POST, &format!("/v2/webhook_deliveries/{id}/actions/redeliver"), Some(key), None)
+        .call(
+            reqwest::Method::POST,
+            &format!("/v2/webhook_deliveries/{id}/actions/redeliver"),
+            Some(key),
+            None,
+        )
         .await;
     assert_eq!(reply.status, 200, "{}", reply.body);
     let again = receiver.wait_for(5).await;
     assert_eq!(again[4].json()["data"]["id"], ids[0].to_string());
     assert_eq!(again[4].json()["meta"]["attempt"], 5);
     assert_signed(&again[4], &suite.state.webhook_public_key);
-    let redelivered = suite.get(&format!("/v2/webhook_deliveries/{id}"), key).await;
-    assert_eq!(redelivered.body["data"]["attempts"].as_array().map(Vec::len), Some(5));
+    let redelivered = suite
+        .get(&format!("/v2/webhook_deliveries/{id}"), key)
+        .await;
+    assert_eq!(
+        redelivered.body["data"]["attempts"]
+            .as_array()
+            .map(Vec::len),
+        Some(5)
+    );
     suite
-        .call(reqwest::Method::POST, &format!("/v2/webhook_deliveries/{id}/actions/redeliver"), Some(&suite.globex().api_key), None)
+        .call(
+            reqwest::Method::POST,
+            &format!("/v2/webhook_deliveries/{id}/actions/redeliver"),
+            Some(&suite.globex().api_key),
+            None,
+        )
         .await
         .assert_error(404, "10005");
 
@@ -441,27 +590,51 @@ async fn failed_attempts_are_retried_until_delivered_and_each_is_listed_and_rede
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_down_primary_fails_over_and_a_receiver_that_never_answers_2xx_is_failed_at_the_horizon() {
+async fn a_down_primary_fails_over_and_a_receiver_that_never_answers_2xx_is_failed_at_the_horizon()
+{
     let (suite, clock) = timed_suite(3).await;
     let acme = suite.acme().clone();
     let failover = Receiver::start(&[]).await;
     let primary = closed_port_url().await;
     let refusing = Receiver::start(&[500; 64]).await;
-    let source = Source::start(&suite.storage, notifier_channel(&suite), Arc::new(clock.clone())).await;
+    let source = Source::start(
+        &suite.storage,
+        notifier_channel(&suite),
+        Arc::new(clock.clone()),
+    )
+    .await;
     let ids = source
         .push(vec![
-            event(&acme.id, "porting_order.status_changed", json!({"id": "po-1"}), to_urls(&[primary.clone(), failover.url()])),
-            event(&acme.id, "porting_order.status_changed", json!({"id": "po-2"}), to_urls(&[refusing.url()])),
+            event(
+                &acme.id,
+                "porting_order.status_changed",
+                json!({"id": "po-1"}),
+                to_urls(&[primary.clone(), failover.url()]),
+            ),
+            event(
+                &acme.id,
+                "porting_order.status_changed",
+                json!({"id": "po-2"}),
+                to_urls(&[refusing.url()]),
+            ),
         ])
         .await;
 
     let received = failover.wait_for(1).await;
-    assert_eq!(received[0].json()["meta"], json!({"attempt": 2, "delivered_to": failover.url()}));
+    assert_eq!(
+        received[0].json()["meta"],
+        json!({"attempt": 2, "delivered_to": failover.url()})
+    );
     assert_signed(&received[0], &suite.state.webhook_public_key);
-    let delivered = delivery_with_status(&suite, &acme.api_key, &ids[0].to_string(), "delivered").await;
+    let delivered =
+        delivery_with_status(&suite, &acme.api_key, &ids[0].to_string(), "delivered").await;
     assert_eq!(delivered["attempts"][1]["http"]["request"]["url"], primary);
     assert_eq!(delivered["attempts"][1]["status"], "failed");
-    assert_eq!(delivered["attempts"][1]["errors"], json!([2]), "connection refused");
+    assert_eq!(
+        delivered["attempts"][1]["errors"],
+        json!([2]),
+        "connection refused"
+    );
     assert!(delivered["attempts"][1]["http"]["response"].is_null());
 
     // Rounds every ≤ 1 h until the 3 h horizon, then `failed` for good.
@@ -474,7 +647,10 @@ async fn a_down_primary_fails_over_and_a_receiver_that_never_answers_2xx_is_fail
             assert!(seen >= 3, "gave up after {seen} attempts");
             break;
         }
-        assert!(seen < 20, "still retrying after {seen} attempts: {delivery}");
+        assert!(
+            seen < 20,
+            "still retrying after {seen} attempts: {delivery}"
+        );
         assert!(delivery["next_attempt_at"].is_string());
         clock.advance(chrono::Duration::minutes(61));
     }
@@ -486,7 +662,14 @@ async fn a_down_primary_fails_over_and_a_receiver_that_never_answers_2xx_is_fail
 // === faults ===
 
 /// The notifier of the registry on its own, on `listen`, with its data in `storage`.
-async fn start_notifier(storage: &Storage, listen: SocketAddr) -> (SocketAddr, CancellationToken, JoinHandle<anyhow::Result<()>>) {
+async fn start_notifier(
+    storage: &Storage,
+    listen: SocketAddr,
+) -> (
+    SocketAddr,
+    CancellationToken,
+    JoinHandle<anyhow::Result<()>>,
+) {
     let role = Role::find("notifier").expect("notifier");
     let mut downstreams = Downstreams::default();
     // Events without a condition or profile never ask accounts.
@@ -518,7 +701,14 @@ async fn start_notifier(storage: &Storage, listen: SocketAddr) -> (SocketAddr, C
 fn arrivals(receiver: &Receiver) -> BTreeMap<String, usize> {
     let mut counts = BTreeMap::new();
     for received in receiver.received() {
-        *counts.entry(received.json()["data"]["id"].as_str().expect("id").to_owned()).or_insert(0) += 1;
+        *counts
+            .entry(
+                received.json()["data"]["id"]
+                    .as_str()
+                    .expect("id")
+                    .to_owned(),
+            )
+            .or_insert(0) += 1;
     }
     counts
 }
@@ -527,11 +717,19 @@ fn arrivals(receiver: &Receiver) -> BTreeMap<String, usize> {
 async fn nothing_is_lost_when_the_notifier_stops_mid_stream_or_acknowledgements_are_lost() {
     let storage = Storage::fresh("f");
     let receiver = Receiver::start(&[]).await;
-    let (addr, shutdown, task) = start_notifier(&storage, "127.0.0.1:0".parse().expect("address")).await;
+    let (addr, shutdown, task) =
+        start_notifier(&storage, "127.0.0.1:0".parse().expect("address")).await;
     let account = uuid::Uuid::new_v4().to_string();
     let events = |range: std::ops::Range<u32>| -> Vec<pb::Event> {
         range
-            .map(|n| event(&account, "textport.test", json!({"n": n}), to_urls(&[receiver.url()])))
+            .map(|n| {
+                event(
+                    &account,
+                    "textport.test",
+                    json!({"n": n}),
+                    to_urls(&[receiver.url()]),
+                )
+            })
             .collect()
     };
 
@@ -541,17 +739,26 @@ async fn nothing_is_lost_when_the_notifier_stops_mid_stream_or_acknowledgements_
     let notifier = channel(&format!("http://{addr}")).expect("channel");
     let flaky = {
         let lost = lost.clone();
-        Downstream::new(tower::service_fn(move |request: http::Request<tonic::body::Body>| {
-            let notifier = notifier.clone();
-            let lost = lost.clone();
-            async move {
-                let answer = tower::ServiceExt::oneshot(notifier, request).await?;
-                if lost.fetch_update(std::sync::atomic::Ordering::SeqCst, std::sync::atomic::Ordering::SeqCst, |n| n.checked_sub(1)).is_ok() {
-                    return Ok(tonic::Status::unavailable("acknowledgement lost").into_http());
+        Downstream::new(tower::service_fn(
+            move |request: http::Request<tonic::body::Body>| {
+                let notifier = notifier.clone();
+                let lost = lost.clone();
+                async move {
+                    let answer = tower::ServiceExt::oneshot(notifier, request).await?;
+                    if lost
+                        .fetch_update(
+                            std::sync::atomic::Ordering::SeqCst,
+                            std::sync::atomic::Ordering::SeqCst,
+                            |n| n.checked_sub(1),
+                        )
+                        .is_ok()
+                    {
+                        return Ok(tonic::Status::unavailable("acknowledgement lost").into_http());
+                    }
+                    Ok(answer)
                 }
-                Ok(answer)
-            }
-        }))
+            },
+        ))
     };
     let source = Source::start(&storage, flaky, Arc::new(SystemClock)).await;
     let mut pushed = Vec::new();
@@ -575,7 +782,11 @@ async fn nothing_is_lost_when_the_notifier_stops_mid_stream_or_acknowledgements_
     for id in &pushed {
         assert_eq!(counts.get(&id.to_string()), Some(&1), "{id} arrived once");
     }
-    assert_eq!(lost.load(std::sync::atomic::Ordering::SeqCst), 0, "acknowledgements were lost");
+    assert_eq!(
+        lost.load(std::sync::atomic::Ordering::SeqCst),
+        0,
+        "acknowledgements were lost"
+    );
     for received in receiver.received().iter().take(3) {
         assert_signed(received, &public_key_of(addr).await);
     }
@@ -601,28 +812,58 @@ async fn public_key_of(addr: SocketAddr) -> String {
 async fn a_relay_that_dies_after_claiming_gives_its_rows_back_when_the_lease_runs_out() {
     let storage = Storage::fresh("f");
     let receiver = Receiver::start(&[]).await;
-    let (addr, shutdown, task) = start_notifier(&storage, "127.0.0.1:0".parse().expect("address")).await;
+    let (addr, shutdown, task) =
+        start_notifier(&storage, "127.0.0.1:0".parse().expect("address")).await;
     let clock = ManualClock::starting_at(SystemClock.now());
     let (db, config) = source_db(&storage, "source").await;
     let account = uuid::Uuid::new_v4().to_string();
     let txn = db.begin().await.expect("begins");
     for n in 0..10 {
-        let body = event(&account, "textport.test", json!({"n": n}), to_urls(&[receiver.url()])).encode_to_vec();
-        outbox::push(&txn, clock.now(), OutboxEvent { destination: "notifier", kind: textport_notifier::EVENT_KIND, body })
-            .await
-            .expect("pushed");
+        let body = event(
+            &account,
+            "textport.test",
+            json!({"n": n}),
+            to_urls(&[receiver.url()]),
+        )
+        .encode_to_vec();
+        outbox::push(
+            &txn,
+            clock.now(),
+            OutboxEvent {
+                destination: "notifier",
+                kind: pb::EVENT_KIND,
+                body,
+            },
+        )
+        .await
+        .expect("pushed");
     }
     txn.commit().await.expect("commits");
 
     // A relay claims every row and dies before sending or marking anything.
     let lease = RelaySettings::default().lease;
-    let claimed = sweeper::claim::<outbox::entity::Entity>(&db, clock.now(), lease, 100, sea_orm::Condition::all())
-        .await
-        .expect("claims");
+    let claimed = sweeper::claim::<outbox::entity::Entity>(
+        &db,
+        clock.now(),
+        lease,
+        100,
+        sea_orm::Condition::all(),
+    )
+    .await
+    .expect("claims");
     assert_eq!(claimed.rows.len(), 10);
-    let relay = Relay::new(db.clone(), Arc::new(clock.clone()), &relay_to(channel(&format!("http://{addr}")).expect("channel")), &["notifier"], fast_relay())
-        .expect("relay");
-    assert!(!relay.round().await.expect("a round"), "nothing is due while the lease holds");
+    let relay = Relay::new(
+        db.clone(),
+        Arc::new(clock.clone()),
+        &relay_to(channel(&format!("http://{addr}")).expect("channel")),
+        &["notifier"],
+        fast_relay(),
+    )
+    .expect("relay");
+    assert!(
+        !relay.round().await.expect("a round"),
+        "nothing is due while the lease holds"
+    );
     assert!(receiver.received().is_empty());
 
     clock.advance(chrono::Duration::from_std(lease).expect("lease") + chrono::Duration::seconds(1));
@@ -652,9 +893,17 @@ async fn two_relays_and_two_sweepers_handle_each_of_1000_due_rows_exactly_once()
             let mut ids = Vec::new();
             for n in 0..count {
                 ids.push(
-                    outbox::push(&txn, clock.now(), OutboxEvent { destination: "sink", kind: "test", body: n.to_be_bytes().to_vec() })
-                        .await
-                        .expect("pushed"),
+                    outbox::push(
+                        &txn,
+                        clock.now(),
+                        OutboxEvent {
+                            destination: "sink",
+                            kind: "test",
+                            body: n.to_be_bytes().to_vec(),
+                        },
+                    )
+                    .await
+                    .expect("pushed"),
                 );
             }
             txn.commit().await.expect("commits");
@@ -665,18 +914,34 @@ async fn two_relays_and_two_sweepers_handle_each_of_1000_due_rows_exactly_once()
     // Relays: a sink that counts every event id it is given.
     let seen: Arc<Mutex<HashMap<String, usize>>> = Arc::default();
     let sink = CountingSink(seen.clone());
-    let routes = textport_platform::service::ServiceRoutes::new()
-        .add_service(textport_proto::events::v1::event_sink_service_server::EventSinkServiceServer::new(sink));
+    let routes = textport_platform::service::ServiceRoutes::new().add_service(
+        textport_proto::events::v1::event_sink_service_server::EventSinkServiceServer::new(sink),
+    );
     let mut downstreams = Downstreams::default();
-    downstreams.insert("sink", textport_platform::client::in_process(routes.routes()));
+    downstreams.insert(
+        "sink",
+        textport_platform::client::in_process(routes.routes()),
+    );
     let ids = push_rows(1_000).await;
-    let settings = RelaySettings { batch: 50, ..fast_relay() };
+    let settings = RelaySettings {
+        batch: 50,
+        ..fast_relay()
+    };
     let relays: Vec<Relay> = (0..2)
-        .map(|_| Relay::new(db.clone(), clock.clone(), &downstreams, &["sink"], settings.clone()).expect("relay"))
+        .map(|_| {
+            Relay::new(
+                db.clone(),
+                clock.clone(),
+                &downstreams,
+                &["sink"],
+                settings.clone(),
+            )
+            .expect("relay")
+        })
         .collect();
-    let rounds = relays.iter().map(|relay| async move {
-        while relay.round().await.expect("a round") {}
-    });
+    let rounds = relays
+        .iter()
+        .map(|relay| async move { while relay.round().await.expect("a round") {} });
     futures::future::join_all(rounds).await;
     let seen = seen.lock().expect("lock").clone();
     assert_eq!(seen.len(), 1_000);
@@ -693,16 +958,27 @@ async fn two_relays_and_two_sweepers_handle_each_of_1000_due_rows_exactly_once()
         let clock = clock.clone();
         tokio::spawn(async move {
             loop {
-                let claim = sweeper::claim::<outbox::entity::Entity>(&db, clock.now(), Duration::from_secs(60), 37, sea_orm::Condition::all())
-                    .await
-                    .expect("claims");
+                let claim = sweeper::claim::<outbox::entity::Entity>(
+                    &db,
+                    clock.now(),
+                    Duration::from_secs(60),
+                    37,
+                    sea_orm::Condition::all(),
+                )
+                .await
+                .expect("claims");
                 if claim.rows.is_empty() {
                     return;
                 }
                 for row in &claim.rows {
                     use sea_orm::{EntityTrait as _, QueryFilter as _};
                     let done = outbox::entity::Entity::update_many()
-                        .col_expr(outbox::entity::Column::DueAt, sea_orm::sea_query::Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None))
+                        .col_expr(
+                            outbox::entity::Column::DueAt,
+                            sea_orm::sea_query::Expr::value(
+                                Option::<chrono::DateTime<chrono::Utc>>::None,
+                            ),
+                        )
                         .filter(claim.owns::<outbox::entity::Entity>(row.id))
                         .exec(&db)
                         .await
@@ -738,6 +1014,8 @@ impl textport_proto::events::v1::event_sink_service_server::EventSinkService for
         for event in request.into_inner().events {
             *seen.entry(event.id).or_insert(0) += 1;
         }
-        Ok(tonic::Response::new(textport_proto::events::v1::DeliverResponse {}))
+        Ok(tonic::Response::new(
+            textport_proto::events::v1::DeliverResponse {},
+        ))
     }
 }

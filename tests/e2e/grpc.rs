@@ -64,7 +64,8 @@ fn package_services(package: &str) -> BTreeSet<String> {
 }
 
 /// Every gRPC role of the registry lists through reflection exactly its own package's services
-/// (the sandbox's only with the sandbox on), plus health and reflection, and each is SERVING.
+/// (the sandbox's only with the sandbox on), the event sink if relays send it events, plus
+/// health and reflection, and each is SERVING.
 #[tokio::test(flavor = "multi_thread")]
 async fn every_role_answers_health_and_lists_exactly_its_own_services() {
     for sandbox in [true, false] {
@@ -73,10 +74,14 @@ async fn every_role_answers_health_and_lists_exactly_its_own_services() {
         let suite = spawn_with(config).await;
         for role in textport::ROLES.iter().filter(|role| role.grpc) {
             let addr = &suite.state.services[role.name];
-            let own: BTreeSet<String> = package_services(&format!("textport.{}.v1", role.section))
-                .into_iter()
-                .filter(|name| sandbox || !name.ends_with("SandboxService"))
-                .collect();
+            let mut own: BTreeSet<String> =
+                package_services(&format!("textport.{}.v1", role.section))
+                    .into_iter()
+                    .filter(|name| sandbox || !name.ends_with("SandboxService"))
+                    .collect();
+            if role.event_sink {
+                own.insert("textport.events.v1.EventSinkService".to_owned());
+            }
             assert!(!own.is_empty(), "{} serves nothing", role.name);
             let mut expected = own.clone();
             expected.extend([HEALTH_SERVICE, REFLECTION_V1, REFLECTION_V1ALPHA].map(str::to_owned));

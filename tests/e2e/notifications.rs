@@ -52,7 +52,11 @@ async fn profiles_channels_and_settings_are_created_read_and_deleted() {
 
     // Profiles.
     let created = suite
-        .post("/v2/notification_profiles", &key, json!({"name": "Operations"}))
+        .post(
+            "/v2/notification_profiles",
+            &key,
+            json!({"name": "Operations"}),
+        )
         .await;
     let profile_id = id_of(&created);
     let data = &created.body["data"];
@@ -75,7 +79,10 @@ async fn profiles_channels_and_settings_are_created_read_and_deleted() {
     let kept = suite
         .call(Method::PATCH, &profile_path, Some(&key), Some(json!({})))
         .await;
-    assert_eq!(kept.body["data"]["name"], "Ops", "an empty patch keeps the name");
+    assert_eq!(
+        kept.body["data"]["name"], "Ops",
+        "an empty patch keeps the name"
+    );
     let listed = suite.get("/v2/notification_profiles", &key).await;
     assert_eq!(
         listed.body["meta"],
@@ -119,11 +126,17 @@ async fn profiles_channels_and_settings_are_created_read_and_deleted() {
             &key,
         )
         .await;
-    assert_eq!(webhooks.body["meta"]["total_results"], 1, "{}", webhooks.body);
+    assert_eq!(
+        webhooks.body["meta"]["total_results"], 1,
+        "{}",
+        webhooks.body
+    );
     assert_eq!(webhooks.body["data"][0]["id"], webhook_id.as_str());
     let of_profile = suite
         .get(
-            &format!("/v2/notification_channels?filter%5Bnotification_profile_id%5D%5Beq%5D={profile_id}"),
+            &format!(
+                "/v2/notification_channels?filter%5Bnotification_profile_id%5D%5Beq%5D={profile_id}"
+            ),
             &key,
         )
         .await;
@@ -170,7 +183,7 @@ async fn profiles_channels_and_settings_are_created_read_and_deleted() {
             "updated_at": by_email.body["data"]["updated_at"],
         })
     );
-    id_of(
+    let by_webhook_id = id_of(
         &setting(
             &suite,
             &key,
@@ -204,7 +217,9 @@ async fn profiles_channels_and_settings_are_created_read_and_deleted() {
     );
     let of_channel = suite
         .get(
-            &format!("/v2/notification_settings?filter%5Bnotification_channel%5D%5Beq%5D={email_id}"),
+            &format!(
+                "/v2/notification_settings?filter%5Bnotification_channel%5D%5Beq%5D={email_id}"
+            ),
             &key,
         )
         .await;
@@ -229,21 +244,47 @@ async fn profiles_channels_and_settings_are_created_read_and_deleted() {
         .call(Method::DELETE, &portal_path, Some(&key), None)
         .await;
     assert_eq!(deleted.body["data"]["id"], portal_id.as_str());
-    suite.get(&portal_path, &key).await.assert_error(404, "10005");
-
-    // A deleted channel takes its settings along; a deleted profile, everything.
-    let deleted = suite
-        .call(Method::DELETE, &email_path, Some(&key), None)
-        .await;
-    assert_eq!(deleted.body["data"]["channel_destination"], "oncall@example.com");
     suite
-        .get(&format!("/v2/notification_settings/{by_email_id}"), &key)
+        .get(&portal_path, &key)
         .await
         .assert_error(404, "10005");
-    let deleted = suite
-        .call(Method::DELETE, &profile_path, Some(&key), None)
-        .await;
-    assert_eq!(deleted.body["data"]["name"], "Ops");
+
+    // Nothing goes as a side effect: what is in use stays until its users are deleted.
+    let delete = |path: String| {
+        let key = key.clone();
+        let suite = &suite;
+        async move { suite.call(Method::DELETE, &path, Some(&key), None).await }
+    };
+    let webhook_path = format!("/v2/notification_channels/{webhook_id}");
+    delete(email_path.clone()).await.assert_error(409, "10015");
+    delete(profile_path.clone())
+        .await
+        .assert_error(409, "10015");
+    for id in [&by_email_id, &by_webhook_id] {
+        let deleted = delete(format!("/v2/notification_settings/{id}")).await;
+        assert_eq!(deleted.status, 200, "{}", deleted.body);
+    }
+    let deleted = delete(email_path.clone()).await;
+    assert_eq!(
+        deleted.body["data"]["channel_destination"],
+        "oncall@example.com"
+    );
+    suite
+        .get(&email_path, &key)
+        .await
+        .assert_error(404, "10005");
+    let still_has_a_channel = delete(profile_path.clone()).await;
+    still_has_a_channel.assert_error(409, "10015");
+    assert_eq!(
+        still_has_a_channel
+            .headers
+            .get("x-should-retry")
+            .map(|v| v.as_bytes()),
+        Some(&b"false"[..])
+    );
+    assert_eq!(delete(webhook_path).await.status, 200);
+    let deleted = delete(profile_path.clone()).await;
+    assert_eq!(deleted.body["data"]["name"], "Ops", "{}", deleted.body);
     for path in [
         "/v2/notification_profiles",
         "/v2/notification_channels",
@@ -255,10 +296,7 @@ async fn profiles_channels_and_settings_are_created_read_and_deleted() {
             "{path}"
         );
     }
-    suite
-        .call(Method::DELETE, &profile_path, Some(&key), None)
-        .await
-        .assert_error(404, "10005");
+    delete(profile_path).await.assert_error(404, "10005");
     suite.stop().await;
 }
 
@@ -469,28 +507,40 @@ async fn bad_input_is_refused_naming_the_field() {
         .await;
     assert_eq!(pointers(&blank), ["/name"]);
 
-    // A type change must come with a destination of the new type.
+    // Type and destination always fit each other: sent together, a misfit is bad input; one
+    // sent alone that does not fit the other as the channel has it conflicts with the channel.
     let email_id = channel(&suite, &key, &profile_id, "email", "ops@example.com").await;
     let email_path = format!("/v2/notification_channels/{email_id}");
-    let retyped = suite
-        .call(
-            Method::PATCH,
-            &email_path,
-            Some(&key),
-            Some(json!({"channel_type_id": "webhook"})),
-        )
-        .await;
-    retyped.assert_error(400, "10015");
-    assert_eq!(pointers(&retyped), ["/channel_destination"]);
-    let retyped = suite
-        .call(
-            Method::PATCH,
-            &email_path,
-            Some(&key),
-            Some(json!({"channel_type_id": "webhook", "channel_destination": "https://example.com/n"})),
-        )
-        .await;
-    assert_eq!(retyped.body["data"]["channel_type_id"], "webhook", "{}", retyped.body);
+    let patch = |body: Value| suite.call(Method::PATCH, &email_path, Some(&key), Some(body));
+    let misfit =
+        patch(json!({"channel_type_id": "webhook", "channel_destination": "ops@example.com"}))
+            .await;
+    misfit.assert_error(400, "10015");
+    assert_eq!(pointers(&misfit), ["/channel_destination"]);
+    let neither = patch(json!({"channel_destination": "nobody"})).await;
+    neither.assert_error(400, "10015");
+    let retyped = patch(json!({"channel_type_id": "webhook"})).await;
+    retyped.assert_error(409, "10015");
+    assert_eq!(pointers(&retyped), ["/channel_type_id"]);
+    let readdressed = patch(json!({"channel_destination": "https://example.com/n"})).await;
+    readdressed.assert_error(409, "10015");
+    assert_eq!(pointers(&readdressed), ["/channel_destination"]);
+    assert_eq!(
+        readdressed
+            .headers
+            .get("x-should-retry")
+            .map(|v| v.as_bytes()),
+        Some(&b"false"[..])
+    );
+    let retyped = patch(
+        json!({"channel_type_id": "webhook", "channel_destination": "https://example.com/n"}),
+    )
+    .await;
+    assert_eq!(
+        retyped.body["data"]["channel_type_id"], "webhook",
+        "{}",
+        retyped.body
+    );
 
     // Settings.
     let other_profile = profile(&suite, &key, "Other").await;
@@ -500,7 +550,7 @@ async fn bad_input_is_refused_naming_the_field() {
         json!({"notification_profile_id": other_profile, "notification_channel_id": email_id, "notification_event_condition_id": HOSTED_SMS_ORDER_UPDATES}),
     )
     .await;
-    foreign_channel.assert_error(400, "10015");
+    foreign_channel.assert_error(404, "10005");
     assert_eq!(pointers(&foreign_channel), ["/notification_channel_id"]);
     let unknown_condition = setting(
         &suite,
@@ -539,17 +589,13 @@ async fn bad_input_is_refused_naming_the_field() {
         )
         .await,
     );
-    let move_used = suite
-        .call(
-            Method::PATCH,
-            &email_path,
-            Some(&key),
-            Some(json!({"notification_profile_id": other_profile})),
-        )
-        .await;
-    move_used.assert_error(422, "10015");
+    let move_used = patch(json!({"notification_profile_id": other_profile})).await;
+    move_used.assert_error(409, "10015");
     assert_eq!(
-        move_used.headers.get("x-should-retry").map(|v| v.as_bytes()),
+        move_used
+            .headers
+            .get("x-should-retry")
+            .map(|v| v.as_bytes()),
         Some(&b"false"[..])
     );
     let unused = channel(&suite, &key, &profile_id, "email", "spare@example.com").await;
@@ -676,7 +722,11 @@ async fn the_notifier_learns_where_a_conditions_events_go() {
     );
     let portal = resolve(&account, transfers).await;
     assert_eq!((portal.selected, portal.channels.len()), (true, 0));
-    let port_in = resolve(&account, pb::NotificationEventCondition::PortInNotifications).await;
+    let port_in = resolve(
+        &account,
+        pb::NotificationEventCondition::PortInNotifications,
+    )
+    .await;
     assert!(!port_in.selected);
     let other_account = resolve(&suite.globex().id, hosted).await;
     assert!(!other_account.selected, "settings are the account's own");

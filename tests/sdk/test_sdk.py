@@ -7,6 +7,7 @@ Usage: python test_sdk.py STATE_FILE [unittest args...]
 
 STATE_FILE is the JSON written by `textport up --state-file`:
   {"gateway_url": ..., "api_base_url": "http://127.0.0.1:PORT/v2",
+   "sandbox_url": "http://127.0.0.1:PORT/sandbox/v1", "webhook_public_key": "<base64>",
    "services": {...}, "accounts": [{"name", "id", "api_key"}, ...]}
 
 Sandbox magic numbers are US numbers +1 NPA 555 XXXX; the last four digits
@@ -14,15 +15,21 @@ pick the outcome. The demo seed gives +13125552000..2099 to acme and
 +13125552100..2199 to globex.
 """
 
+import base64
 import json
 import os
 import socket
 import sys
+import threading
 import time
 import unittest
+import urllib.error
+import urllib.request
 import uuid
-from urllib.parse import urlsplit
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlencode, urlsplit
 
+import nacl.signing
 import telnyx
 
 STATE = {}
@@ -376,9 +383,10 @@ class NotificationTest(SdkTestCase):
 
     @staticmethod
     def delete_quietly(api, profile_id):
+        # A profile a failed test left channels in stays (409): the suite is discarded anyway.
         try:
             api.notification_profiles.delete(profile_id)
-        except telnyx.NotFoundError:
+        except (telnyx.NotFoundError, telnyx.ConflictError):
             pass
 
     def test_profiles_channels_settings_and_conditions(self):
@@ -436,10 +444,16 @@ class NotificationTest(SdkTestCase):
 
         self.assertEqual(api.notification_settings.delete(portal.id).data.id, portal.id)
         self.assertApiError(telnyx.NotFoundError, 404, api.notification_settings.retrieve, portal.id)
-        self.assertEqual(api.notification_channels.delete(email.id).data.id, email.id)
-        self.assertApiError(telnyx.NotFoundError, 404, api.notification_settings.retrieve, by_email.id)
+        # Nothing in use is deleted: settings first, then channels, then the profile. A 409 is
+        # final (x-should-retry: false), so the SDK does not retry it.
+        self.assertApiError(telnyx.ConflictError, 409, api.notification_channels.delete, email.id)
+        self.assertApiError(telnyx.ConflictError, 409, api.notification_profiles.delete, profile.id)
+        for setting in (by_email, by_webhook):
+            api.notification_settings.delete(setting.id)
+        for channel in (email, webhook):
+            self.assertEqual(api.notification_channels.delete(channel.id).data.id, channel.id)
         self.assertEqual(api.notification_profiles.delete(profile.id).data.id, profile.id)
-        self.assertApiError(telnyx.NotFoundError, 404, api.notification_channels.retrieve, webhook.id)
+        self.assertApiError(telnyx.NotFoundError, 404, api.notification_profiles.retrieve, profile.id)
 
     def test_other_account_and_bad_input(self):
         api, other = acme(), globex()
@@ -547,6 +561,480 @@ class IdempotencyTest(SdkTestCase):
             extra_headers={"Idempotency-Key": key},
         )
         self.assertEqual((err.get("source") or {}).get("parameter"), "Idempotency-Key", err)
+
+
+# --------------------------------------------------------------------------
+# 6. signed webhooks, webhook deliveries, portal notices, the sandbox mailbox
+# --------------------------------------------------------------------------
+
+HOSTED_ORDER_UPDATED = "messaging_hosted_numbers_orders.updated"
+
+# Upper bounds only: every wait below polls and returns as soon as its condition holds. run.sh
+# sets TEXTPORT__NOTIFIER__RETRY_BASE_MS=50, so retries come within a second; with the default
+# 5 s base the three attempts of the retry test still arrive within about 15 s.
+ARRIVAL_TIMEOUT = 30.0
+RETRY_TIMEOUT = 60.0
+
+
+def wait_until(what, probe, done=bool, timeout=ARRIVAL_TIMEOUT, interval=0.1):
+    """Calls probe() until done(value) holds and returns that value; fails naming `what`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = probe()
+        if done(value):
+            return value
+        if time.monotonic() > deadline:
+            shown = repr(value)
+            if len(shown) > 3000:
+                shown = shown[:3000] + "…"
+            raise AssertionError(f"timed out after {timeout:g}s waiting for {what}; last seen: {shown}")
+        time.sleep(interval)
+
+
+def http_json(method, url, body=None, api_key=None, query=None):
+    """A plain JSON request, for the sandbox and the routes the SDK has no method for.
+
+    Returns (status, parsed body)."""
+    if query:
+        url = f"{url}?{urlencode(query)}"
+    data = None if body is None else json.dumps(body).encode("utf-8")
+    request = urllib.request.Request(url, data=data, method=method)
+    request.add_header("Accept", "application/json")
+    if data is not None:
+        request.add_header("Content-Type", "application/json")
+    if api_key:
+        request.add_header("Authorization", f"Bearer {api_key}")
+    try:
+        with urllib.request.urlopen(request, timeout=15) as response:
+            raw = response.read()
+            return response.status, (json.loads(raw) if raw else None)
+    except urllib.error.HTTPError as err:
+        raw = err.read()
+        try:
+            return err.code, json.loads(raw)
+        except ValueError:
+            return err.code, raw.decode("utf-8", errors="replace")
+
+
+def sandbox_url(path):
+    return STATE["sandbox_url"].rstrip("/") + path
+
+
+def emit_event(account_id, event_type, **fields):
+    """POST /sandbox/v1/events: the sandbox emits an event as a service would. Returns data."""
+    body = {"account_id": account_id, "event_type": event_type, **fields}
+    # /sandbox/v1/… (but magic_numbers) takes any customer key, as the README's examples show.
+    status, answer = http_json("POST", sandbox_url("/events"), body,
+                               api_key=account("acme")["api_key"])
+    if status != 202:
+        raise AssertionError(f"POST /sandbox/v1/events answered {status}: {answer!r}")
+    data = answer["data"]
+    assert data["record_type"] == "sandbox_event", data
+    assert data["account_id"] == account_id and data["event_type"] == event_type, data
+    assert data["id"], data
+    return data
+
+
+def hosted_order_payload(order_id, profile_id=None):
+    """A HostedNumberOrderEventPayload (public-api.md §6.3)."""
+    return {
+        "order_id": order_id,
+        "order_status": "pending",
+        "profile_id": profile_id,
+        "user_id": account("acme")["id"],
+        "numbers": [{"value": magic(1), "status": "pending"}],
+        "decision": "pending",
+        "approval_deadline": None,
+    }
+
+
+def other_public_key():
+    """A valid Ed25519 public key that signed nothing here."""
+    return base64.b64encode(bytes(nacl.signing.SigningKey.generate().verify_key)).decode("ascii")
+
+
+class Received:
+    """One request the receiver got: the exact body bytes and the headers as sent."""
+
+    def __init__(self, path, headers, body, answered):
+        self.path = path
+        self.headers = headers
+        self.body = body
+        self.answered = answered
+
+    @property
+    def text(self):
+        return self.body.decode("utf-8")
+
+    def json(self):
+        return json.loads(self.body)
+
+    def header(self, name):
+        for key, value in self.headers.items():
+            if key.lower() == name.lower():
+                return value
+        return None
+
+    def __repr__(self):
+        return f"Received({self.path} → {self.answered}, {self.body[:200]!r})"
+
+
+class WebhookReceiver:
+    """A webhook endpoint on 127.0.0.1:<free port>: records every POST (raw body bytes and
+    headers) and answers each path from its script of statuses, then 200."""
+
+    def __init__(self):
+        self._cond = threading.Condition()
+        self._received = []
+        self._scripts = {}
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length)
+                with receiver._cond:
+                    script = receiver._scripts.get(self.path) or []
+                    status = script.pop(0) if script else 200
+                    receiver._received.append(
+                        Received(self.path, dict(self.headers.items()), body, status))
+                    receiver._cond.notify_all()
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def url(self, path):
+        return f"http://127.0.0.1:{self._server.server_address[1]}{path}"
+
+    def script(self, path, statuses):
+        """Answer the next requests to `path` with these statuses, then 200."""
+        with self._cond:
+            self._scripts[path] = list(statuses)
+
+    def received(self, path):
+        with self._cond:
+            return [r for r in self._received if r.path == path]
+
+    def wait_for(self, path, count, timeout=ARRIVAL_TIMEOUT):
+        """The first `count` requests to `path`, waiting for them (bounded)."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                got = [r for r in self._received if r.path == path]
+                if len(got) >= count:
+                    return got[:count]
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(
+                        f"{len(got)} of {count} webhook(s) arrived at {path} within {timeout:g}s; "
+                        f"everything received: {self._received!r}")
+                self._cond.wait(left)
+
+    def close(self):
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+
+class WebhookTest(SdkTestCase):
+    def setUp(self):
+        self.receiver = WebhookReceiver()
+        self.addCleanup(self.receiver.close)
+        self.api = acme()
+        self.acme_id = account("acme")["id"]
+
+    def create_profile(self, path):
+        profile = self.api.messaging_profiles.create(
+            name=unique("webhooks"), whitelisted_destinations=["US"],
+            webhook_url=self.receiver.url(path)).data
+        self.addCleanup(MessagingProfileTest.delete_quietly, self.api, profile.id)
+        return profile
+
+    def emit_to(self, profile, resource_id, **payload_extra):
+        payload = {**hosted_order_payload(resource_id, profile.id), **payload_extra}
+        event = emit_event(self.acme_id, HOSTED_ORDER_UPDATED, payload=payload,
+                           messaging_profile_id=profile.id, resource_id=resource_id)
+        return event, payload
+
+    def delivery_of(self, event_id, done, what):
+        """The delivery of one event (found with filter[event_id]) once done(delivery) holds."""
+        def probe():
+            found = list(self.api.webhook_deliveries.list(filter={"event_id": event_id}))
+            return found[0] if len(found) == 1 else found
+        return wait_until(
+            what, probe, done=lambda d: not isinstance(d, list) and done(d))
+
+    def test_the_sandbox_publishes_the_state_files_key(self):
+        key = STATE.get("webhook_public_key")
+        self.assertIsInstance(key, str, "the state file has no webhook_public_key")
+        self.assertEqual(len(base64.b64decode(key, validate=True)), 32, "a raw 32-byte Ed25519 key")
+        status, body = http_json("GET", sandbox_url("/webhook_public_key"),
+                                 api_key=account("acme")["api_key"])
+        self.assertEqual(status, 200, body)
+        self.assertEqual(body["data"]["record_type"], "webhook_public_key", body)
+        self.assertEqual(body["data"]["public_key"], key)
+
+    def test_a_delivered_webhook_verifies_with_the_sdk_and_a_tampered_one_does_not(self):
+        path = "/hooks/signed"
+        profile = self.create_profile(path)
+        order_id = str(uuid.uuid4())
+        event, payload = self.emit_to(profile, order_id)
+        (got,) = self.receiver.wait_for(path, 1)
+
+        signature = got.header("telnyx-signature-ed25519")
+        timestamp = got.header("telnyx-timestamp")
+        self.assertIsNotNone(signature, got.headers)
+        self.assertIsNotNone(timestamp, got.headers)
+        self.assertEqual(len(base64.b64decode(signature, validate=True)), 64, signature)
+        self.assertTrue(timestamp.isdigit(), timestamp)
+        self.assertLess(abs(time.time() - int(timestamp)), 300, "signed with the wall clock")
+
+        envelope = got.json()
+        self.assertEqual(envelope["data"]["id"], event["id"])
+        self.assertEqual(envelope["data"]["record_type"], "event")
+        self.assertEqual(envelope["data"]["payload"], payload)
+        self.assertEqual(envelope["meta"], {"attempt": 1, "delivered_to": self.receiver.url(path)})
+
+        key = STATE["webhook_public_key"]
+        unwrapped = self.api.webhooks.unwrap(got.text, headers=got.headers, key=key)
+        self.assertEqual(unwrapped.data.id, event["id"])
+        self.assertEqual(unwrapped.data.event_type, HOSTED_ORDER_UPDATED)
+        self.assertEqual(unwrapped.data.record_type, "event")
+        self.assertEqual(unwrapped.to_dict()["data"]["payload"]["order_id"], order_id)
+        self.assertEqual(unwrapped.to_dict()["meta"]["attempt"], 1)
+
+        # One changed byte of the body, a changed timestamp, another key: all refused.
+        tampered = got.text.replace(order_id, str(uuid.uuid4()))
+        self.assertNotEqual(tampered, got.text)
+        with self.assertRaises(ValueError):
+            self.api.webhooks.unwrap(tampered, headers=got.headers, key=key)
+        with self.assertRaises(ValueError):
+            self.api.webhooks.unwrap(got.text + " ", headers=got.headers, key=key)
+        moved = {**got.headers}
+        for name in list(moved):
+            if name.lower() == "telnyx-timestamp":
+                moved[name] = str(int(timestamp) + 1)
+        with self.assertRaises(ValueError):
+            self.api.webhooks.unwrap(got.text, headers=moved, key=key)
+        with self.assertRaises(ValueError):
+            self.api.webhooks.unwrap(got.text, headers=got.headers, key=other_public_key())
+
+        # The key set on the client (public_key=…, as from TELNYX_PUBLIC_KEY) is used by default.
+        keyed = telnyx.Telnyx(api_key=account("acme")["api_key"], base_url=STATE["api_base_url"],
+                              public_key=key, max_retries=0)
+        self.assertEqual(keyed.webhooks.unwrap(got.text, headers=got.headers).data.id, event["id"])
+        with self.assertRaises(ValueError):
+            keyed.webhooks.unwrap(tampered, headers=got.headers)
+        wrong = telnyx.Telnyx(api_key=account("acme")["api_key"], base_url=STATE["api_base_url"],
+                              public_key=other_public_key(), max_retries=0)
+        with self.assertRaises(ValueError):
+            wrong.webhooks.unwrap(got.text, headers=got.headers)
+
+    def test_webhook_deliveries_list_filter_page_and_retrieve(self):
+        path = "/hooks/listed"
+        profile = self.create_profile(path)
+        resource_id = str(uuid.uuid4())
+        marker = unique("marker")
+        events = [self.emit_to(profile, resource_id, customer_reference=f"{marker}-{i}")[0]
+                  for i in range(3)]
+        self.receiver.wait_for(path, 3)
+        ids = {e["id"] for e in events}
+
+        # The receiver has answered; the notifier records the outcome right after.
+        query = {"status": {"eq": "delivered"}, "resource_id": resource_id}
+        delivered = wait_until(
+            "3 delivered deliveries", lambda: list(self.api.webhook_deliveries.list(filter=query)),
+            done=lambda found: len(found) == 3)
+        self.assertEqual({d.webhook.id for d in delivered}, ids)
+
+        first = self.api.webhook_deliveries.list(filter=query, page_size=2)
+        self.assertEqual(len(first.data), 2)
+        self.assertEqual((first.meta.page_number, first.meta.total_pages), (1, 2))
+        pages = list(first.iter_pages())
+        self.assertEqual([len(p.data) for p in pages], [2, 1])
+        paged = [d.id for p in pages for d in p.data]
+        self.assertEqual(len(set(paged)), 3, "each delivery exactly once")
+        second = self.api.webhook_deliveries.list(filter=query, page_size=2, page_number=2)
+        self.assertEqual([d.id for d in second.data], paged[2:])
+
+        for delivery in delivered:
+            with self.subTest(delivery=delivery.id):
+                got = self.api.webhook_deliveries.retrieve(delivery.id).data
+                raw = got.to_dict()
+                self.assertEqual(got.id, delivery.id)
+                self.assertEqual(got.record_type, "webhook_delivery")
+                self.assertEqual(got.status, "delivered")
+                self.assertEqual(got.user_id, self.acme_id)
+                self.assertEqual(raw.get("resource_id"), resource_id, raw)
+                self.assertIsNone(raw.get("next_attempt_at"), raw)
+                self.assertIsNotNone(got.started_at, raw)
+                self.assertIsNotNone(got.finished_at, raw)
+                self.assertLessEqual(got.started_at, got.finished_at)
+                self.assertIn(got.webhook.id, ids)
+                self.assertEqual(got.webhook.event_type, HOSTED_ORDER_UPDATED)
+                self.assertEqual(got.webhook.record_type, "event")
+                self.assertEqual(got.webhook.payload["order_id"], resource_id)
+                self.assertEqual(len(got.attempts), 1, raw)
+                (attempt,) = got.attempts
+                self.assertEqual(attempt.status, "delivered")
+                self.assertEqual(attempt.errors, [])
+                self.assertEqual(attempt.http.request.url, self.receiver.url(path))
+                self.assertEqual(attempt.http.response.status, 200)
+
+        # The other filters of the list.
+        one = events[1]
+        by_event = list(self.api.webhook_deliveries.list(filter={"event_id": one["id"]}))
+        self.assertEqual([d.webhook.id for d in by_event], [one["id"]])
+        by_text = list(self.api.webhook_deliveries.list(filter={"webhook": {"contains": f"{marker}-1"}}))
+        self.assertEqual([d.webhook.id for d in by_text], [one["id"]])
+        by_types = list(self.api.webhook_deliveries.list(filter={
+            "event_type": f"messaging_hosted_numbers_orders.deleted,{HOSTED_ORDER_UPDATED}",
+            "resource_id": resource_id}))
+        self.assertEqual({d.webhook.id for d in by_types}, ids)
+        by_other_type = list(self.api.webhook_deliveries.list(filter={
+            "event_type": "messaging_hosted_numbers_orders.deleted", "resource_id": resource_id}))
+        self.assertEqual(by_other_type, [])
+        by_failed = list(self.api.webhook_deliveries.list(filter={
+            "status": {"eq": "failed"}, "resource_id": resource_id}))
+        self.assertEqual(by_failed, [])
+        since = min(d.started_at for d in delivered).isoformat()
+        by_time = list(self.api.webhook_deliveries.list(filter={
+            "started_at": {"gte": since}, "resource_id": resource_id}))
+        self.assertEqual({d.webhook.id for d in by_time}, ids)
+        before = "2000-01-01T00:00:00Z"
+        self.assertEqual(list(self.api.webhook_deliveries.list(filter={
+            "finished_at": {"lte": before}, "resource_id": resource_id})), [])
+
+        # Another account sees none of them.
+        self.assertEqual(list(globex().webhook_deliveries.list(filter={"resource_id": resource_id})), [])
+        self.assertApiError(telnyx.NotFoundError, 404,
+                            globex().webhook_deliveries.retrieve, delivered[0].id)
+
+    def test_failed_attempts_are_retried_and_listed_and_redelivery_keeps_the_event_id(self):
+        path = "/hooks/flaky"
+        self.receiver.script(path, [500, 500])
+        profile = self.create_profile(path)
+        resource_id = str(uuid.uuid4())
+        event, _ = self.emit_to(profile, resource_id)
+        arrived = self.receiver.wait_for(path, 3, timeout=RETRY_TIMEOUT)
+        self.assertEqual([r.answered for r in arrived], [500, 500, 200])
+        key = STATE["webhook_public_key"]
+        for number, got in enumerate(arrived, start=1):
+            with self.subTest(attempt=number):
+                envelope = got.json()
+                self.assertEqual(envelope["data"]["id"], event["id"], "the same event id every time")
+                self.assertEqual(envelope["meta"]["attempt"], number)
+                self.assertEqual(self.api.webhooks.unwrap(got.text, headers=got.headers, key=key).data.id,
+                                 event["id"], "every attempt is signed afresh")
+
+        delivery = self.delivery_of(event["id"], lambda d: d.status == "delivered",
+                                    "the retried delivery to be delivered")
+        self.assertEqual(len(delivery.attempts), 3, delivery.to_dict())
+        newest, *failed = delivery.attempts
+        self.assertEqual(newest.status, "delivered")
+        self.assertEqual(newest.http.response.status, 200)
+        self.assertEqual(newest.errors, [])
+        for attempt in failed:
+            self.assertEqual(attempt.status, "failed")
+            self.assertEqual(attempt.http.response.status, 500)
+            self.assertTrue(attempt.errors, "a failed attempt names its error code")
+            self.assertEqual(attempt.http.request.url, self.receiver.url(path))
+        starts = [a.started_at for a in delivery.attempts]
+        self.assertEqual(starts, sorted(starts, reverse=True), "attempts are newest first")
+
+        # Redelivery (no SDK method: the client's generic post) is a new attempt of the same event.
+        answer = self.api.post(f"/webhook_deliveries/{delivery.id}/actions/redeliver", cast_to=object)
+        self.assertEqual(answer["data"]["id"], delivery.id, answer)
+        again = self.receiver.wait_for(path, 4)[3]
+        self.assertEqual(again.json()["data"]["id"], event["id"])
+        self.assertEqual(again.json()["meta"]["attempt"], 4)
+        self.api.webhooks.unwrap(again.text, headers=again.headers, key=key)
+        redelivered = self.delivery_of(
+            event["id"], lambda d: d.status == "delivered" and len(d.attempts) == 4,
+            "the redelivered delivery to list its fourth attempt")
+        self.assertEqual(redelivered.attempts[0].status, "delivered")
+
+
+class MailboxAndNoticeTest(SdkTestCase):
+    """A hosted-order update for an account whose settings select the hosted SMS order updates
+    condition with an e-mail channel: the sandbox mailbox gets the e-mail, the portal a notice."""
+
+    def test_a_hosted_order_update_is_mailed_and_noticed(self):
+        api = acme()
+        address = f"{unique('mail')}@example.com"
+        profile = api.notification_profiles.create(name=unique("mail")).data
+        self.addCleanup(NotificationTest.delete_quietly, api, profile.id)
+        channel = api.notification_channels.create(
+            notification_profile_id=profile.id, channel_type_id="email",
+            channel_destination=address).data
+        self.addCleanup(self.quietly, api.notification_channels.delete, channel.id)
+        setting = api.notification_settings.create(
+            notification_profile_id=profile.id, notification_channel_id=channel.id,
+            notification_event_condition_id=HOSTED_SMS_ORDER_UPDATES).data
+        self.addCleanup(self.quietly, api.notification_settings.delete, setting.id)
+
+        resource_id = str(uuid.uuid4())
+        event = emit_event(account("acme")["id"], HOSTED_ORDER_UPDATED,
+                           payload=hosted_order_payload(resource_id), resource_id=resource_id)
+        subject = f"textport: {HOSTED_ORDER_UPDATED} for {resource_id}"
+
+        def mailbox():
+            status, body = http_json("GET", sandbox_url("/mailbox"), query={"filter[to]": address},
+                                     api_key=account("acme")["api_key"])
+            self.assertEqual(status, 200, body)
+            return body["data"]
+        mails = wait_until(f"an e-mail to {address} in the sandbox mailbox", mailbox)
+        self.assertEqual(len(mails), 1, mails)
+        (mail,) = mails
+        self.assertEqual(mail["record_type"], "sandbox_email", mail)
+        self.assertEqual((mail["to"], mail["subject"]), (address, subject), mail)
+        self.assertEqual((mail["event_id"], mail["account_id"]), (event["id"], account("acme")["id"]), mail)
+        self.assertIn(resource_id, mail["body_text"], mail)
+        self.assertTrue(mail["sent_at"], mail)
+
+        key = account("acme")["api_key"]
+
+        def notices(read=None):
+            query = {"page[size]": 250} if read is None else {"page[size]": 250, "filter[read]": read}
+            status, body = http_json("GET", STATE["api_base_url"] + "/portal_notices",
+                                     api_key=key, query=query)
+            self.assertEqual(status, 200, body)
+            return [n for n in body["data"] if n["event_id"] == event["id"]]
+        (notice,) = wait_until("a portal notice of the event", notices)
+        self.assertEqual(notice["record_type"], "portal_notice", notice)
+        self.assertEqual(notice["event_type"], HOSTED_ORDER_UPDATED, notice)
+        self.assertEqual(notice["title"], subject, notice)
+        self.assertIs(notice["read"], False, notice)
+        self.assertEqual(len(notices("false")), 1)
+        self.assertEqual(notices("true"), [])
+        status, body = http_json(
+            "POST", f"{STATE['api_base_url']}/portal_notices/{notice['id']}/actions/mark_read",
+            api_key=key)
+        self.assertEqual(status, 200, body)
+        self.assertIs(body["data"]["read"], True, body)
+        self.assertTrue(body["data"]["read_at"], body)
+        self.assertEqual(notices("false"), [])
+        self.assertEqual([n["id"] for n in notices("true")], [notice["id"]])
+        # Another account's key does not mark it.
+        status, body = http_json(
+            "POST", f"{STATE['api_base_url']}/portal_notices/{notice['id']}/actions/mark_read",
+            api_key=account("globex")["api_key"])
+        self.assertEqual(status, 404, body)
+
+    @staticmethod
+    def quietly(delete, id_):
+        try:
+            delete(id_)
+        except telnyx.NotFoundError:
+            pass
 
 
 # --------------------------------------------------------------------------

@@ -11,7 +11,9 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveValue, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+use sea_orm::{
+    ActiveValue, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
+};
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::{binary, integer, string, text, timestamp_with_time_zone, uuid};
 use textport_domain::SharedClock;
@@ -258,7 +260,10 @@ impl Relay {
         let full = claim.rows.len() as u64 >= self.settings.batch;
         let mut by_destination: BTreeMap<&str, Vec<&entity::Model>> = BTreeMap::new();
         for row in &claim.rows {
-            by_destination.entry(&row.destination).or_default().push(row);
+            by_destination
+                .entry(&row.destination)
+                .or_default()
+                .push(row);
         }
         for (destination, rows) in by_destination {
             let result = match self.sinks.get(destination) {
@@ -288,7 +293,10 @@ impl Relay {
     async fn mark_delivered(&self, token: Uuid, ids: Vec<Uuid>) -> Result<(), DbErr> {
         let now = self.clock.now();
         entity::Entity::update_many()
-            .col_expr(entity::Column::DueAt, Expr::value(Option::<DateTime<Utc>>::None))
+            .col_expr(
+                entity::Column::DueAt,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            )
             .col_expr(entity::Column::Claim, Expr::value(Option::<Uuid>::None))
             .col_expr(entity::Column::DeliveredAt, Expr::value(now))
             .col_expr(entity::Column::Body, Expr::value(Vec::<u8>::new()))

@@ -10,9 +10,9 @@ use std::net::SocketAddr;
 use std::pin::Pin;
 
 use sea_orm::DatabaseConnection;
+use sea_orm_migration::MigratorTrait;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
-use sea_orm_migration::MigratorTrait;
 use textport_domain::SharedClock;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -101,6 +101,8 @@ pub trait GrpcService: 'static {
     type Migrator: MigratorTrait;
     /// The keys of its configuration section beside `listen` and `database`.
     type Settings: DeserializeOwned + Send;
+    /// Whether it serves `textport.events.v1.EventSinkService` (relays send it events).
+    const EVENT_SINK: bool = false;
 
     fn routes(
         deps: Deps,

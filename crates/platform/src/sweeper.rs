@@ -102,7 +102,10 @@ mod tests {
             let wait = backoff(attempt, base, cap);
             let ceiling = (base * 2u32.pow(attempt)).min(cap);
             assert!(wait <= ceiling, "{attempt}: {wait:?} > {ceiling:?}");
-            assert!(wait >= ceiling / 2, "{attempt}: {wait:?} < half of {ceiling:?}");
+            assert!(
+                wait >= ceiling / 2,
+                "{attempt}: {wait:?} < half of {ceiling:?}"
+            );
         }
         assert!(backoff(1_000, base, cap) <= cap);
     }

@@ -52,6 +52,9 @@ pub mod events {
 pub mod notifier {
     pub mod v1 {
         tonic::include_proto!("textport.notifier.v1");
+
+        /// The `kind` of an outbox event whose body is an [`Event`] for the notifier.
+        pub const EVENT_KIND: &str = "textport.notifier.v1.Event";
     }
 }
 

@@ -141,7 +141,10 @@ fn print_banner(suite: &Suite) {
         "operator API:    {}  key {}",
         state.operator_url, state.operator_api_key
     );
-    println!("webhook key:     {}  (verifies our webhooks)", state.webhook_public_key);
+    println!(
+        "webhook key:     {}  (verifies our webhooks)",
+        state.webhook_public_key
+    );
     for account in &state.accounts {
         println!(
             "  account {:<8} {}  key {}",

@@ -23,6 +23,8 @@ pub struct Role {
     pub calls: &'static [&'static str],
     /// Whether it serves gRPC (every service but the gateway).
     pub grpc: bool,
+    /// Whether outbox relays send it events (it serves `EventSinkService`).
+    pub event_sink: bool,
     migrate: for<'a> fn(&'a DatabaseConfig) -> BoxFuture<'a, anyhow::Result<()>>,
     /// Parses the service's own settings from its section, to refuse a bad key at load.
     check_settings: fn(&ServiceConfig) -> anyhow::Result<()>,
@@ -39,6 +41,7 @@ pub const ROLES: &[Role] = &[
         section: "gateway",
         calls: &["accounts", "eligibility", "notifier"],
         grpc: false,
+        event_sink: false,
         migrate: migrate_boxed::<textport_gateway::Migrator>,
         check_settings: |_| Ok(()),
         build: build_gateway,
@@ -55,6 +58,7 @@ const fn grpc<S: GrpcService>(
         section,
         calls,
         grpc: true,
+        event_sink: S::EVENT_SINK,
         migrate: migrate_boxed::<S::Migrator>,
         check_settings: check_settings::<S>,
         build: build_grpc::<S>,

@@ -17,9 +17,9 @@ use textport_platform::service::{Built, Downstreams, Start};
 use textport_proto::accounts::v1::account_service_client::AccountServiceClient;
 use textport_proto::accounts::v1::{EnsureAccountRequest, IssueApiKeyRequest};
 use textport_proto::eligibility::v1::directory_sandbox_service_client::DirectorySandboxServiceClient;
+use textport_proto::eligibility::v1::{Holding, SeedNumberRequest, SeedNumbersRequest};
 use textport_proto::notifier::v1::GetWebhookPublicKeyRequest;
 use textport_proto::notifier::v1::notifier_service_client::NotifierServiceClient;
-use textport_proto::eligibility::v1::{Holding, SeedNumberRequest, SeedNumbersRequest};
 use tokio::task::JoinSet;
 
 use crate::config::{Config, DemoAccount, sha256_hex};

@@ -5,7 +5,7 @@ use sea_orm::DbErr;
 use textport_platform::error::Source;
 use textport_platform::{ApiError, ErrorKind, Violation};
 
-use crate::domain::FieldError;
+use crate::domain::{ChannelUpdateError, FieldError, ForeignChannel};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -34,8 +34,16 @@ pub enum Error {
     /// A request field names something the caller does not have.
     #[error("{} not found", .0.what())]
     ReferenceNotFound(Reference),
-    #[error("notification channel used by settings cannot move to another profile")]
-    ChannelInUse,
+    #[error("notification profile still has channels or settings")]
+    ProfileInUse,
+    /// Settings use the channel, so it can neither go nor move to another profile.
+    #[error("notification channel used by settings")]
+    ChannelInUse { moving: bool },
+    /// The type or destination sent does not fit the other as the channel has it.
+    #[error("notification channel update does not fit the channel: {0:?}")]
+    ChannelMismatch(FieldError),
+    #[error("notification setting names a channel of another profile")]
+    ChannelOfAnotherProfile,
     #[error("notification channel kept changing during an update")]
     ChannelContended,
     #[error("store: {0}")]
@@ -68,6 +76,21 @@ impl Reference {
             Self::Channel => "/notification_channel_id",
             Self::Condition => "/notification_event_condition_id",
         }
+    }
+}
+
+impl From<ChannelUpdateError> for Error {
+    fn from(error: ChannelUpdateError) -> Self {
+        match error {
+            ChannelUpdateError::Invalid(errors) => Error::Invalid(errors),
+            ChannelUpdateError::Mismatch(error) => Error::ChannelMismatch(error),
+        }
+    }
+}
+
+impl From<ForeignChannel> for Error {
+    fn from(_: ForeignChannel) -> Self {
+        Error::ChannelOfAnotherProfile
     }
 }
 
@@ -108,10 +131,27 @@ impl From<Error> for ApiError {
                 reference.pointer(),
                 format!("{} not found", reference.what()),
             ),
-            Error::ChannelInUse => ApiError::at_pointer(
-                ErrorKind::InvalidState,
+            // Conflicts with the resource as it is: the request is fine in itself.
+            Error::ProfileInUse => ApiError::new(
+                ErrorKind::Conflict,
+                "The notification profile still has channels or settings; delete them first.",
+            ),
+            Error::ChannelInUse { moving: true } => ApiError::at_pointer(
+                ErrorKind::Conflict,
                 "/notification_profile_id",
                 "Notification settings of its profile use this channel; delete them before moving it to another profile.",
+            ),
+            Error::ChannelInUse { moving: false } => ApiError::new(
+                ErrorKind::Conflict,
+                "Notification settings use this channel; delete them first.",
+            ),
+            Error::ChannelMismatch(error) => {
+                ApiError::at_pointer(ErrorKind::Conflict, error.pointer, error.detail)
+            }
+            Error::ChannelOfAnotherProfile => ApiError::at_pointer(
+                ErrorKind::NotFound,
+                "/notification_channel_id",
+                "The notification profile has no such channel: a setting sends only to its own profile's channels.",
             ),
             Error::ChannelContended => ApiError::new(
                 ErrorKind::Unavailable,

@@ -90,7 +90,12 @@ pub enum Access {
 }
 
 pub fn access(path: &str) -> Access {
-    const PUBLIC: [&str; 2] = ["/v2/openapi.json", "/sandbox/v1/magic_numbers"];
+    // The webhook key is public by nature: receivers verify with it.
+    const PUBLIC: [&str; 3] = [
+        "/v2/openapi.json",
+        "/sandbox/v1/magic_numbers",
+        "/sandbox/v1/webhook_public_key",
+    ];
     let under = |prefix: &str| path == prefix || path.starts_with(&format!("{prefix}/"));
     if PUBLIC.contains(&path) {
         Access::Public

@@ -23,6 +23,7 @@ use serde::{Deserialize, Serialize};
 use textport_domain::ApiKeyHash;
 use textport_platform::CancellationToken;
 use textport_platform::config::{DatabaseConfig, ServiceConfig};
+use textport_platform::outbox::{Relay, RelaySettings};
 use textport_platform::service::{BoxFuture, Built, Start};
 use textport_proto::accounts::v1::account_service_client::AccountServiceClient;
 use textport_proto::accounts::v1::messaging_profile_service_client::MessagingProfileServiceClient;
@@ -89,6 +90,7 @@ pub struct Gateway {
     local_addr: SocketAddr,
     router: Router,
     state: AppState,
+    relay: Option<Relay>,
 }
 
 impl Gateway {
@@ -104,6 +106,17 @@ impl Gateway {
         let accounts = start.downstreams.get("accounts")?;
         let eligibility = start.downstreams.get("eligibility")?;
         let notifier = start.downstreams.get("notifier")?;
+        let relay = if start.sandbox {
+            Some(Relay::new(
+                db.clone(),
+                start.clock.clone(),
+                &start.downstreams,
+                &["notifier"],
+                RelaySettings::default(),
+            )?)
+        } else {
+            None
+        };
         let state = AppState {
             accounts: AccountServiceClient::new(accounts.clone()),
             profiles: MessagingProfileServiceClient::new(accounts.clone()),
@@ -116,6 +129,7 @@ impl Gateway {
             key_cache: KeyCache::new(Duration::from_secs(config.key_cache_seconds)),
             operator_key,
             db,
+            relay: relay.as_ref().map(Relay::waker),
             clock: start.clock,
             body_limit: config.body_limit_bytes,
         };
@@ -125,12 +139,18 @@ impl Gateway {
             listener,
             router: router(state.clone(), start.sandbox),
             state,
+            relay,
         })
     }
 
     pub async fn run_until_stopped(self, shutdown: CancellationToken) -> anyhow::Result<()> {
         tracing::info!(addr = %self.local_addr, "serving the public API");
         let pruner = tokio::spawn(prune_idempotency_keys(self.state, shutdown.clone()));
+        // The relay stops after the last request, so an event accepted during the drain is sent.
+        let relay_stop = CancellationToken::new();
+        let relay = self
+            .relay
+            .map(|relay| tokio::spawn(relay.run(relay_stop.clone())));
         // Small answers go out at once rather than waiting on Nagle's algorithm.
         let listener = self.listener.tap_io(|stream| {
             if let Err(error) = stream.set_nodelay(true) {
@@ -141,6 +161,10 @@ impl Gateway {
             .with_graceful_shutdown(shutdown.cancelled_owned())
             .await;
         pruner.abort();
+        relay_stop.cancel();
+        if let Some(relay) = relay {
+            relay.await?;
+        }
         Ok(served?)
     }
 }
@@ -258,6 +282,7 @@ fn router(state: AppState, sandbox: bool) -> Router {
         router = router
             .route("/sandbox/v1/magic_numbers", get(sbx::magic_numbers))
             .route("/sandbox/v1/webhook_public_key", get(webhooks::public_key))
+            .route("/sandbox/v1/events", post(webhooks::emit_event))
             .route("/sandbox/v1/mailbox", get(webhooks::mailbox))
             .route(
                 "/sandbox/v1/events/{id}/webhook_deliveries",

@@ -1,6 +1,7 @@
 use sea_orm::DatabaseConnection;
 use textport_domain::{ApiKeyHash, SharedClock};
 use textport_platform::client::Downstream;
+use textport_platform::outbox::RelayWaker;
 use textport_proto::accounts::v1::account_service_client::AccountServiceClient;
 use textport_proto::accounts::v1::messaging_profile_service_client::MessagingProfileServiceClient;
 use textport_proto::accounts::v1::notification_service_client::NotificationServiceClient;
@@ -29,6 +30,8 @@ pub struct AppState {
     /// `None`: no operator key configured, so the operator API refuses everyone.
     pub operator_key: Option<ApiKeyHash>,
     pub db: DatabaseConnection,
+    /// Wakes the relay of the gateway's outbox (sandbox events); `None` with the sandbox off.
+    pub relay: Option<RelayWaker>,
     pub clock: SharedClock,
     pub body_limit: usize,
 }

@@ -160,7 +160,15 @@ impl App {
         let txn = self.inner.db.begin().await?;
         let (mut deliveries, mut emails, mut notices) = (Vec::new(), Vec::new(), Vec::new());
         for (event, plan) in fresh.iter().zip(plans) {
-            if !store::insert_event(&txn, *event.id.as_uuid(), &event.event_type, event.account_id, now).await? {
+            if !store::insert_event(
+                &txn,
+                *event.id.as_uuid(),
+                &event.event_type,
+                event.account_id,
+                now,
+            )
+            .await?
+            {
                 continue;
             }
             for urls in plan.deliveries {
@@ -225,23 +233,40 @@ impl App {
     pub async fn deliver_due(&self) -> Result<bool, DbErr> {
         let policy = &self.inner.policy;
         let limit = (policy.concurrency * 4) as u64;
-        let claim = store::claim_deliveries(&self.inner.db, self.inner.clock.now(), policy.lease, limit).await?;
+        let claim =
+            store::claim_deliveries(&self.inner.db, self.inner.clock.now(), policy.lease, limit)
+                .await?;
         let full = claim.rows.len() as u64 >= limit;
-        let token = claim.token;
-        let results: Vec<Result<(), DbErr>> = futures::stream::iter(claim.rows)
+        // Rounds are recorded as they finish, a chunk per transaction: one commit for many
+        // deliveries, and a slow receiver does not hold back the others' records.
+        let mut finished = futures::stream::iter(claim.rows)
             .map(|row| {
                 let app = self.clone();
-                async move { app.deliver_one(token, &row).await }
+                async move { app.round(&row).await }
             })
             .buffer_unordered(policy.concurrency)
-            .collect()
-            .await;
-        results.into_iter().collect::<Result<(), DbErr>>()?;
+            .ready_chunks(policy.concurrency);
+        while let Some(rounds) = finished.next().await {
+            let txn = self.inner.db.begin().await?;
+            let mut lost = 0;
+            for round in rounds {
+                if !store::finish_round(&txn, claim.token, round).await? {
+                    lost += 1;
+                }
+            }
+            txn.commit().await?;
+            if lost > 0 {
+                tracing::warn!(
+                    lost,
+                    "delivery rounds outlived their lease; another replica took them over"
+                );
+            }
+        }
         Ok(full)
     }
 
-    /// One round: the primary, then each failover, until one answers 2xx.
-    async fn deliver_one(&self, token: Uuid, row: &delivery::Model) -> Result<(), DbErr> {
+    /// One round: the primary, then each failover, until one answers 2xx; what to record.
+    async fn round(&self, row: &delivery::Model) -> RoundResult {
         let span = tracing::info_span!(
             "deliver",
             otel.name = "textport.notifier.deliver_webhook",
@@ -263,7 +288,7 @@ impl App {
             let mut attempts = Vec::new();
             let mut number = row.attempts;
             let mut delivered = false;
-            let round_started = self.inner.clock.now();
+            let started_at = row.started_at.unwrap_or_else(|| self.inner.clock.now());
             for url in &urls {
                 number += 1;
                 let (ok, attempt) = self.attempt(&event, row.id, number, url).await;
@@ -274,15 +299,8 @@ impl App {
                 }
             }
             let now = self.inner.clock.now();
-            let result = if delivered {
-                RoundResult {
-                    status: DeliveryStatus::Delivered,
-                    attempts: number,
-                    failed_rounds: row.failed_rounds,
-                    due_at: None,
-                    started_at: row.started_at.unwrap_or(round_started),
-                    finished_at: Some(now),
-                }
+            let (status, failed_rounds, due_at) = if delivered {
+                (DeliveryStatus::Delivered, row.failed_rounds, None)
             } else {
                 let failed_rounds = row.failed_rounds.saturating_add(1);
                 let policy = &self.inner.policy;
@@ -292,19 +310,23 @@ impl App {
                     policy.retry_cap,
                 );
                 let next = domain::next_round(row.budget_from, now, wait, policy.retry_horizon);
-                RoundResult {
-                    status: if next.is_some() { DeliveryStatus::Pending } else { DeliveryStatus::Failed },
-                    attempts: number,
-                    failed_rounds,
-                    due_at: next,
-                    started_at: row.started_at.unwrap_or(round_started),
-                    finished_at: next.is_none().then_some(now),
-                }
+                let status = if next.is_some() {
+                    DeliveryStatus::Pending
+                } else {
+                    DeliveryStatus::Failed
+                };
+                (status, failed_rounds, next)
             };
-            if !store::finish_round(&self.inner.db, token, row.id, attempts, result).await? {
-                tracing::warn!("a delivery round outlived its lease; another replica took it over");
+            RoundResult {
+                id: row.id,
+                attempt_rows: attempts,
+                status,
+                attempts: number,
+                failed_rounds,
+                due_at,
+                started_at,
+                finished_at: (status != DeliveryStatus::Pending).then_some(now),
             }
-            Ok(())
         }
         .instrument(span)
         .await
@@ -350,19 +372,39 @@ impl App {
         (delivered, record)
     }
 
-    pub async fn deliveries(&self, account_id: AccountId, filter: &DeliveryFilter, page: Page) -> Result<(Vec<DeliveryView>, u64), Error> {
+    pub async fn deliveries(
+        &self,
+        account_id: AccountId,
+        filter: &DeliveryFilter,
+        page: Page,
+    ) -> Result<(Vec<DeliveryView>, u64), Error> {
         Ok(store::deliveries(&self.inner.db, account_id, filter, page).await?)
     }
 
-    pub async fn delivery(&self, account_id: AccountId, id: WebhookDeliveryId) -> Result<DeliveryView, Error> {
+    pub async fn delivery(
+        &self,
+        account_id: AccountId,
+        id: WebhookDeliveryId,
+    ) -> Result<DeliveryView, Error> {
         store::delivery(&self.inner.db, Some(account_id), *id.as_uuid())
             .await?
             .ok_or(Error::DeliveryNotFound)
     }
 
     /// A new round now with the same event id, signed afresh, and a fresh retry budget.
-    pub async fn redeliver(&self, account_id: AccountId, id: WebhookDeliveryId) -> Result<DeliveryView, Error> {
-        if !store::redeliver(&self.inner.db, account_id, *id.as_uuid(), self.inner.clock.now()).await? {
+    pub async fn redeliver(
+        &self,
+        account_id: AccountId,
+        id: WebhookDeliveryId,
+    ) -> Result<DeliveryView, Error> {
+        if !store::redeliver(
+            &self.inner.db,
+            account_id,
+            *id.as_uuid(),
+            self.inner.clock.now(),
+        )
+        .await?
+        {
             return Err(Error::DeliveryNotFound);
         }
         self.inner.deliveries_due.notify_one();
@@ -390,7 +432,8 @@ impl App {
 
     async fn send_due_emails(&self) -> Result<(), DbErr> {
         let policy = &self.inner.policy;
-        let claim = store::claim_emails(&self.inner.db, self.inner.clock.now(), policy.lease, 64).await?;
+        let claim =
+            store::claim_emails(&self.inner.db, self.inner.clock.now(), policy.lease, 64).await?;
         for row in &claim.rows {
             let email = store::email_of(row);
             match self.inner.mailer.send(&email).await {
@@ -398,8 +441,13 @@ impl App {
                 Err(error) => {
                     let attempts = row.attempts.saturating_add(1);
                     tracing::warn!(error = %format!("{error:#}"), attempts, "e-mail not sent; will retry");
-                    let wait = sweeper::backoff(u32::try_from(attempts).unwrap_or(u32::MAX), policy.retry_base, policy.retry_cap);
-                    let due = self.inner.clock.now() + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::MAX);
+                    let wait = sweeper::backoff(
+                        u32::try_from(attempts).unwrap_or(u32::MAX),
+                        policy.retry_base,
+                        policy.retry_cap,
+                    );
+                    let due = self.inner.clock.now()
+                        + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::MAX);
                     store::email_failed(&self.inner.db, &claim, row.id, attempts, due).await?;
                 }
             }
@@ -407,24 +455,46 @@ impl App {
         Ok(())
     }
 
-    pub async fn mailbox(&self, to: Option<&str>, page: Page) -> Result<(Vec<store::mailbox::Model>, u64), Error> {
+    pub async fn mailbox(
+        &self,
+        to: Option<&str>,
+        page: Page,
+    ) -> Result<(Vec<store::mailbox::Model>, u64), Error> {
         Ok(store::mailbox(&self.inner.db, to, page).await?)
     }
 
     // === portal notices ===
 
-    pub async fn notices(&self, account_id: AccountId, read: Option<bool>, page: Page) -> Result<(Vec<notice::Model>, u64), Error> {
+    pub async fn notices(
+        &self,
+        account_id: AccountId,
+        read: Option<bool>,
+        page: Page,
+    ) -> Result<(Vec<notice::Model>, u64), Error> {
         Ok(store::notices(&self.inner.db, account_id, read, page).await?)
     }
 
-    pub async fn mark_read(&self, account_id: AccountId, id: PortalNoticeId) -> Result<notice::Model, Error> {
-        store::mark_read(&self.inner.db, account_id, *id.as_uuid(), self.inner.clock.now())
-            .await?
-            .ok_or(Error::NoticeNotFound)
+    pub async fn mark_read(
+        &self,
+        account_id: AccountId,
+        id: PortalNoticeId,
+    ) -> Result<notice::Model, Error> {
+        store::mark_read(
+            &self.inner.db,
+            account_id,
+            *id.as_uuid(),
+            self.inner.clock.now(),
+        )
+        .await?
+        .ok_or(Error::NoticeNotFound)
     }
 }
 
-fn delivery_row(event: &Incoming, urls: &[String], now: DateTime<Utc>) -> Result<delivery::ActiveModel, Error> {
+fn delivery_row(
+    event: &Incoming,
+    urls: &[String],
+    now: DateTime<Utc>,
+) -> Result<delivery::ActiveModel, Error> {
     Ok(delivery::ActiveModel {
         id: Set(*WebhookDeliveryId::new().as_uuid()),
         event_id: Set(*event.id.as_uuid()),
@@ -452,7 +522,16 @@ fn delivery_row(event: &Incoming, urls: &[String], now: DateTime<Utc>) -> Result
 struct Resolver<'a> {
     app: &'a App,
     profiles: HashMap<(AccountId, MessagingProfileId), Vec<String>>,
-    channels: HashMap<(AccountId, NotificationEventCondition), (bool, Vec<String>, Vec<String>)>,
+    channels: HashMap<(AccountId, NotificationEventCondition), Channels>,
+}
+
+/// What an account's notification settings select for one condition.
+#[derive(Debug, Clone, Default)]
+struct Channels {
+    /// Some setting selects the condition (so a portal notice is due).
+    selected: bool,
+    emails: Vec<String>,
+    webhooks: Vec<String>,
 }
 
 impl<'a> Resolver<'a> {
@@ -477,9 +556,13 @@ impl<'a> Resolver<'a> {
             Target::Urls(urls) if !urls.is_empty() => deliveries.push(urls.clone()),
             Target::Urls(_) => {}
         }
-        let (selected, email_channels, webhook_channels) = match Condition::of(&event.event_type) {
+        let Channels {
+            selected,
+            emails: email_channels,
+            webhooks: webhook_channels,
+        } = match Condition::of(&event.event_type) {
             Some(condition) => self.channels(event.account_id, condition).await?,
-            None => (false, Vec::new(), Vec::new()),
+            None => Channels::default(),
         };
         for url in webhook_channels {
             if !deliveries.iter().any(|urls| urls.contains(&url)) {
@@ -489,7 +572,11 @@ impl<'a> Resolver<'a> {
         let generic = || domain::generic_notice(&event.event_type, event.resource_id.as_deref());
         let emails = match &event.email {
             Some(content) => {
-                let to = if content.to.is_empty() { email_channels } else { content.to.clone() };
+                let to = if content.to.is_empty() {
+                    email_channels
+                } else {
+                    content.to.clone()
+                };
                 to.into_iter()
                     .map(|to| (to, content.subject.clone(), content.body_text.clone()))
                     .collect()
@@ -514,7 +601,11 @@ impl<'a> Resolver<'a> {
         })
     }
 
-    async fn profile_urls(&mut self, account: AccountId, profile: MessagingProfileId) -> Result<Vec<String>, Error> {
+    async fn profile_urls(
+        &mut self,
+        account: AccountId,
+        profile: MessagingProfileId,
+    ) -> Result<Vec<String>, Error> {
         if let Some(urls) = self.profiles.get(&(account, profile)) {
             return Ok(urls.clone());
         }
@@ -532,7 +623,12 @@ impl<'a> Resolver<'a> {
             Ok(response) => response
                 .into_inner()
                 .profile
-                .map(|p| p.webhook_url.into_iter().chain(p.webhook_failover_url).collect())
+                .map(|p| {
+                    p.webhook_url
+                        .into_iter()
+                        .chain(p.webhook_failover_url)
+                        .collect()
+                })
                 .unwrap_or_default(),
             // A profile deleted since the event was written has no webhook to receive it.
             Err(status) if status.code() == tonic::Code::NotFound => {
@@ -545,10 +641,16 @@ impl<'a> Resolver<'a> {
         Ok(urls)
     }
 
-    async fn channels(&mut self, account: AccountId, condition: Condition) -> Result<(bool, Vec<String>, Vec<String>), Error> {
+    async fn channels(
+        &mut self,
+        account: AccountId,
+        condition: Condition,
+    ) -> Result<Channels, Error> {
         let condition = match condition {
             Condition::HostedSmsOrderUpdates => NotificationEventCondition::HostedSmsOrderUpdates,
-            Condition::InternalTransferRequests => NotificationEventCondition::InternalTransferRequests,
+            Condition::InternalTransferRequests => {
+                NotificationEventCondition::InternalTransferRequests
+            }
             Condition::PortInNotifications => NotificationEventCondition::PortInNotifications,
         };
         if let Some(found) = self.channels.get(&(account, condition)) {
@@ -574,11 +676,11 @@ impl<'a> Resolver<'a> {
                 .map(|channel| channel.destination.clone())
                 .collect::<Vec<_>>()
         };
-        let found = (
-            answer.selected,
-            of_type(NotificationChannelType::Email),
-            of_type(NotificationChannelType::Webhook),
-        );
+        let found = Channels {
+            selected: answer.selected,
+            emails: of_type(NotificationChannelType::Email),
+            webhooks: of_type(NotificationChannelType::Webhook),
+        };
         self.channels.insert((account, condition), found.clone());
         Ok(found)
     }

@@ -6,7 +6,7 @@ use textport_domain::{EventId, MessagingProfileId, PortalNoticeId, WebhookDelive
 use textport_platform::{ApiError, ErrorKind, convert};
 use textport_proto::events::v1::{self as events_pb, event_sink_service_server};
 use textport_proto::notifier::v1::{
-    self as pb, notifier_sandbox_service_server, notifier_service_server,
+    self as pb, EVENT_KIND, notifier_sandbox_service_server, notifier_service_server,
 };
 use tonic::{Request, Response, Status};
 
@@ -14,9 +14,6 @@ use crate::app::{App, DeliveryView, EmailContent, Incoming, Target};
 use crate::domain::DeliveryStatus;
 use crate::error::Error;
 use crate::store::{DeliveryFilter, mailbox, notice};
-
-/// The body kind of the events the notifier takes.
-pub const EVENT_KIND: &str = "textport.notifier.v1.Event";
 
 #[derive(Clone)]
 pub struct NotifierApi {
@@ -35,7 +32,10 @@ fn incoming(at: usize, sink: events_pb::SinkEvent) -> Result<Incoming, Error> {
         detail,
     };
     if sink.kind != EVENT_KIND {
-        return Err(invalid("kind", format!("the notifier takes {EVENT_KIND}, not {}", sink.kind)));
+        return Err(invalid(
+            "kind",
+            format!("the notifier takes {EVENT_KIND}, not {}", sink.kind),
+        ));
     }
     let id = EventId::parse(&sink.id).map_err(|error| invalid("id", error.to_string()))?;
     let event = pb::Event::decode(sink.body.as_slice())
@@ -141,7 +141,12 @@ fn mail(row: mailbox::Model) -> pb::MailboxEmail {
     }
 }
 
-fn range(range: Option<&pb::TimeRange>) -> (Option<chrono::DateTime<chrono::Utc>>, Option<chrono::DateTime<chrono::Utc>>) {
+fn range(
+    range: Option<&pb::TimeRange>,
+) -> (
+    Option<chrono::DateTime<chrono::Utc>>,
+    Option<chrono::DateTime<chrono::Utc>>,
+) {
     range.map_or((None, None), |range| {
         (
             convert::datetime(range.gte.as_ref()),
@@ -236,7 +241,10 @@ impl notifier_service_server::NotifierService for NotifierApi {
     ) -> Result<Response<pb::GetWebhookDeliveryResponse>, Status> {
         let request = request.into_inner();
         let account = convert::caller(&request.account_id)?;
-        let view = self.app.delivery(account, delivery_id(&request.delivery_id)?).await?;
+        let view = self
+            .app
+            .delivery(account, delivery_id(&request.delivery_id)?)
+            .await?;
         Ok(Response::new(pb::GetWebhookDeliveryResponse {
             delivery: Some(delivery(view)),
         }))
@@ -248,7 +256,10 @@ impl notifier_service_server::NotifierService for NotifierApi {
     ) -> Result<Response<pb::RedeliverWebhookResponse>, Status> {
         let request = request.into_inner();
         let account = convert::caller(&request.account_id)?;
-        let view = self.app.redeliver(account, delivery_id(&request.delivery_id)?).await?;
+        let view = self
+            .app
+            .redeliver(account, delivery_id(&request.delivery_id)?)
+            .await?;
         Ok(Response::new(pb::RedeliverWebhookResponse {
             delivery: Some(delivery(view)),
         }))

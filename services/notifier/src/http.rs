@@ -61,7 +61,14 @@ impl WebhookClient {
             }
             _ => return refused(AttemptError::InvalidUrl),
         }
-        match self.client.post(parsed).headers(headers).body(body).send().await {
+        match self
+            .client
+            .post(parsed)
+            .headers(headers)
+            .body(body)
+            .send()
+            .await
+        {
             Ok(response) => {
                 let status = response.status().as_u16();
                 Answer {
@@ -120,7 +127,9 @@ impl Resolve for PublicOnly {
             let resolved = tokio::net::lookup_host((host.as_str(), 0)).await?;
             let public: Vec<SocketAddr> = resolved.filter(|addr| is_public(addr.ip())).collect();
             if public.is_empty() {
-                return Err(Box::new(BlockedAddress(host)) as Box<dyn std::error::Error + Send + Sync>);
+                return Err(
+                    Box::new(BlockedAddress(host)) as Box<dyn std::error::Error + Send + Sync>
+                );
             }
             let addrs: Addrs = Box::new(public.into_iter());
             Ok(addrs)

@@ -23,7 +23,6 @@ use textport_proto::notifier::v1::notifier_sandbox_service_server::NotifierSandb
 use textport_proto::notifier::v1::notifier_service_server::NotifierServiceServer;
 
 pub use error::Error;
-pub use grpc::EVENT_KIND;
 
 use crate::mail::{Email, Mailer, Smtp};
 use crate::signing::WebhookSigner;
@@ -35,7 +34,8 @@ pub struct Settings {
     /// Base64 of a 32-byte Ed25519 seed (a Kubernetes Secret), so every replica signs alike;
     /// empty: a key generated once and kept in the notifier's database.
     pub signing_key: String,
-    /// `smtp://host:port`, `smtps://user:pass@host`; empty: the sandbox mailbox (sandbox only).
+    /// `smtp://host:port`, `smtps://user:pass@host`; empty: the sandbox mailbox with the sandbox
+    /// on, otherwise e-mails wait in the queue until it is set.
     pub smtp_url: String,
     pub mail_from: String,
     /// An answer slower than this is a failed attempt.
@@ -73,9 +73,13 @@ pub struct Notifier;
 impl GrpcService for Notifier {
     type Migrator = store::Migrator;
     type Settings = Settings;
+    const EVENT_SINK: bool = true;
 
     async fn routes(deps: Deps, settings: Settings) -> anyhow::Result<ServiceRoutes> {
-        anyhow::ensure!(settings.concurrency > 0, "notifier.concurrency must be at least 1");
+        anyhow::ensure!(
+            settings.concurrency > 0,
+            "notifier.concurrency must be at least 1"
+        );
         let mailer: Arc<dyn Mailer> = if !settings.smtp_url.is_empty() {
             Arc::new(Smtp::new(&settings.smtp_url, &settings.mail_from)?)
         } else if deps.sandbox {
@@ -84,15 +88,13 @@ impl GrpcService for Notifier {
                 clock: deps.clock.clone(),
             })
         } else {
-            anyhow::bail!("notifier.smtp_url is required when the sandbox is off");
+            tracing::warn!("notifier.smtp_url is not set: e-mails wait in the queue until it is");
+            Arc::new(NoMailer)
         };
         let signer = if settings.signing_key.is_empty() {
-            let seed = store::signing_seed(
-                &deps.db,
-                WebhookSigner::generate_seed()?,
-                deps.clock.now(),
-            )
-            .await?;
+            let seed =
+                store::signing_seed(&deps.db, WebhookSigner::generate_seed()?, deps.clock.now())
+                    .await?;
             let seed: [u8; 32] = seed
                 .try_into()
                 .map_err(|_| anyhow::anyhow!("the stored signing key is not 32 bytes"))?;
@@ -116,7 +118,8 @@ impl GrpcService for Notifier {
         let accounts = deps.downstreams.get("accounts")?;
         let app = app::App::new(deps.db, deps.clock, accounts, signer, http, mailer, policy);
         let deliveries = app.clone();
-        deps.workers.spawn(|shutdown| deliveries.run_deliveries(shutdown));
+        deps.workers
+            .spawn(|shutdown| deliveries.run_deliveries(shutdown));
         let emails = app.clone();
         deps.workers.spawn(|shutdown| emails.run_emails(shutdown));
         let api = grpc::NotifierApi::new(app);
@@ -128,6 +131,17 @@ impl GrpcService for Notifier {
         } else {
             routes
         })
+    }
+}
+
+/// Without an SMTP server outside the sandbox, every send fails, so e-mails stay queued (and are
+/// retried) instead of being dropped.
+struct NoMailer;
+
+#[async_trait::async_trait]
+impl Mailer for NoMailer {
+    async fn send(&self, _: &Email) -> anyhow::Result<()> {
+        anyhow::bail!("no SMTP server is configured (notifier.smtp_url)")
     }
 }
 

@@ -4,7 +4,8 @@
 //   TEXTPORT_BIN=target/debug/textport bash tests/sdk/node/run.sh
 //
 // TEXTPORT_STATE_FILE is the JSON written by `textport up --state-file`:
-//   {"api_base_url": "http://127.0.0.1:PORT/v2", "accounts": [{"name", "id", "api_key"}, ...], ...}
+//   {"api_base_url": "http://127.0.0.1:PORT/v2", "sandbox_url": "http://127.0.0.1:PORT/sandbox/v1",
+//    "webhook_public_key": "<base64>", "accounts": [{"name", "id", "api_key"}, ...], ...}
 //
 // Sandbox magic numbers are US numbers +1 NPA 555 XXXX; the last four digits pick the
 // outcome. The demo seed gives +13125552000..2099 to acme and +13125552100..2199 to globex.
@@ -12,7 +13,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
 
 import Telnyx, {
   AuthenticationError,
@@ -21,6 +23,7 @@ import Telnyx, {
   UnprocessableEntityError,
 } from 'telnyx';
 import { VERSION } from 'telnyx/version';
+import { TelnyxWebhookVerificationError } from 'telnyx/lib/webhooks';
 
 const SDK_VERSION = '7.24.0';
 
@@ -266,4 +269,151 @@ test('Idempotency-Key: a retried create returns the first profile; another body 
   assert.equal(again.id, first.id);
   const err = await expectApiError(create(unique('idem-other')), UnprocessableEntityError, 422);
   assert.equal(err.source?.parameter, 'Idempotency-Key');
+});
+
+// ---------------------------------------------------------------------------
+// signed webhooks
+// ---------------------------------------------------------------------------
+
+/** Upper bound for a webhook to arrive; the wait returns as soon as it has. */
+const ARRIVAL_TIMEOUT_MS = 30_000;
+
+/**
+ * A webhook endpoint on 127.0.0.1:<free port>: records every request's raw body (as sent, UTF-8)
+ * and headers, answers 200, and lets a test wait (bounded) for the n-th arrival.
+ */
+async function startReceiver() {
+  const received = [];
+  const waiters = [];
+  const server = createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (chunk) => chunks.push(chunk));
+    req.on('end', () => {
+      received.push({ path: req.url, headers: { ...req.headers }, body: Buffer.concat(chunks).toString('utf8') });
+      res.writeHead(200, { 'content-length': '0' }).end();
+      for (const wake of waiters.splice(0)) wake();
+    });
+  });
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const { port } = server.address();
+  return {
+    url: (path) => `http://127.0.0.1:${port}${path}`,
+    async waitFor(path, count, timeoutMs = ARRIVAL_TIMEOUT_MS) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const got = received.filter((r) => r.path === path);
+        if (got.length >= count) return got.slice(0, count);
+        const left = deadline - Date.now();
+        if (left <= 0) {
+          throw new Error(
+            `${got.length} of ${count} webhook(s) arrived at ${path} within ${timeoutMs} ms; ` +
+              `received: ${JSON.stringify(received.map((r) => r.path))}`,
+          );
+        }
+        await new Promise((resolve) => {
+          const timer = setTimeout(resolve, Math.min(left, 250));
+          waiters.push(() => {
+            clearTimeout(timer);
+            resolve();
+          });
+        });
+      }
+    },
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** POST /sandbox/v1/events: the sandbox emits an event as a service would. Returns data. */
+async function emitEvent(body) {
+  const resp = await fetch(`${STATE.sandbox_url.replace(/\/$/, '')}/events`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/json',
+      // /sandbox/v1/… (but magic_numbers) takes any customer key.
+      authorization: `Bearer ${account('acme').api_key}`,
+    },
+    body: JSON.stringify(body),
+  });
+  const text = await resp.text();
+  assert.equal(resp.status, 202, `POST /sandbox/v1/events: ${text}`);
+  const { data } = JSON.parse(text);
+  assert.equal(data.record_type, 'sandbox_event', text);
+  assert.ok(data.id, text);
+  return data;
+}
+
+/** A valid Ed25519 public key (raw 32 bytes, base64) that signed nothing here. */
+function otherPublicKey() {
+  const { publicKey } = generateKeyPairSync('ed25519');
+  return Buffer.from(publicKey.export({ format: 'jwk' }).x, 'base64url').toString('base64');
+}
+
+async function expectVerificationError(promise) {
+  await assert.rejects(promise, (err) => {
+    assert.ok(
+      err instanceof TelnyxWebhookVerificationError,
+      `expected TelnyxWebhookVerificationError, got ${err?.constructor?.name}: ${err?.message}`,
+    );
+    return true;
+  });
+}
+
+test('webhooks: a delivered webhook verifies with client.webhooks.unwrap; a tampered one throws', async (t) => {
+  const key = STATE.webhook_public_key;
+  assert.equal(typeof key, 'string', 'the state file has no webhook_public_key');
+  assert.equal(Buffer.from(key, 'base64').length, 32, 'a raw 32-byte Ed25519 key, base64');
+
+  const receiver = await startReceiver();
+  t.after(() => receiver.close());
+  const api = acme();
+  const path = '/hooks/node';
+  const profile = (
+    await api.messagingProfiles.create({
+      name: unique('webhooks'),
+      whitelisted_destinations: ['US'],
+      webhook_url: receiver.url(path),
+    })
+  ).data;
+  t.after(() => deleteQuietly(api, profile.id));
+
+  const orderId = randomUUID();
+  const event = await emitEvent({
+    account_id: account('acme').id,
+    event_type: 'messaging_hosted_numbers_orders.updated',
+    payload: { order_id: orderId, order_status: 'pending', profile_id: profile.id },
+    messaging_profile_id: profile.id,
+    resource_id: orderId,
+  });
+  const [got] = await receiver.waitFor(path, 1);
+  assert.ok(got.headers['telnyx-signature-ed25519'], JSON.stringify(got.headers));
+  assert.match(got.headers['telnyx-timestamp'] ?? '', /^\d+$/, JSON.stringify(got.headers));
+
+  const unwrapped = await api.webhooks.unwrap(got.body, { headers: got.headers, key });
+  assert.equal(unwrapped.data.id, event.id);
+  assert.equal(unwrapped.data.event_type, 'messaging_hosted_numbers_orders.updated');
+  assert.equal(unwrapped.data.record_type, 'event');
+  assert.equal(unwrapped.data.payload.order_id, orderId);
+  assert.deepEqual(unwrapped.meta, { attempt: 1, delivered_to: receiver.url(path) });
+
+  // A changed body, a changed timestamp, another key: all refused.
+  const tampered = got.body.replace(orderId, randomUUID());
+  assert.notEqual(tampered, got.body);
+  await expectVerificationError(api.webhooks.unwrap(tampered, { headers: got.headers, key }));
+  const moved = { ...got.headers, 'telnyx-timestamp': String(Number(got.headers['telnyx-timestamp']) + 1) };
+  await expectVerificationError(api.webhooks.unwrap(got.body, { headers: moved, key }));
+  await expectVerificationError(api.webhooks.unwrap(got.body, { headers: got.headers, key: otherPublicKey() }));
+
+  // The client's own publicKey (as from TELNYX_PUBLIC_KEY) is used when no key is passed.
+  const keyed = new Telnyx({
+    apiKey: account('acme').api_key,
+    baseURL: STATE.api_base_url,
+    publicKey: key,
+    maxRetries: 0,
+  });
+  assert.equal((await keyed.webhooks.unwrap(got.body, { headers: got.headers })).data.id, event.id);
+  await expectVerificationError(keyed.webhooks.unwrap(tampered, { headers: got.headers }));
 });

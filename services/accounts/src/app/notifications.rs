@@ -26,11 +26,11 @@ pub struct SettingQuery {
     pub condition_id: Option<Uuid>,
 }
 
-/// A store error of a write that names a profile (or a channel of it) looked up just before: a
-/// foreign-key violation means it went away in between.
-fn gone(reference: Reference) -> impl FnOnce(sea_orm::DbErr) -> Error {
+/// A store error in which a foreign-key violation means `meaning`: in a write, that a row looked
+/// up just before went away in between; in a delete, that something still refers to the row.
+fn foreign_key_means(meaning: Error) -> impl FnOnce(sea_orm::DbErr) -> Error {
     move |error| match failure(&error) {
-        DbFailure::ForeignKeyViolation => Error::ReferenceNotFound(reference),
+        DbFailure::ForeignKeyViolation => meaning,
         _ => Error::Store(error),
     }
 }
@@ -46,10 +46,7 @@ impl App {
         let profile = NotificationProfile::create(account, name, self.clock.now())?;
         store::insert_profile(&self.db, &profile)
             .await
-            .map_err(|e| match failure(&e) {
-                DbFailure::ForeignKeyViolation => Error::AccountNotFound,
-                _ => Error::Store(e),
-            })?;
+            .map_err(foreign_key_means(Error::AccountNotFound))?;
         Ok(profile)
     }
 
@@ -90,14 +87,17 @@ impl App {
         }
     }
 
-    /// Deletes the profile with its channels and settings.
+    /// Deletes the profile, once its channels and settings are gone.
     pub async fn delete_notification_profile(
         &self,
         account: AccountId,
         id: NotificationProfileId,
     ) -> Result<NotificationProfile, Error> {
         let profile = self.notification_profile(account, id).await?;
-        if store::delete_profile(&self.db, account, id).await? {
+        let deleted = store::delete_profile(&self.db, account, id)
+            .await
+            .map_err(foreign_key_means(Error::ProfileInUse))?;
+        if deleted {
             Ok(profile)
         } else {
             Err(Error::NotificationProfileNotFound)
@@ -122,12 +122,14 @@ impl App {
         account: AccountId,
         input: NewChannelInput,
     ) -> Result<NotificationChannel, Error> {
-        let channel =
-            NotificationChannel::create(account, input, self.clock.now()).map_err(Error::Invalid)?;
+        let channel = NotificationChannel::create(account, input, self.clock.now())
+            .map_err(Error::Invalid)?;
         self.referenced_profile(account, channel.profile_id).await?;
         store::insert_channel(&self.db, &channel)
             .await
-            .map_err(gone(Reference::Profile))?;
+            .map_err(foreign_key_means(Error::ReferenceNotFound(
+                Reference::Profile,
+            )))?;
         Ok(channel)
     }
 
@@ -163,10 +165,7 @@ impl App {
             let current = store::channel(&self.db, account, id)
                 .await?
                 .ok_or(Error::NotificationChannelNotFound)?;
-            let updated = current
-                .value
-                .update(patch.clone(), self.clock.now())
-                .map_err(Error::Invalid)?;
+            let updated = current.value.update(patch.clone(), self.clock.now())?;
             let moves = updated.profile_id != current.value.profile_id;
             if moves {
                 self.referenced_profile(account, updated.profile_id).await?;
@@ -176,7 +175,7 @@ impl App {
                 .map_err(|e| match failure(&e) {
                     // The profile was there a moment ago: what refuses the move is the key of
                     // the settings that use the channel.
-                    DbFailure::ForeignKeyViolation if moves => Error::ChannelInUse,
+                    DbFailure::ForeignKeyViolation if moves => Error::ChannelInUse { moving: true },
                     _ => Error::Store(e),
                 })?;
             if written {
@@ -186,14 +185,17 @@ impl App {
         Err(Error::ChannelContended)
     }
 
-    /// Deletes the channel with the settings that use it.
+    /// Deletes the channel, once no setting uses it.
     pub async fn delete_notification_channel(
         &self,
         account: AccountId,
         id: NotificationChannelId,
     ) -> Result<NotificationChannel, Error> {
         let channel = self.notification_channel(account, id).await?;
-        if store::delete_channel(&self.db, account, id).await? {
+        let deleted = store::delete_channel(&self.db, account, id)
+            .await
+            .map_err(foreign_key_means(Error::ChannelInUse { moving: false }))?;
+        if deleted {
             Ok(channel)
         } else {
             Err(Error::NotificationChannelNotFound)
@@ -244,7 +246,7 @@ impl App {
         };
         store::insert_setting(&self.db, &setting)
             .await
-            .map_err(gone(reference))?;
+            .map_err(foreign_key_means(Error::ReferenceNotFound(reference)))?;
         Ok(setting)
     }
 

@@ -307,10 +307,10 @@ pub struct ProfilePatch {
 mod notification;
 
 pub use notification::{
-    ChannelDestination, ChannelPatch, ChannelType, ConditionFacts, EmailAddress,
-    EmailAddressError, EventCondition, NewChannelInput, NewSettingInput, NotificationChannel,
-    NotificationChannelId, NotificationProfile, NotificationProfileId, NotificationSetting,
-    NotificationSettingId, SettingRefs,
+    ChannelDestination, ChannelPatch, ChannelType, ChannelUpdateError, ConditionFacts,
+    EmailAddress, EmailAddressError, EventCondition, ForeignChannel, NewChannelInput,
+    NewSettingInput, NotificationChannel, NotificationChannelId, NotificationProfile,
+    NotificationProfileId, NotificationSetting, NotificationSettingId, SettingRefs,
 };
 
 #[cfg(test)]

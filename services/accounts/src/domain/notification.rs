@@ -28,11 +28,13 @@ typed_id!(
 
 /// Longest e-mail address (RFC 5321's path limit less the angle brackets).
 const EMAIL_MAX: usize = 254;
+/// Longest local part (RFC 5321).
+const LOCAL_MAX: usize = 64;
 
 /// An e-mail address as a channel takes it: `local@domain`, the local part a dot-atom (RFC 5322
-/// without quoted strings or comments), the domain two or more DNS labels (letters, digits,
-/// inner hyphens, 1 to 63 each), at most 254 characters in all. The OpenAPI document states the
-/// same rule as a pattern.
+/// without quoted strings or comments) of at most 64 characters, the domain two or more DNS
+/// labels (letters, digits, inner hyphens, 1 to 63 each), at most 254 characters in all. The
+/// OpenAPI document states the same rule as a pattern.
 #[derive(Clone, PartialEq, Eq)]
 pub struct EmailAddress(String);
 
@@ -43,13 +45,16 @@ impl EmailAddress {
         }
         let (local, domain) = raw.rsplit_once('@').ok_or(EmailAddressError::Shape)?;
         let atom_char = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+/=?^_`{|}~-".contains(c);
-        let local_ok = local
-            .split('.')
-            .all(|atom| !atom.is_empty() && atom.chars().all(atom_char));
+        let local_ok = local.len() <= LOCAL_MAX
+            && local
+                .split('.')
+                .all(|atom| !atom.is_empty() && atom.chars().all(atom_char));
         let labels: Vec<&str> = domain.split('.').collect();
         let label_ok = |label: &&str| {
             (1..=63).contains(&label.len())
-                && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
                 && !label.starts_with('-')
                 && !label.ends_with('-')
         };
@@ -114,8 +119,9 @@ impl ChannelDestination {
     const POINTER: &str = "/channel_destination";
 
     pub fn parse(channel_type: ChannelType, raw: &str) -> Result<Self, FieldError> {
-        let invalid =
-            |e: &dyn fmt::Display| FieldError::new(Self::POINTER, format!("channel_destination {e}."));
+        let invalid = |e: &dyn fmt::Display| {
+            FieldError::new(Self::POINTER, format!("channel_destination {e}."))
+        };
         match channel_type {
             ChannelType::Email => EmailAddress::parse(raw)
                 .map(Self::Email)
@@ -124,6 +130,13 @@ impl ChannelDestination {
                 .map(Self::Webhook)
                 .map_err(|e| invalid(&e)),
         }
+    }
+
+    /// Whether `raw` is a destination of some channel type.
+    pub fn fits_some_type(raw: &str) -> bool {
+        ChannelType::ALL
+            .into_iter()
+            .any(|channel_type| Self::parse(channel_type, raw).is_ok())
     }
 
     pub fn channel_type(&self) -> ChannelType {
@@ -230,7 +243,9 @@ impl NotificationChannel {
             Some(raw) => errors.check(profile_id(raw)),
             None => errors.check(Err(required("/notification_profile_id"))),
         };
-        let channel_type = input.channel_type.ok_or_else(|| required("/channel_type_id"));
+        let channel_type = input
+            .channel_type
+            .ok_or_else(|| required("/channel_type_id"));
         let channel_type = errors.check(channel_type);
         let destination = match (&input.destination, channel_type) {
             (None, _) => errors.check(Err(required(ChannelDestination::POINTER))),
@@ -256,36 +271,74 @@ impl NotificationChannel {
         })
     }
 
-    /// Applies a partial update; on any error nothing changes. A new type without a new
-    /// destination keeps the destination only if it fits the new type.
-    pub fn update(&self, patch: ChannelPatch, now: DateTime<Utc>) -> Result<Self, Vec<FieldError>> {
+    /// Applies a partial update; on any error nothing changes. A type and a destination sent
+    /// together must fit each other; one sent alone must fit the other as it is.
+    pub fn update(
+        &self,
+        patch: ChannelPatch,
+        now: DateTime<Utc>,
+    ) -> Result<Self, ChannelUpdateError> {
         let mut errors = Errors::default();
+        let mut mismatch = None;
         let profile = patch
             .profile_id
             .as_deref()
             .map(|raw| errors.check(profile_id(raw)));
-        let channel_type = patch
-            .channel_type
-            .unwrap_or_else(|| self.destination.channel_type());
-        let raw = patch
-            .destination
-            .as_deref()
-            .unwrap_or_else(|| self.destination.as_str());
-        let destination = errors.check(ChannelDestination::parse(channel_type, raw));
-        let Some(destination) = destination else {
-            return Err(errors.0);
+        let kept = &self.destination;
+        let destination = match (patch.channel_type, patch.destination.as_deref()) {
+            (None, None) => Some(kept.clone()),
+            (Some(channel_type), Some(raw)) => {
+                errors.check(ChannelDestination::parse(channel_type, raw))
+            }
+            (None, Some(raw)) => match ChannelDestination::parse(kept.channel_type(), raw) {
+                Ok(destination) => Some(destination),
+                // A destination of the other type is fine on its own; the channel's type is not.
+                Err(error) if ChannelDestination::fits_some_type(raw) => {
+                    mismatch = Some(error);
+                    None
+                }
+                Err(error) => errors.check(Err(error)),
+            },
+            (Some(channel_type), None) => {
+                let destination = ChannelDestination::parse(channel_type, kept.as_str()).ok();
+                if destination.is_none() {
+                    mismatch = Some(FieldError::new(
+                        "/channel_type_id",
+                        format!(
+                            "The channel's destination is not of type {}; send a channel_destination of that type with channel_type_id.",
+                            channel_type.as_str()
+                        ),
+                    ));
+                }
+                destination
+            }
         };
         if !errors.0.is_empty() {
-            return Err(errors.0);
+            return Err(ChannelUpdateError::Invalid(errors.0));
         }
-        Ok(Self {
-            // A profile id that failed to parse is among the errors above.
-            profile_id: profile.flatten().unwrap_or(self.profile_id),
-            destination,
-            updated_at: now,
-            ..self.clone()
-        })
+        match (destination, mismatch) {
+            (Some(destination), None) => Ok(Self {
+                // A profile id that failed to parse is among the errors above.
+                profile_id: profile.flatten().unwrap_or(self.profile_id),
+                destination,
+                updated_at: now,
+                ..self.clone()
+            }),
+            (_, Some(mismatch)) => Err(ChannelUpdateError::Mismatch(mismatch)),
+            // Every missing destination above recorded an error or a mismatch.
+            (None, None) => Err(ChannelUpdateError::Invalid(errors.0)),
+        }
     }
+}
+
+/// Why a channel update was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChannelUpdateError {
+    /// Fields wrong on their own (or a type and destination sent together that do not fit).
+    Invalid(Vec<FieldError>),
+    /// The type or destination sent does not fit the other as the channel has it: a request
+    /// fine in itself that conflicts with the channel's present state.
+    Mismatch(FieldError),
 }
 
 /// A condition's row in the fixed table.
@@ -447,14 +500,11 @@ impl NotificationSetting {
         channel: Option<&NotificationChannel>,
         condition: EventCondition,
         now: DateTime<Utc>,
-    ) -> Result<Self, FieldError> {
+    ) -> Result<Self, ForeignChannel> {
         if let Some(channel) = channel
             && channel.profile_id != profile.id
         {
-            return Err(FieldError::new(
-                "/notification_channel_id",
-                "The channel belongs to another notification profile; a setting sends only to its own profile's channels.",
-            ));
+            return Err(ForeignChannel);
         }
         Ok(Self {
             id: NotificationSettingId::new(),
@@ -467,6 +517,11 @@ impl NotificationSetting {
         })
     }
 }
+
+/// A setting names a channel of another profile: from the named profile's view, no such channel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the channel belongs to another notification profile")]
+pub struct ForeignChannel;
 
 #[cfg(test)]
 mod tests;

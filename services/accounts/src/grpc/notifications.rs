@@ -424,7 +424,10 @@ impl notification_service_server::NotificationService for AccountsApi {
             channel_id: request.notification_channel_id,
             condition_id: sent(request.notification_event_condition_id),
         };
-        let setting = self.app.create_notification_setting(account, &input).await?;
+        let setting = self
+            .app
+            .create_notification_setting(account, &input)
+            .await?;
         Ok(Response::new(pb::CreateNotificationSettingResponse {
             setting: Some(setting.into()),
         }))

@@ -50,9 +50,13 @@ impl MigrationTrait for CreateNotificationTables {
             )
             .await?;
         manager
-            .create_index(index("notification_profiles", &["account_id", "created_at"]))
+            .create_index(index(
+                "notification_profiles",
+                &["account_id", "created_at"],
+            ))
             .await?;
-        // Deleting a profile deletes its channels.
+        // A profile is deleted only once its channels and settings are (the keys below refuse
+        // it otherwise), so nothing a client holds an id of disappears as a side effect.
         manager
             .create_table(
                 Table::create()
@@ -70,8 +74,7 @@ impl MigrationTrait for CreateNotificationTables {
                     .foreign_key(
                         ForeignKey::create()
                             .from("notification_channels", "notification_profile_id")
-                            .to("notification_profiles", "id")
-                            .on_delete(ForeignKeyAction::Cascade),
+                            .to("notification_profiles", "id"),
                     )
                     .to_owned(),
             )
@@ -93,8 +96,8 @@ impl MigrationTrait for CreateNotificationTables {
                     .to_owned(),
             )
             .await?;
-        // Deleting a profile or a channel deletes its settings; a channel that settings use
-        // cannot move to another profile (the pair's key refuses the update).
+        // A channel that settings use can neither be deleted nor move to another profile (the
+        // pair's key refuses both).
         manager
             .create_table(
                 Table::create()
@@ -111,8 +114,7 @@ impl MigrationTrait for CreateNotificationTables {
                     .foreign_key(
                         ForeignKey::create()
                             .from("notification_settings", "notification_profile_id")
-                            .to("notification_profiles", "id")
-                            .on_delete(ForeignKeyAction::Cascade),
+                            .to("notification_profiles", "id"),
                     )
                     .foreign_key(
                         ForeignKey::create()
@@ -120,16 +122,12 @@ impl MigrationTrait for CreateNotificationTables {
                                 "notification_settings",
                                 ("notification_channel_id", "notification_profile_id"),
                             )
-                            .to(
-                                "notification_channels",
-                                ("id", "notification_profile_id"),
-                            )
-                            .on_delete(ForeignKeyAction::Cascade),
+                            .to("notification_channels", ("id", "notification_profile_id")),
                     )
                     .to_owned(),
             )
             .await?;
-        // Lists, the notifier's look-up by condition, and the cascades.
+        // Lists, the notifier's look-up by condition, and the keys' checks.
         for columns in [
             &["account_id", "created_at"][..],
             &["account_id", "condition"],

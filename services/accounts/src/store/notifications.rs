@@ -81,8 +81,8 @@ pub async fn update_profile(
     Ok(updated.rows_affected > 0)
 }
 
-/// Deletes the profile (its channels and settings go with it); false when the account has no
-/// such profile.
+/// Deletes the profile; false when the account has no such profile. A profile that still has
+/// channels or settings is a foreign-key violation.
 pub async fn delete_profile(
     db: &impl ConnectionTrait,
     account: AccountId,
@@ -219,7 +219,8 @@ pub async fn update_channel(
     Ok(updated.rows_affected > 0)
 }
 
-/// Deletes the channel (its settings go with it); false when the account has no such channel.
+/// Deletes the channel; false when the account has no such channel. A channel that settings use
+/// is a foreign-key violation.
 pub async fn delete_channel(
     db: &impl ConnectionTrait,
     account: AccountId,

@@ -5,15 +5,17 @@
 use axum::Json;
 use axum::extract::{Extension, State};
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use prost::Message as _;
+use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
-use textport_platform::{ApiError, ErrorKind, convert};
+use textport_domain::{AccountId, MessagingProfileId, WebhookUrl};
+use textport_platform::{ApiError, ErrorKind, convert, db};
 use textport_proto::notifier::v1::{self as pb};
 
 use super::{Data, List, required, time};
 use crate::auth::Caller;
 use crate::error::HttpError;
-use crate::extract::{ApiPath, QueryPairs};
+use crate::extract::{ApiJson, ApiPath, QueryPairs};
 use crate::state::AppState;
 use crate::wire::DeliveryStatus;
 
@@ -76,7 +78,10 @@ impl WebhookDeliveryJson {
             )))
         })?;
         Ok(Self {
-            status: required(DeliveryStatus::text_of(delivery.status), "a delivery status")?,
+            status: required(
+                DeliveryStatus::text_of(delivery.status),
+                "a delivery status",
+            )?,
             id: delivery.id,
             record_type: "webhook_delivery",
             user_id: delivery.account_id,
@@ -95,13 +100,19 @@ impl WebhookDeliveryJson {
                 .attempts
                 .into_iter()
                 .map(|attempt| AttemptJson {
-                    status: if attempt.delivered { "delivered" } else { "failed" },
+                    status: if attempt.delivered {
+                        "delivered"
+                    } else {
+                        "failed"
+                    },
                     started_at: time(attempt.started_at.as_ref()),
                     finished_at: time(attempt.finished_at.as_ref()),
                     errors: attempt.errors,
                     http: HttpJson {
                         request: HttpRequestJson { url: attempt.url },
-                        response: attempt.http_status.map(|status| HttpResponseJson { status }),
+                        response: attempt
+                            .http_status
+                            .map(|status| HttpResponseJson { status }),
                     },
                 })
                 .collect(),
@@ -172,7 +183,10 @@ pub async fn list_deliveries(
         .list_webhook_deliveries(request)
         .await?
         .into_inner();
-    Ok(Json(List::new(deliveries(response.deliveries)?, response.page)))
+    Ok(Json(List::new(
+        deliveries(response.deliveries)?,
+        response.page,
+    )))
 }
 
 pub async fn retrieve_delivery(
@@ -272,7 +286,11 @@ pub async fn list_notices(
         })
         .await?
         .into_inner();
-    let data = response.notices.into_iter().map(PortalNoticeJson::from).collect();
+    let data = response
+        .notices
+        .into_iter()
+        .map(PortalNoticeJson::from)
+        .collect();
     Ok(Json(List::new(data, response.page)))
 }
 
@@ -377,4 +395,123 @@ pub async fn event_deliveries(
     Ok(Json(Data {
         data: deliveries(response.deliveries)?,
     }))
+}
+
+/// An event as a service would emit it; see `POST /sandbox/v1/events`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmitBody {
+    /// The caller's account when absent.
+    account_id: Option<String>,
+    event_type: String,
+    #[serde(default)]
+    payload: Option<Box<RawValue>>,
+    messaging_profile_id: Option<String>,
+    webhook_urls: Option<Vec<String>>,
+    resource_id: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct EmittedJson {
+    id: String,
+    record_type: &'static str,
+    account_id: String,
+    event_type: String,
+    occurred_at: Option<String>,
+}
+
+fn event_type(raw: String) -> Result<String, ApiError> {
+    let well_formed = !raw.is_empty()
+        && raw.len() <= 128
+        && raw
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'.');
+    if well_formed {
+        Ok(raw)
+    } else {
+        Err(ApiError::at_pointer(
+            ErrorKind::Validation,
+            "/event_type",
+            "An event type is lowercase letters, digits, `_` and `.`, e.g. messaging_hosted_numbers_orders.updated.",
+        ))
+    }
+}
+
+/// Emits an event through the gateway's outbox, as a service's use case would: the relay sends it
+/// to the notifier, which delivers it like any other.
+pub async fn emit_event(
+    State(state): State<AppState>,
+    Extension(Caller(caller)): Extension<Caller>,
+    ApiJson(body): ApiJson<EmitBody>,
+) -> Result<(http::StatusCode, Json<Data<EmittedJson>>), HttpError> {
+    let account_id = match &body.account_id {
+        Some(raw) => convert::id("/account_id", AccountId::parse, raw)?,
+        None => caller,
+    };
+    let event_type = event_type(body.event_type)?;
+    let payload = body
+        .payload
+        .map_or_else(|| "{}".to_owned(), |raw| raw.get().to_owned());
+    if !payload.trim_start().starts_with('{') {
+        return Err(ApiError::at_pointer(
+            ErrorKind::Validation,
+            "/payload",
+            "The payload is a JSON object.",
+        )
+        .into());
+    }
+    let target = match (body.messaging_profile_id, body.webhook_urls) {
+        (Some(_), Some(_)) => {
+            return Err(ApiError::at_pointer(
+                ErrorKind::Validation,
+                "/webhook_urls",
+                "Give messaging_profile_id or webhook_urls, not both.",
+            )
+            .into());
+        }
+        (Some(profile), None) => Some(pb::event::Target::MessagingProfileId(
+            convert::id("/messaging_profile_id", MessagingProfileId::parse, &profile)?.to_string(),
+        )),
+        (None, Some(urls)) => {
+            for (i, url) in urls.iter().enumerate() {
+                WebhookUrl::parse(url).map_err(|error| {
+                    ApiError::at_pointer(
+                        ErrorKind::Validation,
+                        format!("/webhook_urls/{i}"),
+                        error.to_string(),
+                    )
+                })?;
+            }
+            Some(pb::event::Target::WebhookUrls(pb::WebhookUrls { urls }))
+        }
+        (None, None) => None,
+    };
+    let event = pb::Event {
+        event_type: event_type.clone(),
+        account_id: account_id.to_string(),
+        payload_json: payload,
+        resource_id: body.resource_id,
+        target,
+        email: None,
+        portal: None,
+    };
+    let now = state.clock.now();
+    let id = crate::store::emit(&state.db, now, event.encode_to_vec())
+        .await
+        .map_err(|error| HttpError(db::api_error(&error)))?;
+    if let Some(relay) = &state.relay {
+        relay.wake();
+    }
+    Ok((
+        http::StatusCode::ACCEPTED,
+        Json(Data {
+            data: EmittedJson {
+                id: id.to_string(),
+                record_type: "sandbox_event",
+                account_id: account_id.to_string(),
+                event_type,
+                occurred_at: time(Some(&convert::timestamp(now))),
+            },
+        }),
+    ))
 }

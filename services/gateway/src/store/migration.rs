@@ -8,7 +8,11 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(CreateIdempotencyKeys)]
+        // The outbox carries the sandbox's emitted events to the notifier.
+        vec![
+            Box::new(CreateIdempotencyKeys),
+            Box::new(textport_platform::outbox::CreateOutbox),
+        ]
     }
 }
 

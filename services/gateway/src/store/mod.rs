@@ -1,5 +1,6 @@
-//! The gateway's own table: `Idempotency-Key` records. Several gateway replicas share it, so the
-//! first request of a key is decided by the database (an insert that only one can win).
+//! The gateway's own tables: `Idempotency-Key` records — several gateway replicas share them, so
+//! the first request of a key is decided by the database (an insert that only one can win) — and
+//! the outbox of the events the sandbox emits.
 
 mod entity;
 mod migration;
@@ -166,6 +167,24 @@ pub async fn prune(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<u64,
         .exec(db)
         .await?;
     Ok(deleted.rows_affected)
+}
+
+/// A sandbox event for the notifier, into the outbox.
+pub async fn emit(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    body: Vec<u8>,
+) -> Result<uuid::Uuid, DbErr> {
+    textport_platform::outbox::push(
+        db,
+        now,
+        textport_platform::outbox::OutboxEvent {
+            destination: "notifier",
+            kind: textport_proto::notifier::v1::EVENT_KIND,
+            body,
+        },
+    )
+    .await
 }
 
 #[cfg(test)]

@@ -10,8 +10,14 @@ fn at(seconds: i64) -> DateTime<Utc> {
 fn conditions_follow_the_event_family() {
     use Condition::*;
     for (event_type, condition) in [
-        ("messaging_hosted_numbers_orders.created", Some(HostedSmsOrderUpdates)),
-        ("messaging_hosted_numbers_orders.updated", Some(HostedSmsOrderUpdates)),
+        (
+            "messaging_hosted_numbers_orders.created",
+            Some(HostedSmsOrderUpdates),
+        ),
+        (
+            "messaging_hosted_numbers_orders.updated",
+            Some(HostedSmsOrderUpdates),
+        ),
         (
             "messaging_hosted_numbers_orders.internal_transfer_approval_requested",
             Some(InternalTransferRequests),
@@ -38,7 +44,7 @@ fn the_envelope_is_byte_exact_and_keeps_the_payload_as_sent() {
     let event = WebhookEvent {
         id,
         event_type: "porting_order.messaging_changed",
-        occurred_at: at(1_694_803_239),
+        occurred_at: at(1_694_804_039),
         payload_json: r#"{"z":1, "a":[true]}"#,
     };
     let body = envelope(&event, 2, "https://example.com/hook").expect("envelope");
@@ -46,12 +52,25 @@ fn the_envelope_is_byte_exact_and_keeps_the_payload_as_sent() {
         String::from_utf8(body).expect("utf8"),
         r#"{"data":{"event_type":"porting_order.messaging_changed","id":"0190b2c4-5a1e-7000-8000-000000000001","occurred_at":"2023-09-15T18:53:59Z","payload":{"z":1, "a":[true]},"record_type":"event"},"meta":{"attempt":2,"delivered_to":"https://example.com/hook"}}"#
     );
-    assert!(envelope(&WebhookEvent { payload_json: "{", ..event }, 1, "u").is_err());
+    assert!(
+        envelope(
+            &WebhookEvent {
+                payload_json: "{",
+                ..event
+            },
+            1,
+            "u"
+        )
+        .is_err()
+    );
 }
 
 #[test]
 fn the_signed_message_is_timestamp_bar_body() {
-    assert_eq!(signed_message(1_700_000_000, b"{}"), b"1700000000|{}".to_vec());
+    assert_eq!(
+        signed_message(1_700_000_000, b"{}"),
+        b"1700000000|{}".to_vec()
+    );
 }
 
 #[test]

@@ -74,7 +74,11 @@ pub async fn insert_event(
         account_id: Set(*account_id.as_uuid()),
         received_at: Set(now),
     })
-    .on_conflict(OnConflict::column(event::Column::Id).do_nothing().to_owned())
+    .on_conflict(
+        OnConflict::column(event::Column::Id)
+            .do_nothing()
+            .to_owned(),
+    )
     .exec_without_returning(db)
     .await?;
     Ok(inserted == 1)
@@ -104,8 +108,10 @@ pub async fn claim_deliveries(
     sweeper::claim::<delivery::Entity>(db, now, lease, limit, Condition::all()).await
 }
 
-/// Where a claimed delivery stands after a round of attempts.
+/// Where a claimed delivery stands after a round of attempts, with the attempts to record.
 pub struct RoundResult {
+    pub id: Uuid,
+    pub attempt_rows: Vec<attempt::ActiveModel>,
     pub status: DeliveryStatus,
     pub attempts: i32,
     pub failed_rounds: i32,
@@ -119,18 +125,33 @@ pub struct RoundResult {
 pub async fn finish_round(
     db: &impl ConnectionTrait,
     token: Uuid,
-    id: Uuid,
-    attempts: Vec<attempt::ActiveModel>,
     result: RoundResult,
 ) -> Result<bool, DbErr> {
+    let RoundResult {
+        id,
+        attempt_rows: attempts,
+        ..
+    } = result;
     let updated = delivery::Entity::update_many()
-        .col_expr(delivery::Column::Status, Expr::value(result.status.as_str()))
+        .col_expr(
+            delivery::Column::Status,
+            Expr::value(result.status.as_str()),
+        )
         .col_expr(delivery::Column::Attempts, Expr::value(result.attempts))
-        .col_expr(delivery::Column::FailedRounds, Expr::value(result.failed_rounds))
+        .col_expr(
+            delivery::Column::FailedRounds,
+            Expr::value(result.failed_rounds),
+        )
         .col_expr(delivery::Column::DueAt, Expr::value(result.due_at))
         .col_expr(delivery::Column::Claim, Expr::value(Option::<Uuid>::None))
-        .col_expr(delivery::Column::StartedAt, Expr::value(Some(result.started_at)))
-        .col_expr(delivery::Column::FinishedAt, Expr::value(result.finished_at))
+        .col_expr(
+            delivery::Column::StartedAt,
+            Expr::value(Some(result.started_at)),
+        )
+        .col_expr(
+            delivery::Column::FinishedAt,
+            Expr::value(result.finished_at),
+        )
         .filter(sweeper::held::<delivery::Entity>(id, token))
         .exec(db)
         .await?;
@@ -293,11 +314,16 @@ pub async fn redeliver(
 
 // === e-mail ===
 
-pub async fn insert_emails(db: &impl ConnectionTrait, rows: Vec<email::ActiveModel>) -> Result<(), DbErr> {
+pub async fn insert_emails(
+    db: &impl ConnectionTrait,
+    rows: Vec<email::ActiveModel>,
+) -> Result<(), DbErr> {
     if rows.is_empty() {
         return Ok(());
     }
-    email::Entity::insert_many(rows).exec_without_returning(db).await?;
+    email::Entity::insert_many(rows)
+        .exec_without_returning(db)
+        .await?;
     Ok(())
 }
 
@@ -311,7 +337,11 @@ pub async fn claim_emails(
 }
 
 /// A sent e-mail leaves no copy behind.
-pub async fn email_sent(db: &impl ConnectionTrait, claim: &Claim<email::Model>, id: Uuid) -> Result<(), DbErr> {
+pub async fn email_sent(
+    db: &impl ConnectionTrait,
+    claim: &Claim<email::Model>,
+    id: Uuid,
+) -> Result<(), DbErr> {
     email::Entity::delete_many()
         .filter(claim.owns::<email::Entity>(id))
         .exec(db)
@@ -347,7 +377,11 @@ pub fn email_of(row: &email::Model) -> Email {
     }
 }
 
-pub async fn put_in_mailbox(db: &impl ConnectionTrait, email: &Email, now: DateTime<Utc>) -> Result<(), DbErr> {
+pub async fn put_in_mailbox(
+    db: &impl ConnectionTrait,
+    email: &Email,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
     mailbox::Entity::insert(mailbox::ActiveModel {
         id: Set(email.id),
         event_id: Set(email.event_id),
@@ -357,7 +391,11 @@ pub async fn put_in_mailbox(db: &impl ConnectionTrait, email: &Email, now: DateT
         body_text: Set(email.body_text.clone()),
         sent_at: Set(now),
     })
-    .on_conflict(OnConflict::column(mailbox::Column::Id).do_nothing().to_owned())
+    .on_conflict(
+        OnConflict::column(mailbox::Column::Id)
+            .do_nothing()
+            .to_owned(),
+    )
     .exec_without_returning(db)
     .await?;
     Ok(())
@@ -378,11 +416,16 @@ pub async fn mailbox(
 
 // === portal notices ===
 
-pub async fn insert_notices(db: &impl ConnectionTrait, rows: Vec<notice::ActiveModel>) -> Result<(), DbErr> {
+pub async fn insert_notices(
+    db: &impl ConnectionTrait,
+    rows: Vec<notice::ActiveModel>,
+) -> Result<(), DbErr> {
     if rows.is_empty() {
         return Ok(());
     }
-    notice::Entity::insert_many(rows).exec_without_returning(db).await?;
+    notice::Entity::insert_many(rows)
+        .exec_without_returning(db)
+        .await?;
     Ok(())
 }
 
@@ -392,7 +435,8 @@ pub async fn notices(
     read: Option<bool>,
     page: Page,
 ) -> Result<(Vec<notice::Model>, u64), DbErr> {
-    let mut query = notice::Entity::find().filter(notice::Column::AccountId.eq(*account_id.as_uuid()));
+    let mut query =
+        notice::Entity::find().filter(notice::Column::AccountId.eq(*account_id.as_uuid()));
     match read {
         Some(true) => query = query.filter(notice::Column::ReadAt.is_not_null()),
         Some(false) => query = query.filter(notice::Column::ReadAt.is_null()),
@@ -435,7 +479,11 @@ pub async fn signing_seed(
         seed: Set(candidate.to_vec()),
         created_at: Set(now),
     })
-    .on_conflict(OnConflict::column(signing_key::Column::Id).do_nothing().to_owned())
+    .on_conflict(
+        OnConflict::column(signing_key::Column::Id)
+            .do_nothing()
+            .to_owned(),
+    )
     .exec_without_returning(db)
     .await?;
     signing_key::Entity::find_by_id(1)

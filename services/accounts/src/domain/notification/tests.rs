@@ -13,7 +13,11 @@ fn profile() -> NotificationProfile {
     NotificationProfile::create(AccountId::new(), Some("Ops"), now()).expect("valid")
 }
 
-fn channel_of(profile: &NotificationProfile, kind: ChannelType, destination: &str) -> NotificationChannel {
+fn channel_of(
+    profile: &NotificationProfile,
+    kind: ChannelType,
+    destination: &str,
+) -> NotificationChannel {
     let input = NewChannelInput {
         profile_id: Some(profile.id.to_string()),
         channel_type: Some(kind),
@@ -67,11 +71,22 @@ fn email_addresses_are_dot_atoms_at_a_domain_of_two_labels_or_more() {
     let label = "a".repeat(63);
     assert!(EmailAddress::parse(&format!("x@{label}.com")).is_ok());
     assert!(EmailAddress::parse(&format!("x@{label}a.com")).is_err());
-    let long = format!("{}@example.com", "a".repeat(EMAIL_MAX - "@example.com".len()));
+    let local = "a".repeat(LOCAL_MAX);
+    assert!(EmailAddress::parse(&format!("{local}@example.com")).is_ok());
+    assert!(EmailAddress::parse(&format!("{local}a@example.com")).is_err());
+    let label = "d".repeat(60);
+    let domain = format!("{label}.{label}.{label}.com");
+    let long = format!(
+        "{local}@{}{domain}",
+        "d".repeat(EMAIL_MAX - 65 - domain.len())
+    );
     assert_eq!(long.len(), EMAIL_MAX);
     assert!(EmailAddress::parse(&long).is_ok());
     assert_eq!(
-        EmailAddress::parse(&format!("a{long}")),
+        EmailAddress::parse(&format!(
+            "{local}@d{}{domain}",
+            "d".repeat(EMAIL_MAX - 65 - domain.len())
+        )),
         Err(EmailAddressError::Length)
     );
 }
@@ -95,8 +110,8 @@ fn a_destination_must_fit_its_channel_type() {
     let error = ChannelDestination::parse(ChannelType::Email, "https://example.com/h")
         .expect_err("not an address");
     assert_eq!(error.pointer, "/channel_destination");
-    let error = ChannelDestination::parse(ChannelType::Webhook, "ops@example.com")
-        .expect_err("not a URL");
+    let error =
+        ChannelDestination::parse(ChannelType::Webhook, "ops@example.com").expect_err("not a URL");
     assert!(error.detail.contains("http"), "{}", error.detail);
     for kind in ChannelType::ALL {
         assert_eq!(ChannelType::parse(kind.as_str()), Some(kind));
@@ -114,16 +129,19 @@ fn a_profile_needs_a_name_and_keeps_it_unless_renamed() {
     assert_eq!(profile.update(None, later), Ok(profile.clone()));
     let renamed = profile.update(Some("Ops 2"), later).expect("valid");
     assert_eq!(
-        (renamed.name.as_str(), renamed.updated_at, renamed.created_at),
+        (
+            renamed.name.as_str(),
+            renamed.updated_at,
+            renamed.created_at
+        ),
         ("Ops 2", later, profile.created_at)
     );
 }
 
 #[test]
 fn every_bad_field_of_a_new_channel_is_named() {
-    let errors =
-        NotificationChannel::create(AccountId::new(), NewChannelInput::default(), now())
-            .expect_err("empty");
+    let errors = NotificationChannel::create(AccountId::new(), NewChannelInput::default(), now())
+        .expect_err("empty");
     assert_eq!(
         pointers(&errors),
         [
@@ -144,37 +162,71 @@ fn every_bad_field_of_a_new_channel_is_named() {
     );
 }
 
+fn invalid(error: ChannelUpdateError) -> Vec<FieldError> {
+    match error {
+        ChannelUpdateError::Invalid(errors) => errors,
+        ChannelUpdateError::Mismatch(error) => panic!("a mismatch, not invalid: {error:?}"),
+    }
+}
+
+fn mismatch(error: ChannelUpdateError) -> FieldError {
+    match error {
+        ChannelUpdateError::Mismatch(error) => error,
+        ChannelUpdateError::Invalid(errors) => panic!("invalid, not a mismatch: {errors:?}"),
+    }
+}
+
 #[test]
 fn a_channel_update_keeps_type_and_destination_consistent() {
     let profile = profile();
     let channel = channel_of(&profile, ChannelType::Email, "ops@example.com");
     let later = now() + Duration::minutes(1);
+    let patch = |channel_type: Option<ChannelType>, destination: Option<&str>| ChannelPatch {
+        channel_type,
+        destination: destination.map(str::to_owned),
+        ..ChannelPatch::default()
+    };
 
-    let errors = channel
+    // One side sent alone must fit the other as the channel has it: a conflict, not bad input.
+    let error = channel
+        .update(patch(Some(ChannelType::Webhook), None), later)
+        .expect_err("an address is not a URL");
+    assert_eq!(mismatch(error).pointer, "/channel_type_id");
+    let error = channel
+        .update(patch(None, Some("https://example.com/n")), later)
+        .expect_err("a URL is not an address");
+    assert_eq!(mismatch(error).pointer, "/channel_destination");
+    // Wrong whatever the channel is: bad input.
+    let error = channel
+        .update(patch(None, Some("nobody")), later)
+        .expect_err("neither");
+    assert_eq!(pointers(&invalid(error)), ["/channel_destination"]);
+    let error = channel
         .update(
-            ChannelPatch {
-                channel_type: Some(ChannelType::Webhook),
-                ..ChannelPatch::default()
-            },
+            patch(Some(ChannelType::Webhook), Some("ops@example.com")),
             later,
         )
-        .expect_err("an address is not a URL");
-    assert_eq!(pointers(&errors), ["/channel_destination"]);
+        .expect_err("sent together, they must fit");
+    assert_eq!(pointers(&invalid(error)), ["/channel_destination"]);
 
-    let moved = channel
+    let retyped = channel
         .update(
-            ChannelPatch {
-                channel_type: Some(ChannelType::Webhook),
-                destination: Some("https://example.com/n".into()),
-                ..ChannelPatch::default()
-            },
+            patch(Some(ChannelType::Webhook), Some("https://example.com/n")),
             later,
         )
         .expect("valid");
     assert_eq!(
-        (moved.destination.channel_type(), moved.profile_id, moved.updated_at),
+        (
+            retyped.destination.channel_type(),
+            retyped.profile_id,
+            retyped.updated_at
+        ),
         (ChannelType::Webhook, profile.id, later)
     );
+    let readdressed = channel
+        .update(patch(None, Some("oncall@example.com")), later)
+        .expect("valid");
+    assert_eq!(readdressed.destination.as_str(), "oncall@example.com");
 
     let other = NotificationProfileId::new();
     let reassigned = channel
@@ -191,19 +243,20 @@ fn a_channel_update_keeps_type_and_destination_consistent() {
         (other, channel.destination.clone())
     );
 
-    let errors = channel
+    let error = channel
         .update(
             ChannelPatch {
                 profile_id: Some("x".into()),
-                destination: Some("bad".into()),
+                destination: Some("https://example.com/n".into()),
                 ..ChannelPatch::default()
             },
             later,
         )
         .expect_err("invalid");
     assert_eq!(
-        pointers(&errors),
-        ["/notification_profile_id", "/channel_destination"]
+        pointers(&invalid(error)),
+        ["/notification_profile_id"],
+        "bad input comes before a conflict"
     );
 }
 
@@ -221,7 +274,10 @@ fn the_condition_table_is_fixed_and_its_ids_are_distinct() {
         "2d6fce63-cacc-4b9d-8db5-6640e9409cde"
     );
     assert_eq!(
-        EventCondition::InternalTransferRequests.facts().id.to_string(),
+        EventCondition::InternalTransferRequests
+            .facts()
+            .id
+            .to_string(),
         "1f14102b-5920-4180-94bf-cea1fbfbf11d"
     );
     assert_eq!(
@@ -244,7 +300,10 @@ fn a_setting_names_every_bad_reference() {
     let errors = NewSettingInput::default().parse().expect_err("empty");
     assert_eq!(
         pointers(&errors),
-        ["/notification_profile_id", "/notification_event_condition_id"]
+        [
+            "/notification_profile_id",
+            "/notification_event_condition_id"
+        ]
     );
     let bad = NewSettingInput {
         profile_id: Some(NotificationProfileId::new().to_string()),
@@ -253,7 +312,10 @@ fn a_setting_names_every_bad_reference() {
     };
     assert_eq!(
         pointers(&bad.parse().expect_err("invalid")),
-        ["/notification_channel_id", "/notification_event_condition_id"]
+        [
+            "/notification_channel_id",
+            "/notification_event_condition_id"
+        ]
     );
     let condition = EventCondition::PortInNotifications.facts().id;
     let portal_only = NewSettingInput {
@@ -280,8 +342,9 @@ fn a_setting_sends_only_to_its_own_profiles_channels() {
         (setting.profile_id, setting.channel_id, setting.account_id),
         (profile.id, Some(own.id), profile.account_id)
     );
-    let portal = NotificationSetting::create(&profile, None, EventCondition::HostedSmsOrderUpdates, now())
-        .expect("valid");
+    let portal =
+        NotificationSetting::create(&profile, None, EventCondition::HostedSmsOrderUpdates, now())
+            .expect("valid");
     assert_eq!(portal.channel_id, None);
 
     let sibling = NotificationProfile {
@@ -294,7 +357,6 @@ fn a_setting_sends_only_to_its_own_profiles_channels() {
         Some(&foreign),
         EventCondition::HostedSmsOrderUpdates,
         now(),
-    )
-    .expect_err("another profile's channel");
-    assert_eq!(error.pointer, "/notification_channel_id");
+    );
+    assert_eq!(error, Err(ForeignChannel));
 }
