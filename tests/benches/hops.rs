@@ -13,10 +13,10 @@
 //!
 //! `cargo bench -p textport-e2e --bench hops -- [--requests N] [--concurrency C] [--numbers K] [--rounds R]`
 
+mod load;
+
 use std::future::Future;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Instant;
 
 use textport::{Config, Storage, Suite, Transport};
 use textport_domain::SystemClock;
@@ -33,49 +33,12 @@ struct Options {
 }
 
 fn options() -> Options {
-    let args: Vec<String> = std::env::args().collect();
-    let value = |flag: &str, default: usize| {
-        args.iter()
-            .position(|a| a == flag)
-            .and_then(|i| args.get(i + 1))
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(default)
-    };
     Options {
-        requests: value("--requests", 2_000),
-        concurrency: value("--concurrency", 16),
-        numbers: value("--numbers", 100),
-        rounds: value("--rounds", 5),
+        requests: load::flag("--requests", 2_000),
+        concurrency: load::flag("--concurrency", 16),
+        numbers: load::flag("--numbers", 100),
+        rounds: load::flag("--rounds", 5),
     }
-}
-
-/// Runs `requests` calls of `call` on `concurrency` workers; returns calls per second.
-async fn throughput<F, Fut>(requests: usize, concurrency: usize, call: F) -> f64
-where
-    F: Fn() -> Fut + Clone + Send + 'static,
-    Fut: Future<Output = ()> + Send,
-{
-    let next = Arc::new(AtomicUsize::new(0));
-    let started = Instant::now();
-    let workers: Vec<_> = (0..concurrency)
-        .map(|_| {
-            let (next, call) = (next.clone(), call.clone());
-            tokio::spawn(async move {
-                while next.fetch_add(1, Ordering::Relaxed) < requests {
-                    call().await;
-                }
-            })
-        })
-        .collect();
-    for worker in workers {
-        worker.await.expect("worker finishes");
-    }
-    requests as f64 / started.elapsed().as_secs_f64().max(f64::EPSILON)
-}
-
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
 }
 
 async fn start(storage: &Storage, transport: Transport) -> Suite {
@@ -160,12 +123,12 @@ async fn main() {
     let mut samples: [Vec<f64>; 4] = Default::default();
     for _ in 0..options.rounds {
         let (n, c) = (options.requests, options.concurrency);
-        samples[0].push(throughput(n, c, public_local.clone()).await);
-        samples[1].push(throughput(n, c, public_grpc.clone()).await);
+        samples[0].push(load::throughput(n, c, public_local.clone()).await);
+        samples[1].push(load::throughput(n, c, public_grpc.clone()).await);
         for (sample, client) in [(2, &in_memory), (3, &client)] {
             let (client, check) = (client.clone(), request.clone());
             samples[sample].push(
-                throughput(n, c, move || {
+                load::throughput(n, c, move || {
                     let (mut client, check) = (client.clone(), check.clone());
                     async move {
                         let expected = check.phone_numbers.len();
@@ -185,22 +148,17 @@ async fn main() {
         storage.discard().await.expect("data removed");
     }
 
-    println!(
-        "hosted eligibility, {} numbers per check, {} checks per phase, concurrency {}, {} rounds (median checks/s)",
-        options.numbers, options.requests, options.concurrency, options.rounds
+    load::report(
+        &format!(
+            "hosted eligibility, {} numbers per check, {} checks per phase, concurrency {}, {} rounds (median checks/s)",
+            options.numbers, options.requests, options.concurrency, options.rounds
+        ),
+        &[
+            "public API, one process (baseline)",
+            "public API, gRPC",
+            "service in memory",
+            "one gRPC hop",
+        ],
+        samples.into(),
     );
-    let baseline = median(samples[0].clone());
-    let names = [
-        "public API, one process (baseline)",
-        "public API, gRPC",
-        "service in memory",
-        "one gRPC hop",
-    ];
-    for (name, values) in names.iter().zip(samples) {
-        let value = median(values);
-        println!(
-            "  {name:<36} {value:>9.0}/s   ratio to baseline {:.2}",
-            value / baseline
-        );
-    }
 }

@@ -13,6 +13,8 @@
 //!
 //! `cargo bench -p textport-e2e --bench webhooks -- [--deliveries N] [--concurrency C] [--rounds R]`
 
+mod load;
+
 use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -42,18 +44,10 @@ struct Options {
 }
 
 fn options() -> Options {
-    let args: Vec<String> = std::env::args().collect();
-    let value = |flag: &str, default: usize| {
-        args.iter()
-            .position(|a| a == flag)
-            .and_then(|i| args.get(i + 1))
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(default)
-    };
     Options {
-        deliveries: value("--deliveries", 4_000),
-        concurrency: value("--concurrency", 16),
-        rounds: value("--rounds", 3),
+        deliveries: load::flag("--deliveries", 4_000),
+        concurrency: load::flag("--concurrency", 16),
+        rounds: load::flag("--rounds", 3),
     }
 }
 
@@ -101,35 +95,6 @@ impl Sink {
             let _ = tokio::time::timeout(Duration::from_millis(100), arrived).await;
         }
     }
-}
-
-/// Runs `requests` calls of `call` on `concurrency` workers; returns calls per second.
-async fn throughput<F, Fut>(requests: usize, concurrency: usize, call: F) -> f64
-where
-    F: Fn() -> Fut + Clone + Send + 'static,
-    Fut: Future<Output = ()> + Send,
-{
-    let next = Arc::new(AtomicUsize::new(0));
-    let started = Instant::now();
-    let workers: Vec<_> = (0..concurrency)
-        .map(|_| {
-            let (next, call) = (next.clone(), call.clone());
-            tokio::spawn(async move {
-                while next.fetch_add(1, Ordering::Relaxed) < requests {
-                    call().await;
-                }
-            })
-        })
-        .collect();
-    for worker in workers {
-        worker.await.expect("worker finishes");
-    }
-    requests as f64 / started.elapsed().as_secs_f64().max(f64::EPSILON)
-}
-
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
 }
 
 fn payload() -> String {
@@ -226,8 +191,8 @@ async fn main() {
     let mut samples: [Vec<f64>; 3] = Default::default();
     for _ in 0..options.rounds {
         let (n, c) = (options.deliveries, options.concurrency);
-        samples[0].push(throughput(n, c, unsigned.clone()).await);
-        samples[1].push(throughput(n, c, signed.clone()).await);
+        samples[0].push(load::throughput(n, c, unsigned.clone()).await);
+        samples[1].push(load::throughput(n, c, signed.clone()).await);
 
         let before = sink.received.load(Ordering::Relaxed);
         let started = Instant::now();
@@ -267,21 +232,16 @@ async fn main() {
     served.await.expect("joins").expect("stops");
     storage.discard().await.expect("data removed");
 
-    println!(
-        "webhooks to a loopback sink, {} per phase, {} in flight, {} rounds (median deliveries/s)",
-        options.deliveries, options.concurrency, options.rounds
+    load::report(
+        &format!(
+            "webhooks to a loopback sink, {} per phase, {} in flight, {} rounds (median deliveries/s)",
+            options.deliveries, options.concurrency, options.rounds
+        ),
+        &[
+            "unsigned POST loop (baseline)",
+            "signed POST loop",
+            "notifier, events in → webhooks out",
+        ],
+        samples.into(),
     );
-    let baseline = median(samples[0].clone());
-    let names = [
-        "unsigned POST loop (baseline)",
-        "signed POST loop",
-        "notifier, events in → webhooks out",
-    ];
-    for (name, values) in names.iter().zip(samples) {
-        let value = median(values);
-        println!(
-            "  {name:<36} {value:>9.0}/s   ratio to baseline {:.2}",
-            value / baseline
-        );
-    }
 }

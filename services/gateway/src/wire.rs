@@ -106,7 +106,7 @@ mod tests {
         let document: Value = serde_json::from_str(crate::OPENAPI).expect("valid JSON");
         /// Schema, property, the table's round-trip check, the table's texts.
         type Row = (&'static str, &'static str, fn(), &'static [&'static str]);
-        let tables: [Row; 10] = [
+        let tables: [Row; 11] = [
             (
                 "EligibilityResult",
                 "eligible_status",
@@ -162,6 +162,12 @@ mod tests {
                 BillingCheck::TEXTS,
             ),
             ("SandboxNumber", "holding", Holding::check, Holding::TEXTS),
+            (
+                "WebhookDelivery",
+                "status",
+                DeliveryStatus::check,
+                DeliveryStatus::TEXTS,
+            ),
         ];
         for (schema, property, check, texts) in tables {
             check();

@@ -7,13 +7,13 @@ mod notification_migration;
 pub mod notifications;
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{LikeExpr, OnConflict};
+use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect,
 };
 use textport_domain::{AccountId, ApiKeyHash, ApiKeyId, MessagingProfileId, Page, WebhookUrl};
-use textport_platform::db::{Versioned, fetch_page};
+use textport_platform::db::{Versioned, contains, fetch_page};
 
 use crate::domain::{
     Account, AccountName, Destinations, IssuedKey, KeyLabel, MessagingProfile, ProfileName,
@@ -254,9 +254,8 @@ pub async fn list_profiles(
         condition = condition.add(messaging_profile::Column::Name.eq(name.as_str()));
     }
     if let Some(fragment) = &filter.name_contains {
-        let pattern = format!("%{}%", escape_like(&fragment.to_lowercase()));
         condition = condition
-            .add(messaging_profile::Column::NameFolded.like(LikeExpr::new(pattern).escape('\\')));
+            .add(messaging_profile::Column::NameFolded.like(contains(&fragment.to_lowercase())));
     }
     let query = messaging_profile::Entity::find()
         .filter(condition)
@@ -268,12 +267,6 @@ pub async fn list_profiles(
         .map(profile_from_row)
         .collect::<Result<_, _>>()?;
     Ok((profiles, total))
-}
-
-fn escape_like(raw: &str) -> String {
-    raw.replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
 }
 
 /// Writes the profile if it is still at `read_revision`; false when another writer came first

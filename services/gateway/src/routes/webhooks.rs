@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use prost::Message as _;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
-use textport_domain::{AccountId, MessagingProfileId, WebhookUrl};
+use textport_domain::{AccountId, EventId, MessagingProfileId, WebhookUrl};
 use textport_platform::{ApiError, ErrorKind, convert, db};
 use textport_proto::notifier::v1::{self as pb};
 
@@ -386,16 +386,23 @@ pub async fn event_deliveries(
     State(state): State<AppState>,
     ApiPath(event_id): ApiPath<String>,
 ) -> Result<Json<Data<Vec<WebhookDeliveryJson>>>, HttpError> {
+    let event_id = EventId::parse(&event_id)
+        .map_err(|error| ApiError::at_parameter(ErrorKind::Validation, "id", error.to_string()))?;
     let response = state
         .notifier_sandbox
         .clone()
-        .list_event_deliveries(pb::ListEventDeliveriesRequest { event_id })
+        .list_event_deliveries(pb::ListEventDeliveriesRequest {
+            event_id: event_id.to_string(),
+        })
         .await?
         .into_inner();
     Ok(Json(Data {
         data: deliveries(response.deliveries)?,
     }))
 }
+
+const MAX_WEBHOOK_URLS: usize = 5;
+const MAX_RESOURCE_ID: usize = 256;
 
 /// An event as a service would emit it; see `POST /sandbox/v1/events`.
 #[derive(Deserialize)]
@@ -473,6 +480,14 @@ pub async fn emit_event(
             convert::id("/messaging_profile_id", MessagingProfileId::parse, &profile)?.to_string(),
         )),
         (None, Some(urls)) => {
+            if urls.len() > MAX_WEBHOOK_URLS {
+                return Err(ApiError::at_pointer(
+                    ErrorKind::Validation,
+                    "/webhook_urls",
+                    format!("At most {MAX_WEBHOOK_URLS} URLs: a primary and its failovers."),
+                )
+                .into());
+            }
             for (i, url) in urls.iter().enumerate() {
                 WebhookUrl::parse(url).map_err(|error| {
                     ApiError::at_pointer(
@@ -486,6 +501,18 @@ pub async fn emit_event(
         }
         (None, None) => None,
     };
+    if body
+        .resource_id
+        .as_ref()
+        .is_some_and(|id| id.len() > MAX_RESOURCE_ID)
+    {
+        return Err(ApiError::at_pointer(
+            ErrorKind::Validation,
+            "/resource_id",
+            format!("At most {MAX_RESOURCE_ID} characters."),
+        )
+        .into());
+    }
     let event = pb::Event {
         event_type: event_type.clone(),
         account_id: account_id.to_string(),
