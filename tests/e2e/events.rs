@@ -1019,3 +1019,231 @@ impl textport_proto::events::v1::event_sink_service_server::EventSinkService for
         ))
     }
 }
+
+// === where the settings send events ===
+
+const HOSTED_SMS_ORDER_UPDATES: &str = "2d6fce63-cacc-4b9d-8db5-6640e9409cde";
+const PORT_IN_NOTIFICATIONS: &str = "666e8bdb-a1e0-4dd9-b1cc-e3abcef9b8db";
+
+/// A notification profile with one channel selected for `condition`; returns nothing but the
+/// setting's existence.
+async fn select(suite: &TestSuite, key: &str, condition: &str, kind: &str, destination: &str) {
+    let profile = suite
+        .post(
+            "/v2/notification_profiles",
+            key,
+            json!({"name": format!("{kind} {condition}")}),
+        )
+        .await;
+    let profile = profile.body["data"]["id"]
+        .as_str()
+        .expect("profile")
+        .to_owned();
+    let channel = suite
+        .post(
+            "/v2/notification_channels",
+            key,
+            json!({"notification_profile_id": profile, "channel_type_id": kind, "channel_destination": destination}),
+        )
+        .await;
+    let channel = channel.body["data"]["id"]
+        .as_str()
+        .expect("channel")
+        .to_owned();
+    let setting = suite
+        .post(
+            "/v2/notification_settings",
+            key,
+            json!({"notification_profile_id": profile, "notification_channel_id": channel, "notification_event_condition_id": condition}),
+        )
+        .await;
+    assert_eq!(setting.status, 200, "{}", setting.body);
+}
+
+async fn emit(suite: &TestSuite, key: &str, body: Value) -> String {
+    let reply = suite.post("/sandbox/v1/events", key, body).await;
+    assert_eq!(reply.status, 202, "{}", reply.body);
+    assert_eq!(reply.body["data"]["record_type"], "sandbox_event");
+    reply.body["data"]["id"]
+        .as_str()
+        .expect("event id")
+        .to_owned()
+}
+
+/// Polls (at most 30 s) until `path` lists at least `count` entries.
+async fn listed(suite: &TestSuite, key: &str, path: &str, count: usize) -> Vec<Value> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let reply = suite.get(path, key).await;
+        assert_eq!(reply.status, 200, "{path}: {}", reply.body);
+        let data = reply.body["data"].as_array().cloned().unwrap_or_default();
+        if data.len() >= count {
+            return data;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{path}: {}",
+            reply.body
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_settings_add_their_channels_and_a_portal_notice_and_an_orders_url_replaces_the_port_in_channels()
+ {
+    let suite = support::spawn().await;
+    let key = suite.acme().api_key.clone();
+    let (profile_hook, channel_hook, order_hook, port_in_hook) = (
+        Receiver::start(&[]).await,
+        Receiver::start(&[]).await,
+        Receiver::start(&[]).await,
+        Receiver::start(&[]).await,
+    );
+    let profile = create_profile(&suite, &key, (&profile_hook.url(), None)).await;
+    select(
+        &suite,
+        &key,
+        HOSTED_SMS_ORDER_UPDATES,
+        "webhook",
+        &channel_hook.url(),
+    )
+    .await;
+    select(
+        &suite,
+        &key,
+        HOSTED_SMS_ORDER_UPDATES,
+        "email",
+        "ops@acme.example",
+    )
+    .await;
+    select(
+        &suite,
+        &key,
+        PORT_IN_NOTIFICATIONS,
+        "webhook",
+        &port_in_hook.url(),
+    )
+    .await;
+    select(
+        &suite,
+        &key,
+        PORT_IN_NOTIFICATIONS,
+        "email",
+        "porting@acme.example",
+    )
+    .await;
+
+    // A hosted-order event: the profile's URL, the selected webhook channel, the e-mail channel,
+    // and a portal notice.
+    let hosted = emit(
+        &suite,
+        &key,
+        json!({"event_type": "messaging_hosted_numbers_orders.updated", "messaging_profile_id": profile,
+               "resource_id": "order-1", "payload": {"order_id": "order-1", "order_status": "pending"}}),
+    )
+    .await;
+    for receiver in [&profile_hook, &channel_hook] {
+        let received = receiver.wait_for(1).await;
+        assert_eq!(received[0].json()["data"]["id"], hosted);
+        assert_signed(&received[0], &suite.state.webhook_public_key);
+    }
+    let mail = listed(
+        &suite,
+        &key,
+        "/sandbox/v1/mailbox?filter[to]=ops@acme.example",
+        1,
+    )
+    .await;
+    assert_eq!(
+        mail[0]["subject"],
+        "textport: messaging_hosted_numbers_orders.updated for order-1"
+    );
+    assert_eq!(mail[0]["event_id"], hosted);
+    let notices = listed(&suite, &key, "/v2/portal_notices?filter[read]=false", 1).await;
+    assert_eq!(notices[0]["event_id"], hosted);
+    let deliveries = listed(
+        &suite,
+        &key,
+        &format!("/sandbox/v1/events/{hosted}/webhook_deliveries"),
+        2,
+    )
+    .await;
+    assert_eq!(deliveries.len(), 2);
+
+    // A porting event with the order's own URL: that URL only, no port-in channel or e-mail; the
+    // notice stays.
+    let porting = emit(
+        &suite,
+        &key,
+        json!({"event_type": "porting_order.status_changed", "webhook_urls": [order_hook.url()], "payload": {"id": "po-1"}}),
+    )
+    .await;
+    assert_eq!(
+        order_hook.wait_for(1).await[0].json()["data"]["id"],
+        porting
+    );
+    let routed = listed(
+        &suite,
+        &key,
+        &format!("/sandbox/v1/events/{porting}/webhook_deliveries"),
+        1,
+    )
+    .await;
+    assert_eq!(routed.len(), 1, "the order's URL only: {routed:?}");
+    listed(&suite, &key, "/v2/portal_notices", 2).await;
+    // Without the order's URL: the port-in channels.
+    let unrouted = emit(
+        &suite,
+        &key,
+        json!({"event_type": "porting_order.status_changed", "payload": {"id": "po-2"}}),
+    )
+    .await;
+    assert_eq!(
+        port_in_hook.wait_for(1).await[0].json()["data"]["id"],
+        unrouted
+    );
+    let mail = listed(
+        &suite,
+        &key,
+        "/sandbox/v1/mailbox?filter[to]=porting@acme.example",
+        1,
+    )
+    .await;
+    assert_eq!(
+        mail.len(),
+        1,
+        "only the event without an order URL was e-mailed"
+    );
+    assert_eq!(mail[0]["event_id"], unrouted);
+    assert_eq!(port_in_hook.received().len(), 1);
+
+    // Bad input names its field.
+    let bad = suite
+        .post(
+            "/sandbox/v1/events",
+            &key,
+            json!({"event_type": "Not Valid"}),
+        )
+        .await;
+    bad.assert_error(400, "10015");
+    assert_eq!(bad.error_source("pointer"), Some("/event_type"));
+    let both = suite
+        .post(
+            "/sandbox/v1/events",
+            &key,
+            json!({"event_type": "x.y", "messaging_profile_id": profile, "webhook_urls": []}),
+        )
+        .await;
+    both.assert_error(400, "10015");
+    let url = suite
+        .post(
+            "/sandbox/v1/events",
+            &key,
+            json!({"event_type": "x.y", "webhook_urls": ["ftp://nope"]}),
+        )
+        .await;
+    assert_eq!(url.error_source("pointer"), Some("/webhook_urls/0"));
+
+    suite.stop().await;
+}

@@ -31,7 +31,7 @@ use crate::error::Error;
 use crate::http::WebhookClient;
 use crate::mail::Mailer;
 use crate::signing::WebhookSigner;
-use crate::store::{self, DeliveryFilter, RoundResult, attempt, delivery, email, notice};
+use crate::store::{self, DeliveryFilter, NewEvent, RoundResult, attempt, delivery, email, notice};
 
 /// How deliveries are paced.
 #[derive(Debug, Clone)]
@@ -158,17 +158,19 @@ impl App {
         }
         let now = self.inner.clock.now();
         let txn = self.inner.db.begin().await?;
+        let new_events: Vec<NewEvent<'_>> = fresh
+            .iter()
+            .map(|event| NewEvent {
+                id: *event.id.as_uuid(),
+                event_type: &event.event_type,
+                account_id: event.account_id,
+            })
+            .collect();
+        let recorded = store::insert_events(&txn, &new_events, now).await?;
         let (mut deliveries, mut emails, mut notices) = (Vec::new(), Vec::new(), Vec::new());
         for (event, plan) in fresh.iter().zip(plans) {
-            if !store::insert_event(
-                &txn,
-                *event.id.as_uuid(),
-                &event.event_type,
-                event.account_id,
-                now,
-            )
-            .await?
-            {
+            // Another replica recorded it between the look-up and now: its work is that one's.
+            if !recorded.contains(event.id.as_uuid()) {
                 continue;
             }
             for urls in plan.deliveries {
@@ -248,12 +250,7 @@ impl App {
             .ready_chunks(policy.concurrency);
         while let Some(rounds) = finished.next().await {
             let txn = self.inner.db.begin().await?;
-            let mut lost = 0;
-            for round in rounds {
-                if !store::finish_round(&txn, claim.token, round).await? {
-                    lost += 1;
-                }
-            }
+            let lost = store::finish_rounds(&txn, claim.token, rounds).await?;
             txn.commit().await?;
             if lost > 0 {
                 tracing::warn!(
@@ -386,7 +383,7 @@ impl App {
         account_id: AccountId,
         id: WebhookDeliveryId,
     ) -> Result<DeliveryView, Error> {
-        store::delivery(&self.inner.db, Some(account_id), *id.as_uuid())
+        store::delivery(&self.inner.db, account_id, *id.as_uuid())
             .await?
             .ok_or(Error::DeliveryNotFound)
     }
@@ -556,14 +553,20 @@ impl<'a> Resolver<'a> {
             Target::Urls(urls) if !urls.is_empty() => deliveries.push(urls.clone()),
             Target::Urls(_) => {}
         }
+        let condition = Condition::of(&event.event_type);
         let Channels {
             selected,
-            emails: email_channels,
-            webhooks: webhook_channels,
-        } = match Condition::of(&event.event_type) {
+            emails: mut email_channels,
+            webhooks: mut webhook_channels,
+        } = match condition {
             Some(condition) => self.channels(event.account_id, condition).await?,
             None => Channels::default(),
         };
+        // A porting order's own webhook_url replaces the port-in channels (the notice stays).
+        if condition == Some(Condition::PortInNotifications) && !deliveries.is_empty() {
+            email_channels.clear();
+            webhook_channels.clear();
+        }
         for url in webhook_channels {
             if !deliveries.iter().any(|urls| urls.contains(&url)) {
                 deliveries.push(vec![url]);

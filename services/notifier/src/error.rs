@@ -10,7 +10,7 @@ pub enum Error {
     DeliveryNotFound,
     #[error("portal notice not found")]
     NoticeNotFound,
-    /// An event a relay sent that cannot be taken; `at` points into the batch.
+    /// An event a relay sent that cannot be delivered; `at` points into the batch.
     #[error("event at {at}: {detail}")]
     InvalidEvent { at: String, detail: String },
     /// Accounts could not say where an event goes; the relay sends the batch again later.

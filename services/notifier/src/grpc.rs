@@ -168,13 +168,17 @@ impl event_sink_service_server::EventSinkService for NotifierApi {
         &self,
         request: Request<events_pb::DeliverRequest>,
     ) -> Result<Response<events_pb::DeliverResponse>, Status> {
-        let events = request
-            .into_inner()
-            .events
-            .into_iter()
-            .enumerate()
-            .map(|(at, event)| incoming(at, event))
-            .collect::<Result<Vec<_>, _>>()?;
+        let mut events = Vec::new();
+        for (at, event) in request.into_inner().events.into_iter().enumerate() {
+            match incoming(at, event) {
+                Ok(event) => events.push(event),
+                // Sending it again cannot fix it, and refusing the batch would hold back the
+                // valid events sent with it: it is logged and acknowledged.
+                Err(error) => {
+                    tracing::error!(%error, "an event that cannot be delivered was dropped")
+                }
+            }
+        }
         self.app.receive(events).await?;
         Ok(Response::new(events_pb::DeliverResponse {}))
     }

@@ -136,3 +136,43 @@ impl Resolve for PublicOnly {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn post(client: &WebhookClient, url: &str) -> Answer {
+        client
+            .post(url, "c2ln", 1_700_000_000, b"{}".to_vec())
+            .await
+    }
+
+    #[tokio::test]
+    async fn outside_the_sandbox_local_targets_are_refused_before_and_after_resolution() {
+        let guarded = WebhookClient::new(Duration::from_secs(2), true).expect("client");
+        for url in [
+            "http://127.0.0.1:9/hook",
+            "http://[::1]:9/hook",
+            "http://169.254.169.254/latest/meta-data",
+            "http://localhost:9/hook",
+        ] {
+            let answer = post(&guarded, url).await;
+            assert_eq!(answer.outcome, Err(AttemptError::BlockedAddress), "{url}");
+            assert_eq!(answer.http_status, None);
+        }
+        assert_eq!(
+            post(&guarded, "not a url").await.outcome,
+            Err(AttemptError::InvalidUrl)
+        );
+    }
+
+    #[tokio::test]
+    async fn with_private_targets_allowed_a_closed_port_is_a_connection_failure() {
+        let open = WebhookClient::new(Duration::from_secs(2), false).expect("client");
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("binds");
+        let addr = listener.local_addr().expect("address");
+        drop(listener);
+        let answer = post(&open, &format!("http://{addr}/hook")).await;
+        assert_eq!(answer.outcome, Err(AttemptError::Connection));
+    }
+}

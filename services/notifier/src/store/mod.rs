@@ -60,28 +60,36 @@ pub async fn known_events(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Vec
         .collect())
 }
 
-/// Records an event as received; false when another receiver recorded it first.
-pub async fn insert_event(
+/// A received event, to record.
+pub struct NewEvent<'a> {
+    pub id: Uuid,
+    pub event_type: &'a str,
+    pub account_id: AccountId,
+}
+
+/// Records events as received in one statement; returns the ids recorded now (not those another
+/// receiver recorded first).
+pub async fn insert_events(
     db: &impl ConnectionTrait,
-    id: Uuid,
-    event_type: &str,
-    account_id: AccountId,
+    events: &[NewEvent<'_>],
     now: DateTime<Utc>,
-) -> Result<bool, DbErr> {
-    let inserted = event::Entity::insert(event::ActiveModel {
-        id: Set(id),
-        event_type: Set(event_type.to_owned()),
-        account_id: Set(*account_id.as_uuid()),
+) -> Result<Vec<Uuid>, DbErr> {
+    if events.is_empty() {
+        return Ok(Vec::new());
+    }
+    event::Entity::insert_many(events.iter().map(|event| event::ActiveModel {
+        id: Set(event.id),
+        event_type: Set(event.event_type.to_owned()),
+        account_id: Set(*event.account_id.as_uuid()),
         received_at: Set(now),
-    })
+    }))
     .on_conflict(
         OnConflict::column(event::Column::Id)
             .do_nothing()
             .to_owned(),
     )
-    .exec_without_returning(db)
-    .await?;
-    Ok(inserted == 1)
+    .exec_with_returning_keys(db)
+    .await
 }
 
 // === deliveries ===
@@ -121,12 +129,42 @@ pub struct RoundResult {
     pub finished_at: Option<DateTime<Utc>>,
 }
 
-/// Records a round's attempts and the delivery's new state, if the claim still holds.
-pub async fn finish_round(
+/// Records rounds' new states and their attempts (one insert), where the claim still holds;
+/// returns how many had lost it.
+pub async fn finish_rounds(
+    db: &impl ConnectionTrait,
+    token: Uuid,
+    rounds: Vec<RoundResult>,
+) -> Result<usize, DbErr> {
+    let mut attempts = Vec::new();
+    let mut lost = 0;
+    for round in rounds {
+        let (held, rows) = finish_round(db, token, round).await?;
+        if held {
+            attempts.extend(rows);
+        } else {
+            lost += 1;
+        }
+    }
+    if !attempts.is_empty() {
+        attempt::Entity::insert_many(attempts)
+            .on_conflict(
+                OnConflict::columns([attempt::Column::DeliveryId, attempt::Column::Attempt])
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(lost)
+}
+
+/// The delivery's new state if the claim still holds, and then its attempts to record.
+async fn finish_round(
     db: &impl ConnectionTrait,
     token: Uuid,
     result: RoundResult,
-) -> Result<bool, DbErr> {
+) -> Result<(bool, Vec<attempt::ActiveModel>), DbErr> {
     let RoundResult {
         id,
         attempt_rows: attempts,
@@ -155,20 +193,7 @@ pub async fn finish_round(
         .filter(sweeper::held::<delivery::Entity>(id, token))
         .exec(db)
         .await?;
-    if updated.rows_affected == 0 {
-        return Ok(false);
-    }
-    if !attempts.is_empty() {
-        attempt::Entity::insert_many(attempts)
-            .on_conflict(
-                OnConflict::columns([attempt::Column::DeliveryId, attempt::Column::Attempt])
-                    .do_nothing()
-                    .to_owned(),
-            )
-            .exec_without_returning(db)
-            .await?;
-    }
-    Ok(true)
+    Ok((updated.rows_affected == 1, attempts))
 }
 
 /// What a delivery list is narrowed by.
@@ -236,14 +261,14 @@ pub async fn deliveries(
 
 pub async fn delivery(
     db: &impl ConnectionTrait,
-    account_id: Option<AccountId>,
+    account_id: AccountId,
     id: Uuid,
 ) -> Result<Option<(delivery::Model, Vec<attempt::Model>)>, DbErr> {
-    let mut query = delivery::Entity::find_by_id(id);
-    if let Some(account_id) = account_id {
-        query = query.filter(delivery::Column::AccountId.eq(*account_id.as_uuid()));
-    }
-    let Some(row) = query.one(db).await? else {
+    let Some(row) = delivery::Entity::find_by_id(id)
+        .filter(delivery::Column::AccountId.eq(*account_id.as_uuid()))
+        .one(db)
+        .await?
+    else {
         return Ok(None);
     };
     Ok(with_attempts(db, vec![row]).await?.pop())
