@@ -872,6 +872,26 @@ async fn a_relay_that_dies_after_claiming_gives_its_rows_back_when_the_lease_run
     assert!(arrivals(&receiver).values().all(|n| *n == 1));
     assert!(!relay.round().await.expect("a round"));
 
+    // Delivered rows are kept for a day, then removed.
+    use sea_orm::{EntityTrait as _, PaginatorTrait as _};
+    relay.prune().await.expect("prunes");
+    assert_eq!(
+        outbox::entity::Entity::find()
+            .count(&db)
+            .await
+            .expect("counts"),
+        10
+    );
+    clock.advance(chrono::Duration::hours(25));
+    relay.prune().await.expect("prunes");
+    assert_eq!(
+        outbox::entity::Entity::find()
+            .count(&db)
+            .await
+            .expect("counts"),
+        0
+    );
+
     shutdown.cancel();
     task.await.expect("joins").expect("stops cleanly");
     db::discard(&config).await.expect("removed");

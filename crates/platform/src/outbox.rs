@@ -12,7 +12,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveValue, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
+    ActiveValue, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, ExprTrait,
+    QueryFilter,
 };
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::{binary, integer, string, text, timestamp_with_time_zone, uuid};
@@ -177,16 +178,21 @@ pub struct RelaySettings {
     pub poll: Duration,
     pub backoff_base: Duration,
     pub backoff_cap: Duration,
+    /// How long delivered rows are kept (for looking into what was sent) before they are removed.
+    pub retention: Duration,
 }
 
 impl Default for RelaySettings {
     fn default() -> Self {
         Self {
             batch: 256,
-            lease: Duration::from_secs(30),
+            // Longer than a `Deliver` call may take (the channels' 30 s timeout), so a slow call
+            // is not sent again by another replica while it is still running.
+            lease: Duration::from_secs(60),
             poll: Duration::from_millis(500),
             backoff_base: Duration::from_millis(200),
             backoff_cap: Duration::from_secs(60),
+            retention: Duration::from_secs(24 * 3600),
         }
     }
 }
@@ -226,25 +232,29 @@ impl Relay {
         self.waker.clone()
     }
 
-    /// Relays until `shutdown`; a round's failures are logged and retried, never fatal.
+    /// Relays until `shutdown`; a round's failures are logged and retried, never fatal. Every
+    /// hundredth round, if idle, removes delivered rows past retention.
     pub async fn run(self, shutdown: CancellationToken) {
-        loop {
-            let sent_full_batch = match self.round().await {
-                Ok(full) => full,
-                Err(error) => {
+        let relay = &self;
+        let mut rounds: u32 = 0;
+        sweeper::repeat(shutdown, &self.waker.0, self.settings.poll, || {
+            rounds = rounds.wrapping_add(1);
+            let prune_if_idle = rounds % 100 == 1;
+            async move {
+                let full = relay.round().await.unwrap_or_else(|error| {
                     tracing::warn!(error = %crate::error::Chain(&error), "outbox relay round failed");
                     false
+                });
+                if !full
+                    && prune_if_idle
+                    && let Err(error) = relay.prune().await
+                {
+                    tracing::warn!(%error, "delivered outbox rows not pruned");
                 }
-            };
-            if sent_full_batch {
-                continue;
+                full
             }
-            tokio::select! {
-                () = shutdown.cancelled() => return,
-                () = self.waker.0.notified() => {}
-                () = tokio::time::sleep(self.settings.poll) => {}
-            }
-        }
+        })
+        .await;
     }
 
     /// Claims one batch of due rows and sends it; true when the batch was full (more may wait).
@@ -258,8 +268,11 @@ impl Relay {
         )
         .await?;
         let full = claim.rows.len() as u64 >= self.settings.batch;
+        let mut rows: Vec<&entity::Model> = claim.rows.iter().collect();
+        // UUIDv7 ids sort by creation: oldest first within each destination.
+        rows.sort_by_key(|row| row.id);
         let mut by_destination: BTreeMap<&str, Vec<&entity::Model>> = BTreeMap::new();
-        for row in &claim.rows {
+        for row in rows {
             by_destination
                 .entry(&row.destination)
                 .or_default()
@@ -307,25 +320,38 @@ impl Relay {
         Ok(())
     }
 
+    /// Puts a failed group back, due after a backoff that grows with its attempts so far.
     async fn back_off(&self, token: Uuid, rows: &[&entity::Model]) -> Result<(), DbErr> {
-        let now = self.clock.now();
-        for row in rows {
-            let attempts = row.attempts.saturating_add(1);
-            let wait = sweeper::backoff(
-                <u32 as TryFrom<i32>>::try_from(attempts).unwrap_or(u32::MAX),
-                self.settings.backoff_base,
-                self.settings.backoff_cap,
-            );
-            let due = now + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::MAX);
-            entity::Entity::update_many()
-                .col_expr(entity::Column::DueAt, Expr::value(due))
-                .col_expr(entity::Column::Claim, Expr::value(Option::<Uuid>::None))
-                .col_expr(entity::Column::Attempts, Expr::value(attempts))
-                .filter(entity::Column::Id.eq(row.id))
-                .filter(entity::Column::Claim.eq(token))
-                .exec(&self.db)
-                .await?;
-        }
+        let attempts = rows.iter().map(|row| row.attempts).max().unwrap_or(0);
+        let wait = sweeper::backoff(
+            <u32 as TryFrom<i32>>::try_from(attempts).unwrap_or(0),
+            self.settings.backoff_base,
+            self.settings.backoff_cap,
+        );
+        let due =
+            self.clock.now() + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::MAX);
+        entity::Entity::update_many()
+            .col_expr(entity::Column::DueAt, Expr::value(due))
+            .col_expr(entity::Column::Claim, Expr::value(Option::<Uuid>::None))
+            .col_expr(
+                entity::Column::Attempts,
+                Expr::col(entity::Column::Attempts).add(1),
+            )
+            .filter(entity::Column::Id.is_in(rows.iter().map(|row| row.id)))
+            .filter(entity::Column::Claim.eq(token))
+            .exec(&self.db)
+            .await?;
+        Ok(())
+    }
+
+    /// Removes delivered rows older than the retention.
+    pub async fn prune(&self) -> Result<(), DbErr> {
+        let before = self.clock.now()
+            - chrono::Duration::from_std(self.settings.retention).unwrap_or(chrono::Duration::MAX);
+        entity::Entity::delete_many()
+            .filter(entity::Column::DeliveredAt.lt(before))
+            .exec(&self.db)
+            .await?;
         Ok(())
     }
 }

@@ -9,6 +9,7 @@
 //! One implementation serves every kind of deadline: outbox rows, webhook retries, approval
 //! windows, code expiry, activation timeouts, FOC dates.
 
+use std::future::Future;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -17,6 +18,8 @@ use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, QueryTrait, Value,
 };
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 /// A table of rows with a due time (null when nothing is due) and a claim token.
@@ -73,6 +76,30 @@ pub async fn claim<E: Due>(
         .exec_with_returning(db)
         .await?;
     Ok(Claim { token, rows })
+}
+
+/// Runs `round` until `shutdown`: again at once while it reports that more is due, otherwise
+/// after `wake` is notified (new work committed) or `poll` has passed (work that became due).
+/// A round in progress always finishes.
+pub async fn repeat<F, Fut>(
+    shutdown: CancellationToken,
+    wake: &Notify,
+    poll: Duration,
+    mut round: F,
+) where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    loop {
+        if round().await {
+            continue;
+        }
+        tokio::select! {
+            () = shutdown.cancelled() => return,
+            () = wake.notified() => {}
+            () = tokio::time::sleep(poll) => {}
+        }
+    }
 }
 
 /// Exponential backoff with full jitter: a random wait in `[base·2ⁿ/2, base·2ⁿ]`, at most `cap`.

@@ -2,7 +2,7 @@
 //! webhooks in rounds over the primary and failover URLs with backoff until a horizon, e-mails
 //! through the mailer, portal notices at once — and answer what was delivered.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -166,7 +166,10 @@ impl App {
                 account_id: event.account_id,
             })
             .collect();
-        let recorded = store::insert_events(&txn, &new_events, now).await?;
+        let recorded: HashSet<Uuid> = store::insert_events(&txn, &new_events, now)
+            .await?
+            .into_iter()
+            .collect();
         let (mut deliveries, mut emails, mut notices) = (Vec::new(), Vec::new(), Vec::new());
         for (event, plan) in fresh.iter().zip(plans) {
             // Another replica recorded it between the look-up and now: its work is that one's.
@@ -215,20 +218,19 @@ impl App {
 
     /// Runs delivery rounds until `shutdown`; a round that fails is logged and retried.
     pub async fn run_deliveries(self, shutdown: CancellationToken) {
-        loop {
-            let more = self.deliver_due().await.unwrap_or_else(|error| {
-                tracing::warn!(%error, "webhook delivery round failed");
-                false
-            });
-            if more {
-                continue;
-            }
-            tokio::select! {
-                () = shutdown.cancelled() => return,
-                () = self.inner.deliveries_due.notified() => {}
-                () = tokio::time::sleep(self.inner.policy.poll) => {}
-            }
-        }
+        let inner = self.inner.clone();
+        sweeper::repeat(
+            shutdown,
+            &inner.deliveries_due,
+            inner.policy.poll,
+            || async {
+                self.deliver_due().await.unwrap_or_else(|error| {
+                    tracing::warn!(%error, "webhook delivery round failed");
+                    false
+                })
+            },
+        )
+        .await;
     }
 
     /// One round over every due delivery this replica can claim; true when the claim was full.
@@ -415,16 +417,14 @@ impl App {
     // === e-mail ===
 
     pub async fn run_emails(self, shutdown: CancellationToken) {
-        loop {
+        let inner = self.inner.clone();
+        sweeper::repeat(shutdown, &inner.emails_due, inner.policy.poll, || async {
             if let Err(error) = self.send_due_emails().await {
                 tracing::warn!(%error, "e-mail round failed");
             }
-            tokio::select! {
-                () = shutdown.cancelled() => return,
-                () = self.inner.emails_due.notified() => {}
-                () = tokio::time::sleep(self.inner.policy.poll) => {}
-            }
-        }
+            false
+        })
+        .await;
     }
 
     async fn send_due_emails(&self) -> Result<(), DbErr> {

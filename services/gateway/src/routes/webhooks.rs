@@ -204,6 +204,12 @@ pub async fn retrieve_delivery(
         .await?
         .into_inner()
         .delivery;
+    one_delivery(delivery)
+}
+
+fn one_delivery(
+    delivery: Option<pb::Delivery>,
+) -> Result<Json<Data<WebhookDeliveryJson>>, HttpError> {
     Ok(Json(Data {
         data: WebhookDeliveryJson::new(required(delivery, "the delivery")?)?,
     }))
@@ -224,9 +230,7 @@ pub async fn redeliver(
         .await?
         .into_inner()
         .delivery;
-    Ok(Json(Data {
-        data: WebhookDeliveryJson::new(required(delivery, "the delivery")?)?,
-    }))
+    one_delivery(delivery)
 }
 
 #[derive(Serialize)]
