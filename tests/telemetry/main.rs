@@ -1,6 +1,7 @@
 //! The trace of one public request, exported over real OTLP/gRPC to a collector run by this test:
 //! the gateway's span continues the caller's `traceparent`, and every service's span is a child
-//! of the gateway's. Health checks leave no spans.
+//! of the gateway's. An event's trace runs from the request that caused it through the outbox
+//! relay into the notifier and its webhook delivery. Health checks leave no spans.
 
 use std::sync::{Arc, Mutex};
 
@@ -107,6 +108,27 @@ async fn one_request_is_one_trace_across_every_hop() {
         health.into_inner().status(),
         tonic_health::pb::health_check_response::ServingStatus::Serving
     );
+
+    // An event's trace: the request that caused it, the relay that sent it from the outbox, the
+    // notifier taking it, and its webhook delivery.
+    let (hook_url, mut arrived) = webhook_receiver().await;
+    let reply = reqwest::Client::new()
+        .post(format!(
+            "{}/events",
+            suite.state.sandbox_url.as_deref().expect("sandbox on")
+        ))
+        .bearer_auth(&suite.state.accounts[0].api_key)
+        .header("traceparent", format!("00-{EVENT_TRACE}-{CLIENT_SPAN}-01"))
+        .json(&serde_json::json!({"event_type": "textport.trace", "webhook_urls": [hook_url]}))
+        .send()
+        .await
+        .expect("gateway answers");
+    assert_eq!(reply.status(), 202);
+    tokio::time::timeout(std::time::Duration::from_secs(30), arrived.recv())
+        .await
+        .expect("the webhook arrives")
+        .expect("the receiver runs");
+
     suite.stop().await.expect("suite stops");
     telemetry.shutdown().await;
     server.abort();
@@ -114,17 +136,18 @@ async fn one_request_is_one_trace_across_every_hop() {
 
     let spans = collector.spans.lock().expect("not poisoned").clone();
     let hex = |bytes: &[u8]| bytes.iter().map(|b| format!("{b:02x}")).collect::<String>();
-    let named = |name: &str| {
+    let in_trace = |trace: &str, name: &str| {
         spans
             .iter()
-            .find(|s| s.name == name && hex(&s.trace_id) == CLIENT_TRACE)
+            .find(|s| s.name == name && hex(&s.trace_id) == trace)
             .unwrap_or_else(|| {
                 panic!(
-                    "no span {name} in trace; got {:?}",
+                    "no span {name} in trace {trace}; got {:?}",
                     spans.iter().map(|s| &s.name).collect::<Vec<_>>()
                 )
             })
     };
+    let named = |name: &str| in_trace(CLIENT_TRACE, name);
     let gateway =
         named("textport.gateway POST /v2/messaging_hosted_number_orders/eligibility_numbers_check");
     assert_eq!(
@@ -148,4 +171,45 @@ async fn one_request_is_one_trace_across_every_hop() {
             .any(|s| s.name.contains("health") || s.name.contains("Health")),
         "health checks are not traced"
     );
+
+    let emitted = in_trace(EVENT_TRACE, "textport.gateway POST /sandbox/v1/events");
+    assert_eq!(hex(&emitted.parent_span_id), CLIENT_SPAN);
+    let relay = in_trace(EVENT_TRACE, "textport.outbox.relay");
+    assert_eq!(
+        relay.parent_span_id, emitted.span_id,
+        "the relay continues the change's trace"
+    );
+    assert_eq!(
+        in_trace(EVENT_TRACE, "textport.events.deliver").parent_span_id,
+        relay.span_id,
+        "the notifier takes the event under the relay's span"
+    );
+    assert_eq!(
+        in_trace(EVENT_TRACE, "textport.notifier.deliver_webhook").parent_span_id,
+        emitted.span_id,
+        "the webhook delivery continues the change's trace"
+    );
+}
+
+const EVENT_TRACE: &str = "0af7651916cd43dd8448eb211c80319c";
+
+/// A webhook receiver answering 200; each arrival is sent on the channel.
+async fn webhook_receiver() -> (String, tokio::sync::mpsc::UnboundedReceiver<()>) {
+    let (sender, arrivals) = tokio::sync::mpsc::unbounded_channel();
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move || {
+            let sender = sender.clone();
+            async move {
+                let _ = sender.send(());
+                http::StatusCode::OK
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("binds");
+    let url = format!("http://{}/hook", listener.local_addr().expect("address"));
+    tokio::spawn(async move { axum::serve(listener, app).await.expect("serves") });
+    (url, arrivals)
 }
