@@ -25,31 +25,12 @@ die() { echo "run.sh: $*" >&2; exit 2; }
 export TEXTPORT_BIN
 
 # ---- venv with the pinned SMTP server ----------------------------------------
-if [[ -n "${TEXTPORT_SDK_PYTHON:-}" ]]; then
-    PY="$TEXTPORT_SDK_PYTHON"
-elif command -v python3.11 >/dev/null 2>&1; then
-    PY=python3.11
-else
-    PY=python3
-fi
-
-if [[ -e "$VENV/pyvenv.cfg" ]] && ! "$VENV/bin/python" -c 'import sys' >/dev/null 2>&1; then
-    echo "run.sh: venv $VENV is broken; recreating it" >&2
-    rm -rf -- "$VENV"
-fi
-if [[ ! -x "$VENV/bin/python" ]]; then
-    echo "run.sh: creating venv $VENV with $PY" >&2
-    mkdir -p "$(dirname "$VENV")"
-    "$PY" -m venv "$VENV"
-fi
-if ! "$VENV/bin/python" - "$AIOSMTPD_VERSION" >/dev/null 2>&1 <<'EOF'
-import sys, aiosmtpd
-sys.exit(aiosmtpd.__version__ != sys.argv[1])
-EOF
-then
-    echo "run.sh: installing aiosmtpd==$AIOSMTPD_VERSION into $VENV" >&2
-    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "aiosmtpd==$AIOSMTPD_VERSION"
-fi
+# shellcheck source=../support/venv.sh
+source "$HERE/../support/venv.sh"
+ensure_venv "$VENV" "${TEXTPORT_SDK_PYTHON:-}"
+ensure_venv_packages "$VENV" \
+    "import sys, aiosmtpd; sys.exit(aiosmtpd.__version__ != '$AIOSMTPD_VERSION')" \
+    "aiosmtpd==$AIOSMTPD_VERSION"
 
 cd "$HERE"
 exec "$VENV/bin/python" "$HERE/test_smtp.py" "$@"

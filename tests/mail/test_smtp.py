@@ -31,20 +31,19 @@ import tempfile
 import threading
 import time
 import unittest
-import urllib.error
-import urllib.request
 import uuid
-from urllib.parse import urlencode
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "support"))
+
+from suite_client import account, http_json, load_state, wait_until  # noqa: E402
+
 WITH_SUITE = os.path.join(HERE, "..", "with_suite.sh")
 
 MAIL_FROM_ADDRESS = "notifications@textport.test"
 MAIL_FROM = f"textport tests <{MAIL_FROM_ADDRESS}>"
 HOSTED_SMS_ORDER_UPDATES = "2d6fce63-cacc-4b9d-8db5-6640e9409cde"
 HOSTED_ORDER_UPDATED = "messaging_hosted_numbers_orders.updated"
-# Upper bound only: every wait polls and returns as soon as its condition holds.
-ARRIVAL_TIMEOUT = 30.0
 # What a create answers (Telnyx's notification routes answer 200).
 CREATED = (200, 201)
 
@@ -141,61 +140,6 @@ def outer(args):
 STATE = {}
 
 
-def load_state(path, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            with open(path, encoding="utf-8") as f:
-                return json.load(f)
-        except (OSError, ValueError):
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
-
-
-def account(name):
-    for acct in STATE["accounts"]:
-        if acct["name"] == name:
-            return acct
-    raise KeyError(f"account {name!r} not in state file")
-
-
-def http_json(method, url, body=None, api_key=None, query=None):
-    """One JSON request; (status, parsed body)."""
-    if query:
-        url = f"{url}?{urlencode(query)}"
-    data = None if body is None else json.dumps(body).encode("utf-8")
-    request = urllib.request.Request(url, data=data, method=method)
-    request.add_header("Accept", "application/json")
-    if data is not None:
-        request.add_header("Content-Type", "application/json")
-    if api_key:
-        request.add_header("Authorization", f"Bearer {api_key}")
-    try:
-        with urllib.request.urlopen(request, timeout=15) as response:
-            raw = response.read()
-            return response.status, (json.loads(raw) if raw else None)
-    except urllib.error.HTTPError as err:
-        raw = err.read()
-        try:
-            return err.code, json.loads(raw)
-        except ValueError:
-            return err.code, raw.decode("utf-8", errors="replace")
-
-
-def wait_until(what, probe, done=bool, timeout=ARRIVAL_TIMEOUT, interval=0.1):
-    """Calls probe() until done(value) holds and returns that value; fails naming `what`."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = probe()
-        if done(value):
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(
-                f"timed out after {timeout:g}s waiting for {what}; last seen: {value!r}"[:4000])
-        time.sleep(interval)
-
-
 def spooled():
     """Every message the SMTP server accepted so far, oldest first."""
     spool = os.environ["TEXTPORT_SMTP_SPOOL"]
@@ -212,12 +156,12 @@ class SmtpTest(unittest.TestCase):
 
     def api(self, method, path, body=None, query=None, expect=(200,)):
         status, answer = http_json(method, STATE["api_base_url"] + path, body,
-                                   api_key=account("acme")["api_key"], query=query)
+                                   api_key=account(STATE, "acme")["api_key"], query=query)
         self.assertIn(status, expect, f"{method} {path}: {answer!r}")
         return answer
 
     def test_a_hosted_order_update_is_mailed_over_smtp_and_leaves_a_portal_notice(self):
-        acme = account("acme")
+        acme = account(STATE, "acme")
         conditions = self.api("GET", "/notification_event_conditions", query={"page[size]": 250})["data"]
         hosted = [c for c in conditions if "hosted sms order" in c.get("name", "").lower()]
         self.assertEqual(len(hosted), 1, conditions)

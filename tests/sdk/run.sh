@@ -22,35 +22,16 @@ die() { echo "run.sh: $*" >&2; exit 2; }
 [[ -x "${TEXTPORT_BIN:-}" ]] || die "TEXTPORT_BIN must point at the textport binary (e.g. TEXTPORT_BIN=target/debug/textport)"
 
 # ---- venv with the pinned SDK ----------------------------------------------
-if [[ -n "${TEXTPORT_SDK_PYTHON:-}" ]]; then
-    PY="$TEXTPORT_SDK_PYTHON"
-elif command -v python3.11 >/dev/null 2>&1; then
-    PY=python3.11
-else
-    PY=python3
-fi
-
-if [[ -e "$VENV/pyvenv.cfg" ]] && ! "$VENV/bin/python" -c 'import sys' >/dev/null 2>&1; then
-    echo "run.sh: venv $VENV is broken; recreating it" >&2
-    rm -rf -- "$VENV"
-fi
-if [[ ! -x "$VENV/bin/python" ]]; then
-    echo "run.sh: creating venv $VENV with $PY" >&2
-    mkdir -p "$(dirname "$VENV")"
-    "$PY" -m venv "$VENV"
-fi
+# shellcheck source=../support/venv.sh
+source "$HERE/../support/venv.sh"
+ensure_venv "$VENV" "${TEXTPORT_SDK_PYTHON:-}"
 if ! "$VENV/bin/python" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))'; then
     echo "run.sh: warning: $VENV uses $("$VENV/bin/python" -V 2>&1), not Python 3.11" >&2
 fi
 # The `webhooks` extra brings PyNaCl, which client.webhooks.unwrap needs to verify signatures.
-if ! "$VENV/bin/python" - "$TELNYX_VERSION" >/dev/null 2>&1 <<'EOF'
-import sys, telnyx, nacl.signing
-sys.exit(telnyx.__version__ != sys.argv[1])
-EOF
-then
-    echo "run.sh: installing telnyx[webhooks]==$TELNYX_VERSION into $VENV" >&2
-    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "telnyx[webhooks]==$TELNYX_VERSION"
-fi
+ensure_venv_packages "$VENV" \
+    "import sys, telnyx, nacl.signing; sys.exit(telnyx.__version__ != '$TELNYX_VERSION')" \
+    "telnyx[webhooks]==$TELNYX_VERSION"
 
 # The SDK reads these; make sure nothing but our arguments steers it.
 unset TELNYX_API_KEY TELNYX_BASE_URL TELNYX_CLIENT_ID TELNYX_CLIENT_SECRET \

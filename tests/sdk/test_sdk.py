@@ -23,14 +23,15 @@ import sys
 import threading
 import time
 import unittest
-import urllib.error
-import urllib.request
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 
 import nacl.signing
 import telnyx
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from suite_client import ARRIVAL_TIMEOUT, account, http_json, load_state, wait_until  # noqa: E402
 
 STATE = {}
 
@@ -38,19 +39,6 @@ STATE = {}
 # --------------------------------------------------------------------------
 # helpers
 # --------------------------------------------------------------------------
-
-def load_state(path, timeout=10.0):
-    """Read the state file, tolerating a writer that is not finished yet."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            with open(path, encoding="utf-8") as f:
-                return json.load(f)
-        except (OSError, ValueError):
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
-
 
 def wait_for_tcp(url, timeout=15.0):
     parts = urlsplit(url)
@@ -65,23 +53,16 @@ def wait_for_tcp(url, timeout=15.0):
             time.sleep(0.2)
 
 
-def account(name):
-    for acct in STATE["accounts"]:
-        if acct["name"] == name:
-            return acct
-    raise KeyError(f"account {name!r} not in state file")
-
-
 def client(api_key):
     return telnyx.Telnyx(api_key=api_key, base_url=STATE["api_base_url"], max_retries=0)
 
 
 def acme():
-    return client(account("acme")["api_key"])
+    return client(account(STATE, "acme")["api_key"])
 
 
 def globex():
-    return client(account("globex")["api_key"])
+    return client(account(STATE, "globex")["api_key"])
 
 
 def magic(last4, npa="312"):
@@ -569,51 +550,11 @@ class IdempotencyTest(SdkTestCase):
 
 HOSTED_ORDER_UPDATED = "messaging_hosted_numbers_orders.updated"
 
-# Upper bounds only: every wait below polls and returns as soon as its condition holds. run.sh
-# sets TEXTPORT__NOTIFIER__RETRY_BASE_MS=50, so retries come within a second; with the default
-# 5 s base the three attempts of the retry test still arrive within about 15 s.
-ARRIVAL_TIMEOUT = 30.0
+# Upper bounds only (ARRIVAL_TIMEOUT, 30 s, comes from suite_client): every wait below polls and
+# returns as soon as its condition holds. run.sh sets TEXTPORT__NOTIFIER__RETRY_BASE_MS=50, so
+# retries come within a second; with the default 5 s base the three attempts of the retry test
+# still arrive within about 15 s.
 RETRY_TIMEOUT = 60.0
-
-
-def wait_until(what, probe, done=bool, timeout=ARRIVAL_TIMEOUT, interval=0.1):
-    """Calls probe() until done(value) holds and returns that value; fails naming `what`."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = probe()
-        if done(value):
-            return value
-        if time.monotonic() > deadline:
-            shown = repr(value)
-            if len(shown) > 3000:
-                shown = shown[:3000] + "…"
-            raise AssertionError(f"timed out after {timeout:g}s waiting for {what}; last seen: {shown}")
-        time.sleep(interval)
-
-
-def http_json(method, url, body=None, api_key=None, query=None):
-    """A plain JSON request, for the sandbox and the routes the SDK has no method for.
-
-    Returns (status, parsed body)."""
-    if query:
-        url = f"{url}?{urlencode(query)}"
-    data = None if body is None else json.dumps(body).encode("utf-8")
-    request = urllib.request.Request(url, data=data, method=method)
-    request.add_header("Accept", "application/json")
-    if data is not None:
-        request.add_header("Content-Type", "application/json")
-    if api_key:
-        request.add_header("Authorization", f"Bearer {api_key}")
-    try:
-        with urllib.request.urlopen(request, timeout=15) as response:
-            raw = response.read()
-            return response.status, (json.loads(raw) if raw else None)
-    except urllib.error.HTTPError as err:
-        raw = err.read()
-        try:
-            return err.code, json.loads(raw)
-        except ValueError:
-            return err.code, raw.decode("utf-8", errors="replace")
 
 
 def sandbox_url(path):
@@ -625,7 +566,7 @@ def emit_event(account_id, event_type, **fields):
     body = {"account_id": account_id, "event_type": event_type, **fields}
     # /sandbox/v1/… (but magic_numbers) takes any customer key, as the README's examples show.
     status, answer = http_json("POST", sandbox_url("/events"), body,
-                               api_key=account("acme")["api_key"])
+                               api_key=account(STATE, "acme")["api_key"])
     if status != 202:
         raise AssertionError(f"POST /sandbox/v1/events answered {status}: {answer!r}")
     data = answer["data"]
@@ -641,7 +582,7 @@ def hosted_order_payload(order_id, profile_id=None):
         "order_id": order_id,
         "order_status": "pending",
         "profile_id": profile_id,
-        "user_id": account("acme")["id"],
+        "user_id": account(STATE, "acme")["id"],
         "numbers": [{"value": magic(1), "status": "pending"}],
         "decision": "pending",
         "approval_deadline": None,
@@ -749,7 +690,7 @@ class WebhookTest(SdkTestCase):
         self.receiver = WebhookReceiver()
         self.addCleanup(self.receiver.close)
         self.api = acme()
-        self.acme_id = account("acme")["id"]
+        self.acme_id = account(STATE, "acme")["id"]
 
     def create_profile(self, path):
         profile = self.api.messaging_profiles.create(
@@ -777,7 +718,7 @@ class WebhookTest(SdkTestCase):
         self.assertIsInstance(key, str, "the state file has no webhook_public_key")
         self.assertEqual(len(base64.b64decode(key, validate=True)), 32, "a raw 32-byte Ed25519 key")
         status, body = http_json("GET", sandbox_url("/webhook_public_key"),
-                                 api_key=account("acme")["api_key"])
+                                 api_key=account(STATE, "acme")["api_key"])
         self.assertEqual(status, 200, body)
         self.assertEqual(body["data"]["record_type"], "webhook_public_key", body)
         self.assertEqual(body["data"]["public_key"], key)
@@ -828,12 +769,12 @@ class WebhookTest(SdkTestCase):
             self.api.webhooks.unwrap(got.text, headers=got.headers, key=other_public_key())
 
         # The key set on the client (public_key=…, as from TELNYX_PUBLIC_KEY) is used by default.
-        keyed = telnyx.Telnyx(api_key=account("acme")["api_key"], base_url=STATE["api_base_url"],
+        keyed = telnyx.Telnyx(api_key=account(STATE, "acme")["api_key"], base_url=STATE["api_base_url"],
                               public_key=key, max_retries=0)
         self.assertEqual(keyed.webhooks.unwrap(got.text, headers=got.headers).data.id, event["id"])
         with self.assertRaises(ValueError):
             keyed.webhooks.unwrap(tampered, headers=got.headers)
-        wrong = telnyx.Telnyx(api_key=account("acme")["api_key"], base_url=STATE["api_base_url"],
+        wrong = telnyx.Telnyx(api_key=account(STATE, "acme")["api_key"], base_url=STATE["api_base_url"],
                               public_key=other_public_key(), max_retries=0)
         with self.assertRaises(ValueError):
             wrong.webhooks.unwrap(got.text, headers=got.headers)
@@ -982,13 +923,13 @@ class MailboxAndNoticeTest(SdkTestCase):
         self.addCleanup(self.quietly, api.notification_settings.delete, setting.id)
 
         resource_id = str(uuid.uuid4())
-        event = emit_event(account("acme")["id"], HOSTED_ORDER_UPDATED,
+        event = emit_event(account(STATE, "acme")["id"], HOSTED_ORDER_UPDATED,
                            payload=hosted_order_payload(resource_id), resource_id=resource_id)
         subject = f"textport: {HOSTED_ORDER_UPDATED} for {resource_id}"
 
         def mailbox():
             status, body = http_json("GET", sandbox_url("/mailbox"), query={"filter[to]": address},
-                                     api_key=account("acme")["api_key"])
+                                     api_key=account(STATE, "acme")["api_key"])
             self.assertEqual(status, 200, body)
             return body["data"]
         mails = wait_until(f"an e-mail to {address} in the sandbox mailbox", mailbox)
@@ -996,11 +937,12 @@ class MailboxAndNoticeTest(SdkTestCase):
         (mail,) = mails
         self.assertEqual(mail["record_type"], "sandbox_email", mail)
         self.assertEqual((mail["to"], mail["subject"]), (address, subject), mail)
-        self.assertEqual((mail["event_id"], mail["account_id"]), (event["id"], account("acme")["id"]), mail)
+        self.assertEqual((mail["event_id"], mail["account_id"]),
+                         (event["id"], account(STATE, "acme")["id"]), mail)
         self.assertIn(resource_id, mail["body_text"], mail)
         self.assertTrue(mail["sent_at"], mail)
 
-        key = account("acme")["api_key"]
+        key = account(STATE, "acme")["api_key"]
 
         def notices(read=None):
             query = {"page[size]": 250} if read is None else {"page[size]": 250, "filter[read]": read}
@@ -1026,7 +968,7 @@ class MailboxAndNoticeTest(SdkTestCase):
         # Another account's key does not mark it.
         status, body = http_json(
             "POST", f"{STATE['api_base_url']}/portal_notices/{notice['id']}/actions/mark_read",
-            api_key=account("globex")["api_key"])
+            api_key=account(STATE, "globex")["api_key"])
         self.assertEqual(status, 404, body)
 
     @staticmethod
