@@ -208,9 +208,8 @@ async fn main() {
                         account_id: "7d1c0b7e-aaaa-4bbb-8ccc-000000000001".to_owned(),
                         payload_json: payload.clone(),
                         resource_id: None,
-                        target: Some(pb::event::Target::WebhookUrls(pb::WebhookUrls {
-                            urls: vec![sink.url.clone()],
-                        })),
+                        messaging_profile_id: None,
+                        webhook_urls: vec![sink.url.clone()],
                         email: None,
                         portal: None,
                     }

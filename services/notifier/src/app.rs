@@ -47,14 +47,6 @@ pub struct Policy {
     pub lease: Duration,
 }
 
-/// Where a webhook goes.
-#[derive(Debug, Clone)]
-pub enum Target {
-    None,
-    Profile(MessagingProfileId),
-    Urls(Vec<String>),
-}
-
 /// An e-mail the event brings: to explicit addresses, or to the account's e-mail channels.
 #[derive(Debug, Clone)]
 pub struct EmailContent {
@@ -73,7 +65,10 @@ pub struct Incoming {
     pub account_id: AccountId,
     pub payload_json: String,
     pub resource_id: Option<String>,
-    pub target: Target,
+    /// The messaging profile whose webhook URLs receive it.
+    pub profile: Option<MessagingProfileId>,
+    /// Explicit URLs: the primary, then failovers.
+    pub urls: Vec<String>,
     pub email: Option<EmailContent>,
     pub portal: Option<(String, String)>,
 }
@@ -542,16 +537,14 @@ impl<'a> Resolver<'a> {
 
     async fn plan(&mut self, event: &Incoming) -> Result<Plan, Error> {
         let mut deliveries = Vec::new();
-        match &event.target {
-            Target::None => {}
-            Target::Profile(profile) => {
-                let urls = self.profile_urls(event.account_id, *profile).await?;
-                if !urls.is_empty() {
-                    deliveries.push(urls);
-                }
+        if let Some(profile) = event.profile {
+            let urls = self.profile_urls(event.account_id, profile).await?;
+            if !urls.is_empty() {
+                deliveries.push(urls);
             }
-            Target::Urls(urls) if !urls.is_empty() => deliveries.push(urls.clone()),
-            Target::Urls(_) => {}
+        }
+        if !event.urls.is_empty() {
+            deliveries.push(event.urls.clone());
         }
         let condition = Condition::of(&event.event_type);
         let Channels {
@@ -563,7 +556,7 @@ impl<'a> Resolver<'a> {
             None => Channels::default(),
         };
         // A porting order's own webhook_url replaces the port-in channels (the notice stays).
-        if condition == Some(Condition::PortInNotifications) && !deliveries.is_empty() {
+        if condition == Some(Condition::PortInNotifications) && !event.urls.is_empty() {
             email_channels.clear();
             webhook_channels.clear();
         }

@@ -10,7 +10,7 @@ use textport_proto::notifier::v1::{
 };
 use tonic::{Request, Response, Status};
 
-use crate::app::{App, DeliveryView, EmailContent, Incoming, Target};
+use crate::app::{App, DeliveryView, EmailContent, Incoming};
 use crate::domain::DeliveryStatus;
 use crate::error::Error;
 use crate::store::{DeliveryFilter, mailbox, notice};
@@ -45,14 +45,12 @@ fn incoming(at: usize, sink: events_pb::SinkEvent) -> Result<Incoming, Error> {
     if serde_json::from_str::<&serde_json::value::RawValue>(&event.payload_json).is_err() {
         return Err(invalid("body/payload_json", "is not JSON".to_owned()));
     }
-    let target = match event.target {
-        None => Target::None,
-        Some(pb::event::Target::MessagingProfileId(profile)) => Target::Profile(
-            MessagingProfileId::parse(&profile)
-                .map_err(|error| invalid("body/messaging_profile_id", error.to_string()))?,
-        ),
-        Some(pb::event::Target::WebhookUrls(urls)) => Target::Urls(urls.urls),
-    };
+    let profile = event
+        .messaging_profile_id
+        .as_deref()
+        .map(MessagingProfileId::parse)
+        .transpose()
+        .map_err(|error| invalid("body/messaging_profile_id", error.to_string()))?;
     Ok(Incoming {
         id,
         occurred_at: convert::datetime(sink.occurred_at.as_ref())
@@ -62,7 +60,8 @@ fn incoming(at: usize, sink: events_pb::SinkEvent) -> Result<Incoming, Error> {
         account_id,
         payload_json: event.payload_json,
         resource_id: event.resource_id,
-        target,
+        profile,
+        urls: event.webhook_urls,
         email: event.email.map(|email| EmailContent {
             to: email.to,
             subject: email.subject,

@@ -167,6 +167,24 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_receiver_that_does_not_answer_in_time_is_a_timeout() {
+        let client = WebhookClient::new(Duration::from_millis(200), false).expect("client");
+        // Accepts the connection and never answers.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("binds");
+        let addr = listener.local_addr().expect("address");
+        let silent = tokio::spawn(async move {
+            let (_socket, _) = listener.accept().await.expect("accepts");
+            std::future::pending::<()>().await;
+        });
+        let answer = post(&client, &format!("http://{addr}/hook")).await;
+        assert_eq!(answer.outcome, Err(AttemptError::Timeout));
+        assert_eq!(answer.http_status, None);
+        silent.abort();
+    }
+
+    #[tokio::test]
     async fn with_private_targets_allowed_a_closed_port_is_a_connection_failure() {
         let open = WebhookClient::new(Duration::from_secs(2), false).expect("client");
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("binds");

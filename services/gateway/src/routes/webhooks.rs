@@ -471,40 +471,31 @@ pub async fn emit_event(
         )
         .into());
     }
-    let target = match (body.messaging_profile_id, body.webhook_urls) {
-        (Some(_), Some(_)) => {
-            return Err(ApiError::at_pointer(
+    let messaging_profile_id = body
+        .messaging_profile_id
+        .map(|raw| {
+            convert::id("/messaging_profile_id", MessagingProfileId::parse, &raw)
+                .map(|id| id.to_string())
+        })
+        .transpose()?;
+    let webhook_urls = body.webhook_urls.unwrap_or_default();
+    if webhook_urls.len() > MAX_WEBHOOK_URLS {
+        return Err(ApiError::at_pointer(
+            ErrorKind::Validation,
+            "/webhook_urls",
+            format!("At most {MAX_WEBHOOK_URLS} URLs: a primary and its failovers."),
+        )
+        .into());
+    }
+    for (i, url) in webhook_urls.iter().enumerate() {
+        WebhookUrl::parse(url).map_err(|error| {
+            ApiError::at_pointer(
                 ErrorKind::Validation,
-                "/webhook_urls",
-                "Give messaging_profile_id or webhook_urls, not both.",
+                format!("/webhook_urls/{i}"),
+                error.to_string(),
             )
-            .into());
-        }
-        (Some(profile), None) => Some(pb::event::Target::MessagingProfileId(
-            convert::id("/messaging_profile_id", MessagingProfileId::parse, &profile)?.to_string(),
-        )),
-        (None, Some(urls)) => {
-            if urls.len() > MAX_WEBHOOK_URLS {
-                return Err(ApiError::at_pointer(
-                    ErrorKind::Validation,
-                    "/webhook_urls",
-                    format!("At most {MAX_WEBHOOK_URLS} URLs: a primary and its failovers."),
-                )
-                .into());
-            }
-            for (i, url) in urls.iter().enumerate() {
-                WebhookUrl::parse(url).map_err(|error| {
-                    ApiError::at_pointer(
-                        ErrorKind::Validation,
-                        format!("/webhook_urls/{i}"),
-                        error.to_string(),
-                    )
-                })?;
-            }
-            Some(pb::event::Target::WebhookUrls(pb::WebhookUrls { urls }))
-        }
-        (None, None) => None,
-    };
+        })?;
+    }
     if body
         .resource_id
         .as_ref()
@@ -522,7 +513,8 @@ pub async fn emit_event(
         account_id: account_id.to_string(),
         payload_json: payload,
         resource_id: body.resource_id,
-        target,
+        messaging_profile_id,
+        webhook_urls,
         email: None,
         portal: None,
     };
