@@ -214,6 +214,15 @@ async fn the_openapi_document_lists_every_route() {
         "/operator/v1/accounts/{id}",
         "/operator/v1/accounts/{id}/api_keys",
         "/operator/v1/api_keys/{id}",
+        "/webhook_deliveries",
+        "/webhook_deliveries/{id}",
+        "/webhook_deliveries/{id}/actions/redeliver",
+        "/portal_notices",
+        "/portal_notices/{id}/actions/mark_read",
+        "/sandbox/v1/webhook_public_key",
+        "/sandbox/v1/events",
+        "/sandbox/v1/mailbox",
+        "/sandbox/v1/events/{id}/webhook_deliveries",
     ] {
         assert!(
             paths.contains_key(path),
@@ -258,5 +267,15 @@ async fn the_sandbox_api_exists_only_with_the_sandbox_on() {
     off.get("/sandbox/v1/numbers/%2B13125550001", &off.acme().api_key)
         .await
         .assert_error(404, "10005");
+    off.call(Method::GET, "/sandbox/v1/webhook_public_key", None, None)
+        .await
+        .assert_error(404, "10005");
+    off.post(
+        "/sandbox/v1/events",
+        &off.acme().api_key,
+        serde_json::json!({"event_type": "x.y"}),
+    )
+    .await
+    .assert_error(404, "10005");
     off.stop().await;
 }

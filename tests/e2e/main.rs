@@ -6,6 +6,7 @@ mod eligibility;
 mod errors;
 mod events;
 mod grpc;
+mod health;
 mod idempotency;
 mod notifications;
 mod operator;

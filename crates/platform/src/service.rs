@@ -74,6 +74,13 @@ impl Downstreams {
         self.0.insert(section.to_owned(), downstream);
     }
 
+    /// Every channel, by section.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Downstream)> {
+        self.0
+            .iter()
+            .map(|(section, downstream)| (section.as_str(), downstream))
+    }
+
     /// The channel to `section`; missing means the registry does not list it among the caller's
     /// downstreams, a wiring mistake reported at boot.
     pub fn get(&self, section: &str) -> anyhow::Result<Downstream> {

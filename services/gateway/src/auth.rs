@@ -91,7 +91,9 @@ pub enum Access {
 
 pub fn access(path: &str) -> Access {
     // The webhook key is public by nature: receivers verify with it.
-    const PUBLIC: [&str; 3] = [
+    const PUBLIC: [&str; 5] = [
+        "/healthz",
+        "/readyz",
         "/v2/openapi.json",
         "/sandbox/v1/magic_numbers",
         "/sandbox/v1/webhook_public_key",

@@ -132,6 +132,11 @@ impl Gateway {
             relay: relay.as_ref().map(Relay::waker),
             clock: start.clock,
             body_limit: config.body_limit_bytes,
+            readiness: start
+                .downstreams
+                .iter()
+                .map(|(section, downstream)| (section.to_owned(), downstream.clone()))
+                .collect(),
         };
         let listener = TcpListener::bind(start.config.listen).await?;
         Ok(Self {
@@ -198,9 +203,13 @@ async fn prune_idempotency_keys(state: AppState, shutdown: CancellationToken) {
 }
 
 fn router(state: AppState, sandbox: bool) -> Router {
-    use routes::{eligibility, notifications, operator, profiles, sandbox as sbx, webhooks};
+    use routes::{
+        eligibility, health, notifications, operator, profiles, sandbox as sbx, webhooks,
+    };
     let mut router = Router::new()
         .route("/v2/openapi.json", get(openapi))
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
         .route("/v2/webhook_deliveries", get(webhooks::list_deliveries))
         .route(
             "/v2/webhook_deliveries/{id}",

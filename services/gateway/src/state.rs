@@ -34,4 +34,6 @@ pub struct AppState {
     pub relay: Option<RelayWaker>,
     pub clock: SharedClock,
     pub body_limit: usize,
+    /// Every service the gateway calls, by section, for `/readyz`.
+    pub readiness: Vec<(String, Downstream)>,
 }

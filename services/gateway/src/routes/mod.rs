@@ -1,4 +1,5 @@
 pub mod eligibility;
+pub mod health;
 pub mod notifications;
 pub mod operator;
 pub mod profiles;
