@@ -149,6 +149,7 @@ async fn main() {
     let mut config = ServiceConfig {
         listen: "127.0.0.1:0".parse().expect("address"),
         database: storage.database(role.section),
+        drain_seconds: 0,
         settings: Default::default(),
     };
     config.settings.insert(

@@ -684,6 +684,7 @@ async fn start_notifier(
                 config: ServiceConfig {
                     listen,
                     database: storage.database(role.section),
+                    drain_seconds: 0,
                     settings: Default::default(),
                 },
                 schema: Schema::Migrate,

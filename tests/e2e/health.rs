@@ -1,5 +1,6 @@
-//! The gateway's probes: `/healthz` answers while the process runs; `/readyz` only while its
-//! database and every service it calls answer. Neither needs a key.
+//! Probes and shutdown: the gateway's `/healthz` answers while the process runs, `/readyz` only
+//! while its database and every service it calls answer (neither needs a key); on shutdown a
+//! server reports not serving or not ready while it drains, and finishes the calls in flight.
 
 use std::sync::Arc;
 
@@ -13,7 +14,19 @@ use textport_platform::config::ServiceConfig;
 use textport_platform::db::Schema;
 use textport_platform::service::{Downstreams, Start};
 
-use crate::support::spawn;
+use textport_platform::config::DatabaseConfig;
+use textport_platform::server::GrpcServer;
+use textport_platform::service::ServiceRoutes;
+use textport_proto::events::v1::event_sink_service_client::EventSinkServiceClient;
+use textport_proto::events::v1::event_sink_service_server::{
+    EventSinkService, EventSinkServiceServer,
+};
+use textport_proto::events::v1::{DeliverRequest, DeliverResponse};
+use tonic_health::pb::HealthCheckRequest;
+use tonic_health::pb::health_check_response::ServingStatus;
+use tonic_health::pb::health_client::HealthClient;
+
+use crate::support::{self, spawn};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_running_suite_is_alive_and_ready() {
@@ -45,6 +58,7 @@ async fn a_gateway_whose_services_do_not_answer_is_alive_but_not_ready() {
                 config: ServiceConfig {
                     listen: "127.0.0.1:0".parse().expect("address"),
                     database: storage.database(role.section),
+                    drain_seconds: 0,
                     settings: Default::default(),
                 },
                 schema: Schema::Migrate,
@@ -83,4 +97,120 @@ async fn a_gateway_whose_services_do_not_answer_is_alive_but_not_ready() {
     shutdown.cancel();
     served.await.expect("joins").expect("stops");
     storage.discard().await.expect("removed");
+}
+
+/// A sink that takes `delay` to answer, and says when a call has started.
+#[derive(Clone)]
+struct SlowSink {
+    started: Arc<tokio::sync::Notify>,
+    delay: std::time::Duration,
+}
+
+#[tonic::async_trait]
+impl EventSinkService for SlowSink {
+    async fn deliver(
+        &self,
+        _: tonic::Request<DeliverRequest>,
+    ) -> Result<tonic::Response<DeliverResponse>, tonic::Status> {
+        self.started.notify_one();
+        tokio::time::sleep(self.delay).await;
+        Ok(tonic::Response::new(DeliverResponse {}))
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn on_shutdown_a_grpc_server_drains_reports_not_serving_and_finishes_calls_in_flight() {
+    let started = Arc::new(tokio::sync::Notify::new());
+    let sink = SlowSink {
+        started: started.clone(),
+        delay: std::time::Duration::from_millis(700),
+    };
+    let routes = ServiceRoutes::new().add_service(EventSinkServiceServer::new(sink));
+    let db = textport_platform::db::connect(&DatabaseConfig {
+        url: "sqlite::memory:".to_owned(),
+        schema: None,
+        max_connections: 1,
+    })
+    .await
+    .expect("database");
+    let server = GrpcServer::bind("127.0.0.1:0".parse().expect("address"))
+        .await
+        .expect("binds");
+    let url = format!("http://{}", server.local_addr());
+    let shutdown = CancellationToken::new();
+    let drain = std::time::Duration::from_millis(300);
+    let served = tokio::spawn(server.serve(routes, db, shutdown.clone(), drain));
+    let channel = tonic::transport::Endpoint::from_shared(url.clone())
+        .expect("url")
+        .connect()
+        .await
+        .expect("connects");
+
+    let mut client = EventSinkServiceClient::new(channel.clone());
+    let in_flight = tokio::spawn(async move { client.deliver(DeliverRequest::default()).await });
+    started.notified().await;
+    shutdown.cancel();
+
+    // While draining: still answering, but NOT_SERVING.
+    let mut health = HealthClient::new(channel);
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let status = health
+            .check(HealthCheckRequest {
+                service: String::new(),
+            })
+            .await
+            .expect("health answers while draining")
+            .into_inner()
+            .status();
+        if status == ServingStatus::NotServing {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "still {status:?}");
+        tokio::task::yield_now().await;
+    }
+    in_flight
+        .await
+        .expect("joins")
+        .expect("the call in flight completes");
+    served.await.expect("joins").expect("stops cleanly");
+    assert!(
+        tonic::transport::Endpoint::from_shared(url)
+            .expect("url")
+            .connect()
+            .await
+            .is_err(),
+        "no longer accepting"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn on_shutdown_the_gateway_is_not_ready_while_it_drains() {
+    let mut config = Config::default();
+    config.gateway.drain_seconds = 1;
+    let suite = support::spawn_with(config).await;
+    let http = reqwest::Client::new();
+    let base = suite.state.gateway_url.clone();
+    let stopping = tokio::spawn(suite.stop());
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let ready = http
+            .get(format!("{base}/readyz"))
+            .send()
+            .await
+            .expect("answers while draining");
+        if ready.status() == 503 {
+            let body: serde_json::Value = ready.json().await.expect("JSON");
+            assert_eq!(body["status"], "draining");
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "never draining");
+    }
+    let alive = http
+        .get(format!("{base}/healthz"))
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(alive.status(), 200, "alive while draining");
+    stopping.await.expect("stops");
 }

@@ -34,6 +34,7 @@ async fn start(name: &str, sandbox: bool) -> OneService {
         config: ServiceConfig {
             listen: "127.0.0.1:0".parse().expect("address"),
             database: storage.database(role.section),
+            drain_seconds: 0,
             settings: Default::default(),
         },
         schema: Schema::Migrate,

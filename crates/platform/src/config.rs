@@ -69,6 +69,10 @@ fn default_max_connections() -> u32 {
 pub struct ServiceConfig {
     pub listen: SocketAddr,
     pub database: DatabaseConfig,
+    /// On shutdown, how long the service reports NOT_SERVING (not ready) while still serving, so
+    /// load balancers and Kubernetes endpoints stop sending it calls before it stops accepting.
+    #[serde(default)]
+    pub drain_seconds: u64,
     #[serde(flatten)]
     pub settings: BTreeMap<String, figment::value::Value>,
 }
@@ -79,6 +83,7 @@ impl ServiceConfig {
         Self {
             listen: SocketAddr::from(([0, 0, 0, 0], 50051)),
             database: DatabaseConfig::sqlite_file(&Path::new("data").join(format!("{name}.db"))),
+            drain_seconds: 0,
             settings: BTreeMap::new(),
         }
     }

@@ -46,13 +46,16 @@ impl GrpcServer {
         self.local_addr
     }
 
-    /// Serves `routes` until `shutdown` fires, then reports NOT_SERVING and drains in-flight calls.
-    /// Health (following `database`) and reflection list exactly the services `routes` hosts.
+    /// Serves `routes` until `shutdown` fires; then reports NOT_SERVING for `drain` while still
+    /// serving (so callers' load balancing moves away), stops accepting, and finishes in-flight
+    /// calls. Health (following `database`) and reflection list exactly the services `routes`
+    /// hosts.
     pub async fn serve(
         self,
         routes: ServiceRoutes,
         database: DatabaseConnection,
         shutdown: CancellationToken,
+        drain: Duration,
     ) -> anyhow::Result<()> {
         let services: Arc<[&'static str]> = routes.names().into();
         let (reporter, health) = tonic_health::server::health_reporter();
@@ -82,6 +85,7 @@ impl GrpcServer {
                 async move {
                     shutdown.cancelled().await;
                     set_all(&reporter, &services, ServingStatus::NotServing).await;
+                    tokio::time::sleep(drain).await;
                 },
             )
             .await;

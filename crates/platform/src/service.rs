@@ -8,6 +8,7 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
+use std::time::Duration;
 
 use sea_orm::DatabaseConnection;
 use sea_orm_migration::MigratorTrait;
@@ -169,6 +170,7 @@ pub struct BuiltGrpc {
     db: DatabaseConnection,
     routes: ServiceRoutes,
     workers: Workers,
+    drain: Duration,
 }
 
 impl BuiltGrpc {
@@ -193,6 +195,7 @@ impl BuiltGrpc {
             db,
             routes,
             workers,
+            drain: Duration::from_secs(start.config.drain_seconds),
         })
     }
 }
@@ -212,9 +215,10 @@ impl Built for BuiltGrpc {
             db,
             routes,
             workers,
+            drain,
         } = *self;
         Box::pin(async move {
-            let served = server.serve(routes, db, shutdown).await;
+            let served = server.serve(routes, db, shutdown, drain).await;
             workers.stop().await;
             served
         })

@@ -155,7 +155,7 @@ impl Suite {
                 config: ServiceConfig {
                     listen,
                     database: storage.database(role.section),
-                    settings: role.service_config(&config).settings,
+                    ..role.service_config(&config)
                 },
                 schema: Schema::Migrate,
                 clock: clock.clone(),

@@ -12,6 +12,8 @@ mod store;
 mod wire;
 
 use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use axum::extract::{DefaultBodyLimit, MatchedPath};
@@ -59,6 +61,9 @@ pub struct Config {
     /// How long a resolved API key is trusted without asking accounts again (and so how long a
     /// revoked key may still work on another replica).
     pub key_cache_seconds: u64,
+    /// On shutdown, how long `/readyz` answers 503 while requests are still served, so load
+    /// balancers stop sending new ones before the gateway stops accepting.
+    pub drain_seconds: u64,
 }
 
 impl Default for Config {
@@ -69,6 +74,7 @@ impl Default for Config {
             database: service.database,
             body_limit_bytes: 1024 * 1024,
             key_cache_seconds: 30,
+            drain_seconds: 0,
         }
     }
 }
@@ -79,6 +85,7 @@ impl Config {
         ServiceConfig {
             listen: self.listen,
             database: self.database.clone(),
+            drain_seconds: self.drain_seconds,
             settings: Default::default(),
         }
     }
@@ -91,6 +98,7 @@ pub struct Gateway {
     router: Router,
     state: AppState,
     relay: Option<Relay>,
+    drain: Duration,
 }
 
 impl Gateway {
@@ -132,6 +140,7 @@ impl Gateway {
             relay: relay.as_ref().map(Relay::waker),
             clock: start.clock,
             body_limit: config.body_limit_bytes,
+            draining: Arc::default(),
             readiness: start
                 .downstreams
                 .iter()
@@ -145,11 +154,13 @@ impl Gateway {
             router: router(state.clone(), start.sandbox),
             state,
             relay,
+            drain: Duration::from_secs(start.config.drain_seconds),
         })
     }
 
     pub async fn run_until_stopped(self, shutdown: CancellationToken) -> anyhow::Result<()> {
         tracing::info!(addr = %self.local_addr, "serving the public API");
+        let draining = self.state.draining.clone();
         let pruner = tokio::spawn(prune_idempotency_keys(self.state, shutdown.clone()));
         // The relay stops after the last request, so an event accepted during the drain is sent.
         let relay_stop = CancellationToken::new();
@@ -162,8 +173,13 @@ impl Gateway {
                 tracing::debug!(%error, "TCP_NODELAY not set");
             }
         });
+        let drain = self.drain;
         let served = axum::serve(listener, self.router)
-            .with_graceful_shutdown(shutdown.cancelled_owned())
+            .with_graceful_shutdown(async move {
+                shutdown.cancelled().await;
+                draining.store(true, Ordering::Relaxed);
+                tokio::time::sleep(drain).await;
+            })
             .await;
         pruner.abort();
         relay_stop.cancel();

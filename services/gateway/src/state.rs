@@ -1,3 +1,6 @@
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
 use sea_orm::DatabaseConnection;
 use textport_domain::{ApiKeyHash, SharedClock};
 use textport_platform::client::Downstream;
@@ -34,6 +37,8 @@ pub struct AppState {
     pub relay: Option<RelayWaker>,
     pub clock: SharedClock,
     pub body_limit: usize,
+    /// Set once shutdown began: `/readyz` answers 503 while requests are still served.
+    pub draining: Arc<AtomicBool>,
     /// Every service the gateway calls, by section, for `/readyz`.
     pub readiness: Vec<(String, Downstream)>,
 }

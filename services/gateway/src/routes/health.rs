@@ -2,6 +2,7 @@
 //! answer), for Kubernetes probes and load balancers. No key needed; no business data shown.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use axum::Json;
@@ -32,6 +33,15 @@ pub async fn healthz() -> Json<Health> {
 }
 
 pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
+    if state.draining.load(Ordering::Relaxed) {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(Health {
+                status: "draining",
+                checks: BTreeMap::new(),
+            }),
+        );
+    }
     let mut checks = BTreeMap::new();
     let database = tokio::time::timeout(CHECK_TIMEOUT, state.db.ping()).await;
     checks.insert(
