@@ -90,6 +90,14 @@ async fn one_request_is_one_trace_across_every_hop() {
         .await
         .expect("gateway answers");
     assert_eq!(reply.status(), 200);
+    assert_eq!(
+        reply
+            .headers()
+            .get("x-trace-id")
+            .and_then(|v| v.to_str().ok()),
+        Some(CLIENT_TRACE),
+        "the trace id goes back to the caller"
+    );
     let eligibility = tonic::transport::Endpoint::from_shared(format!(
         "http://{}",
         suite.state.services["eligibility"]

@@ -31,6 +31,10 @@ impl TelemetryGuard {
     }
 }
 
+fn env_unset(name: &str) -> bool {
+    std::env::var_os(name).is_none_or(|value| value.is_empty())
+}
+
 /// Installs the global subscriber and propagator. Must run inside a Tokio runtime (the OTLP
 /// exporter needs its reactor). Fails if a global subscriber is already set.
 /// `default_service_name` names the spans when `telemetry.service_name` is not configured.
@@ -40,19 +44,23 @@ pub fn init(
 ) -> anyhow::Result<TelemetryGuard> {
     global::set_text_map_propagator(TraceContextPropagator::new());
 
-    let service_name = if config.service_name.is_empty() {
-        default_service_name.to_owned()
-    } else {
-        config.service_name.clone()
-    };
-    let resource = Resource::builder().with_service_name(service_name).build();
-    let mut builder = SdkTracerProvider::builder().with_resource(resource);
-    if !config.otlp_endpoint.is_empty() {
-        let exporter = opentelemetry_otlp::SpanExporter::builder()
-            .with_tonic()
-            .with_endpoint(config.otlp_endpoint.clone())
-            .build()?;
-        builder = builder.with_batch_exporter(exporter);
+    // `telemetry.*` wins when set; otherwise the standard variables, which the SDK reads itself
+    // (the resource builder reads OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES).
+    let mut resource = Resource::builder();
+    if !config.service_name.is_empty() {
+        resource = resource.with_service_name(config.service_name.clone());
+    } else if env_unset("OTEL_SERVICE_NAME") {
+        resource = resource.with_service_name(default_service_name.to_owned());
+    }
+    let mut builder = SdkTracerProvider::builder().with_resource(resource.build());
+    let endpoint_from_env = !env_unset("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
+        || !env_unset("OTEL_EXPORTER_OTLP_ENDPOINT");
+    if !config.otlp_endpoint.is_empty() || endpoint_from_env {
+        let mut exporter = opentelemetry_otlp::SpanExporter::builder().with_tonic();
+        if !config.otlp_endpoint.is_empty() {
+            exporter = exporter.with_endpoint(config.otlp_endpoint.clone());
+        }
+        builder = builder.with_batch_exporter(exporter.build()?);
     }
     let provider = builder.build();
     global::set_tracer_provider(provider.clone());

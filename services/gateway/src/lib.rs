@@ -336,12 +336,26 @@ fn router(state: AppState, sandbox: bool) -> Router {
         .with_state(state)
         .layer(middleware::from_fn(error::render_errors))
         .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(middleware::from_fn(trace_id_header))
         .layer(TraceLayer::new_for_http().make_span_with(http_span))
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
 }
 
 async fn openapi() -> impl axum::response::IntoResponse {
     ([(http::header::CONTENT_TYPE, "application/json")], OPENAPI)
+}
+
+/// Tells the caller which trace to look for (`x-trace-id`, 32 hex digits), when traces are on.
+async fn trace_id_header(
+    request: axum::extract::Request,
+    next: middleware::Next,
+) -> axum::response::Response {
+    let trace_id = textport_platform::trace_context::trace_id(&tracing::Span::current());
+    let mut response = next.run(request).await;
+    if let Some(value) = trace_id.and_then(|id| http::HeaderValue::from_str(&id).ok()) {
+        response.headers_mut().insert("x-trace-id", value);
+    }
+    response
 }
 
 /// One span per request, named `textport.gateway <METHOD> <route>`, continuing the caller's trace.
