@@ -233,6 +233,7 @@ impl Source {
     async fn start(storage: &Storage, notifier: Downstream, clock: SharedClock) -> Self {
         let (db, config) = source_db(storage, "source").await;
         let relay = Relay::new(
+            "source",
             db.clone(),
             clock.clone(),
             &relay_to(notifier),
@@ -858,6 +859,7 @@ async fn a_relay_that_dies_after_claiming_gives_its_rows_back_when_the_lease_run
     .expect("claims");
     assert_eq!(claimed.rows.len(), 10);
     let relay = Relay::new(
+        "source",
         db.clone(),
         Arc::new(clock.clone()),
         &relay_to(channel(&format!("http://{addr}")).expect("channel")),
@@ -879,7 +881,7 @@ async fn a_relay_that_dies_after_claiming_gives_its_rows_back_when_the_lease_run
 
     // Delivered rows are kept for a day, then removed.
     use sea_orm::{EntityTrait as _, PaginatorTrait as _};
-    relay.prune().await.expect("prunes");
+    relay.housekeeping().await.expect("prunes");
     assert_eq!(
         outbox::entity::Entity::find()
             .count(&db)
@@ -888,7 +890,7 @@ async fn a_relay_that_dies_after_claiming_gives_its_rows_back_when_the_lease_run
         10
     );
     clock.advance(chrono::Duration::hours(25));
-    relay.prune().await.expect("prunes");
+    relay.housekeeping().await.expect("prunes");
     assert_eq!(
         outbox::entity::Entity::find()
             .count(&db)
@@ -955,6 +957,7 @@ async fn two_relays_and_two_sweepers_handle_each_of_1000_due_rows_exactly_once()
     let relays: Vec<Relay> = (0..2)
         .map(|_| {
             Relay::new(
+                "source",
                 db.clone(),
                 clock.clone(),
                 &downstreams,

@@ -8,6 +8,7 @@ mod events;
 mod grpc;
 mod health;
 mod idempotency;
+mod metrics;
 mod notifications;
 mod operator;
 mod profiles;

@@ -285,6 +285,17 @@ impl ApiError {
         json!({ "errors": errors })
     }
 
+    /// Counts this error, answered at `edge` (`grpc` or `http`), in the process's metrics.
+    pub fn count(&self, edge: &'static str) {
+        crate::metrics::metrics()
+            .errors
+            .get_or_create(&crate::metrics::ErrorLabels {
+                kind: self.kind.reason(),
+                edge,
+            })
+            .inc();
+    }
+
     /// Reads an error back from a downstream status. A status without our details (a transport
     /// failure, a timeout) becomes `Unavailable` or `Internal` by its code, never a leak of its text.
     pub fn from_status(status: &tonic::Status) -> Self {
@@ -351,6 +362,7 @@ impl fmt::Display for Chain<'_> {
 
 impl From<ApiError> for tonic::Status {
     fn from(error: ApiError) -> Self {
+        error.count("grpc");
         let mut details = ErrorDetails::new();
         details.set_error_info(
             error.kind.reason(),

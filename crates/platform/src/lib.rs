@@ -7,6 +7,7 @@ pub mod config;
 pub mod convert;
 pub mod db;
 pub mod error;
+pub mod metrics;
 pub mod outbox;
 pub mod public_enum;
 pub mod secret;

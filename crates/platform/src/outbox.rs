@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, ExprTrait,
-    QueryFilter,
+    PaginatorTrait, QueryFilter, QueryOrder,
 };
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::{binary, integer, string, text, timestamp_with_time_zone, uuid};
@@ -28,7 +28,7 @@ use uuid::Uuid;
 use crate::client::Downstream;
 use crate::service::Downstreams;
 use crate::sweeper::{self, Due};
-use crate::{convert, trace_context};
+use crate::{convert, metrics, trace_context};
 
 pub mod entity {
     use sea_orm::entity::prelude::*;
@@ -199,6 +199,8 @@ impl Default for RelaySettings {
 
 /// Sends a service's outbox rows to their destinations.
 pub struct Relay {
+    /// The section of the service whose outbox this is (a metrics label).
+    outbox: &'static str,
     db: sea_orm::DatabaseConnection,
     clock: SharedClock,
     sinks: BTreeMap<String, Downstream>,
@@ -207,8 +209,10 @@ pub struct Relay {
 }
 
 impl Relay {
-    /// A relay to each of `destinations` (config sections), through the service's channels.
+    /// The relay of `outbox` (its service's section) to each of `destinations` (config
+    /// sections), through the service's channels.
     pub fn new(
+        outbox: &'static str,
         db: sea_orm::DatabaseConnection,
         clock: SharedClock,
         downstreams: &Downstreams,
@@ -220,6 +224,7 @@ impl Relay {
             .map(|section| Ok(((*section).to_owned(), downstreams.get(section)?)))
             .collect::<anyhow::Result<_>>()?;
         Ok(Self {
+            outbox,
             db,
             clock,
             sinks,
@@ -247,9 +252,9 @@ impl Relay {
                 });
                 if !full
                     && prune_if_idle
-                    && let Err(error) = relay.prune().await
+                    && let Err(error) = relay.housekeeping().await
                 {
-                    tracing::warn!(%error, "delivered outbox rows not pruned");
+                    tracing::warn!(%error, "outbox housekeeping failed");
                 }
                 full
             }
@@ -286,9 +291,23 @@ impl Relay {
                 ))),
             };
             let ids: Vec<Uuid> = rows.iter().map(|row| row.id).collect();
+            let labels = metrics::DestinationLabels {
+                outbox: self.outbox,
+                destination: destination.to_owned(),
+            };
             match result {
-                Ok(()) => self.mark_delivered(claim.token, ids).await?,
+                Ok(()) => {
+                    metrics::metrics()
+                        .outbox_sent
+                        .get_or_create(&labels)
+                        .inc_by(ids.len() as u64);
+                    self.mark_delivered(claim.token, ids).await?;
+                }
                 Err(status) => {
+                    metrics::metrics()
+                        .outbox_failures
+                        .get_or_create(&labels)
+                        .inc_by(ids.len() as u64);
                     tracing::warn!(
                         destination,
                         events = rows.len(),
@@ -344,14 +363,35 @@ impl Relay {
         Ok(())
     }
 
-    /// Removes delivered rows older than the retention.
-    pub async fn prune(&self) -> Result<(), DbErr> {
-        let before = self.clock.now()
+    /// Removes delivered rows older than the retention, and reports the outbox's depth (events
+    /// not yet delivered) and lag (the oldest one's age).
+    pub async fn housekeeping(&self) -> Result<(), DbErr> {
+        let now = self.clock.now();
+        let before = now
             - chrono::Duration::from_std(self.settings.retention).unwrap_or(chrono::Duration::MAX);
         entity::Entity::delete_many()
             .filter(entity::Column::DeliveredAt.lt(before))
             .exec(&self.db)
             .await?;
+        let waiting = entity::Entity::find().filter(entity::Column::DeliveredAt.is_null());
+        let depth = waiting.clone().count(&self.db).await?;
+        let oldest = waiting
+            .order_by_asc(entity::Column::OccurredAt)
+            .one(&self.db)
+            .await?
+            .map_or(0.0, |row| (now - row.occurred_at).as_seconds_f64().max(0.0));
+        let labels = metrics::OutboxLabels {
+            outbox: self.outbox,
+        };
+        let metrics = metrics::metrics();
+        metrics
+            .outbox_depth
+            .get_or_create(&labels)
+            .set(<i64 as TryFrom<u64>>::try_from(depth).unwrap_or(i64::MAX));
+        metrics
+            .outbox_lag_seconds
+            .get_or_create(&labels)
+            .set(oldest);
         Ok(())
     }
 }

@@ -4,7 +4,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use http::Request;
 use sea_orm::DatabaseConnection;
@@ -17,7 +17,8 @@ use tonic_health::server::HealthReporter;
 use tower_http::trace::{MakeSpan, TraceLayer};
 
 use crate::client::{CONNECTION_WINDOW, STREAM_WINDOW};
-use crate::service::ServiceRoutes;
+use crate::metrics::{self, RpcLabels};
+use crate::service::{BoxFuture, ServiceRoutes};
 use crate::trace_context;
 
 pub const HEALTH_SERVICE: &str = "grpc.health.v1.Health";
@@ -79,6 +80,7 @@ impl GrpcServer {
             .initial_connection_window_size(CONNECTION_WINDOW)
             .initial_stream_window_size(STREAM_WINDOW)
             .layer(TraceLayer::new_for_grpc().make_span_with(GrpcSpan))
+            .layer(tower::layer::layer_fn(RpcMetrics))
             .add_routes(routes)
             .serve_with_incoming_shutdown(
                 TcpIncoming::from(self.listener).with_nodelay(Some(true)),
@@ -91,6 +93,48 @@ impl GrpcServer {
             .await;
         probe.abort();
         Ok(result?)
+    }
+}
+
+/// Counts and times every call to a textport service (health and reflection are left out).
+#[derive(Clone)]
+struct RpcMetrics<S>(S);
+
+impl<S, B> tower::Service<Request<B>> for RpcMetrics<S>
+where
+    S: tower::Service<Request<B>>,
+    S::Future: Send + 'static,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = BoxFuture<'static, Result<S::Response, S::Error>>;
+
+    fn poll_ready(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        self.0.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request<B>) -> Self::Future {
+        let path = request.uri().path();
+        let labels = path.starts_with("/textport.").then(|| RpcLabels {
+            method: path.to_owned(),
+        });
+        let answer = self.0.call(request);
+        Box::pin(async move {
+            let started = Instant::now();
+            let result = answer.await;
+            if let Some(labels) = labels {
+                let metrics = metrics::metrics();
+                metrics.rpc_requests.get_or_create(&labels).inc();
+                metrics
+                    .rpc_seconds
+                    .get_or_create(&labels)
+                    .observe(started.elapsed().as_secs_f64());
+            }
+            result
+        })
     }
 }
 

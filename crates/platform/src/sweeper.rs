@@ -75,6 +75,14 @@ pub async fn claim<E: Due>(
         .filter(E::id_column().in_subquery(due))
         .exec_with_returning(db)
         .await?;
+    if !rows.is_empty() {
+        crate::metrics::metrics()
+            .sweeper_claimed
+            .get_or_create(&crate::metrics::TableLabels {
+                table: E::default().table_name(),
+            })
+            .inc_by(rows.len() as u64);
+    }
     Ok(Claim { token, rows })
 }
 

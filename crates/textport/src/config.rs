@@ -21,6 +21,7 @@ pub struct Config {
     /// Where each service is reached, by section: `hosted_order = "http://hosted-order:50051"`.
     pub services: BTreeMap<String, String>,
     pub gateway: textport_gateway::Config,
+    pub metrics: MetricsConfig,
     pub demo: DemoConfig,
     /// The gRPC services' own sections; a section the registry does not know is refused by
     /// [`Config::validate`] (serde cannot deny unknown keys beside a flattened map).
@@ -44,6 +45,7 @@ impl Default for Config {
                 })
                 .collect(),
             gateway: textport_gateway::Config::default(),
+            metrics: MetricsConfig::default(),
             demo: DemoConfig::default(),
             sections: grpc()
                 .map(|role| {
@@ -128,6 +130,21 @@ pub fn sha256_hex(key: &ApiKey) -> String {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
+}
+
+/// The admin listener of `serve`: `GET /metrics` for Prometheus.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MetricsConfig {
+    pub listen: std::net::SocketAddr,
+}
+
+impl Default for MetricsConfig {
+    fn default() -> Self {
+        Self {
+            listen: std::net::SocketAddr::from(([0, 0, 0, 0], 9090)),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]

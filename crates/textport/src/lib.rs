@@ -13,6 +13,7 @@ use textport_domain::SystemClock;
 use textport_platform::CancellationToken;
 use textport_platform::client::channel;
 use textport_platform::db::Schema;
+use textport_platform::metrics::MetricsServer;
 use textport_platform::service::{Downstreams, Start};
 
 pub use config::Config;
@@ -38,11 +39,16 @@ pub async fn serve(name: &str, config: &Config, shutdown: CancellationToken) -> 
         sandbox: config.sandbox.enabled_in_serve(),
         downstreams,
     };
-    role.build(start, config)
-        .await?
-        .run(shutdown)
+    let metrics = MetricsServer::bind(config.metrics.listen)
         .await
-        .with_context(|| format!("serve {name}"))
+        .with_context(|| format!("metrics.listen = {}", config.metrics.listen))?;
+    let built = role.build(start, config).await?;
+    let stop_metrics = CancellationToken::new();
+    let exposing = tokio::spawn(metrics.run(stop_metrics.clone()));
+    let served = built.run(shutdown).await;
+    stop_metrics.cancel();
+    exposing.await??;
+    served.with_context(|| format!("serve {name}"))
 }
 
 /// Brings one service's database schema up to date.

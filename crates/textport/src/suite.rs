@@ -12,6 +12,7 @@ use textport_platform::CancellationToken;
 use textport_platform::client::{Downstream, channel, in_process};
 use textport_platform::config::{DatabaseConfig, ServiceConfig};
 use textport_platform::db::Schema;
+use textport_platform::metrics::MetricsServer;
 use textport_platform::secret::new_api_key;
 use textport_platform::service::{Built, Downstreams, Start};
 use textport_proto::accounts::v1::account_service_client::AccountServiceClient;
@@ -109,6 +110,8 @@ pub struct SuiteState {
     pub accounts: Vec<DemoAccountState>,
     /// Base64 of the raw 32-byte Ed25519 key that verifies our webhooks (the SDKs' `public_key`).
     pub webhook_public_key: String,
+    /// `GET` it for every service's metrics (Prometheus text format).
+    pub metrics_url: String,
 }
 
 /// A running suite. Dropping it does not stop it: call [`Suite::stop`].
@@ -187,6 +190,13 @@ impl Suite {
             }
         }
         let gateway_url = format!("http://{}", services.get("gateway").context("no gateway")?);
+        // One registry per process, so one endpoint for every service `up` runs.
+        let metrics = MetricsServer::bind(LOOPBACK_ANY_PORT).await?;
+        let metrics_url = format!("http://{}/metrics", metrics.local_addr()?);
+        tasks.spawn({
+            let shutdown = shutdown.clone();
+            async move { Ok(metrics.run(shutdown).await?) }
+        });
         let mut suite = Self {
             state: SuiteState {
                 api_base_url: format!("{gateway_url}/v2"),
@@ -197,6 +207,7 @@ impl Suite {
                 services,
                 accounts: Vec::new(),
                 webhook_public_key: String::new(),
+                metrics_url,
             },
             shutdown,
             tasks,

@@ -62,6 +62,7 @@ pub fn render(mut response: Response, family: Family) -> Response {
     let Some(Unrendered(error)) = response.extensions_mut().remove::<Unrendered>() else {
         return response;
     };
+    error.count("http");
     let mut rendered = (error.http_status(family), Json(error.envelope())).into_response();
     let headers = rendered.headers_mut();
     match error.kind.retry() {

@@ -25,6 +25,7 @@ use serde::{Deserialize, Serialize};
 use textport_domain::ApiKeyHash;
 use textport_platform::CancellationToken;
 use textport_platform::config::{DatabaseConfig, ServiceConfig};
+use textport_platform::metrics::{ResponseLabels, RouteLabels};
 use textport_platform::outbox::{Relay, RelaySettings};
 use textport_platform::service::{BoxFuture, Built, Start};
 use textport_proto::accounts::v1::account_service_client::AccountServiceClient;
@@ -116,6 +117,7 @@ impl Gateway {
         let notifier = start.downstreams.get("notifier")?;
         let relay = if start.sandbox {
             Some(Relay::new(
+                "gateway",
                 db.clone(),
                 start.clock.clone(),
                 &start.downstreams,
@@ -336,7 +338,7 @@ fn router(state: AppState, sandbox: bool) -> Router {
         .with_state(state)
         .layer(middleware::from_fn(error::render_errors))
         .layer(PropagateRequestIdLayer::x_request_id())
-        .layer(middleware::from_fn(trace_id_header))
+        .layer(middleware::from_fn(observe))
         .layer(TraceLayer::new_for_http().make_span_with(http_span))
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
 }
@@ -345,13 +347,36 @@ async fn openapi() -> impl axum::response::IntoResponse {
     ([(http::header::CONTENT_TYPE, "application/json")], OPENAPI)
 }
 
-/// Tells the caller which trace to look for (`x-trace-id`, 32 hex digits), when traces are on.
-async fn trace_id_header(
+/// Counts and times each response by route and status, and tells the caller which trace to
+/// look for (`x-trace-id`, 32 hex digits) when traces are on.
+async fn observe(
     request: axum::extract::Request,
     next: middleware::Next,
 ) -> axum::response::Response {
     let trace_id = textport_platform::trace_context::trace_id(&tracing::Span::current());
+    let route = RouteLabels {
+        method: request.method().to_string(),
+        route: request
+            .extensions()
+            .get::<MatchedPath>()
+            .map_or("unmatched", MatchedPath::as_str)
+            .to_owned(),
+    };
+    let started = std::time::Instant::now();
     let mut response = next.run(request).await;
+    let metrics = textport_platform::metrics::metrics();
+    metrics
+        .http_seconds
+        .get_or_create(&route)
+        .observe(started.elapsed().as_secs_f64());
+    metrics
+        .http_responses
+        .get_or_create(&ResponseLabels {
+            method: route.method,
+            route: route.route,
+            status: response.status().as_u16(),
+        })
+        .inc();
     if let Some(value) = trace_id.and_then(|id| http::HeaderValue::from_str(&id).ok()) {
         response.headers_mut().insert("x-trace-id", value);
     }

@@ -14,8 +14,8 @@ use textport_domain::{
     SystemClock, WebhookDeliveryId,
 };
 use textport_platform::client::Downstream;
-use textport_platform::sweeper;
 use textport_platform::{CancellationToken, trace_context};
+use textport_platform::{metrics, sweeper};
 use textport_proto::accounts::v1::messaging_profile_service_client::MessagingProfileServiceClient;
 use textport_proto::accounts::v1::notification_service_client::NotificationServiceClient;
 use textport_proto::accounts::v1::{
@@ -353,6 +353,13 @@ impl App {
         };
         let errors: Vec<i32> = answer.outcome.err().map(|e| e.code()).into_iter().collect();
         let delivered = answer.outcome.is_ok();
+        metrics::metrics()
+            .webhook_attempts
+            .get_or_create(&metrics::AttemptLabels {
+                outcome: if delivered { "delivered" } else { "failed" },
+                error: errors.first().copied().unwrap_or(0),
+            })
+            .inc();
         let record = attempt::ActiveModel {
             delivery_id: Set(delivery_id),
             attempt: Set(number),
