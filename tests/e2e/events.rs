@@ -689,6 +689,7 @@ async fn start_notifier(
                     settings: Default::default(),
                 },
                 schema: Schema::Migrate,
+                tls: None,
                 clock: Arc::new(SystemClock),
                 sandbox: true,
                 downstreams,

@@ -62,6 +62,7 @@ async fn a_gateway_whose_services_do_not_answer_is_alive_but_not_ready() {
                     settings: Default::default(),
                 },
                 schema: Schema::Migrate,
+                tls: None,
                 clock: Arc::new(SystemClock),
                 sandbox: false,
                 downstreams,
@@ -139,7 +140,7 @@ async fn on_shutdown_a_grpc_server_drains_reports_not_serving_and_finishes_calls
     let url = format!("http://{}", server.local_addr());
     let shutdown = CancellationToken::new();
     let drain = std::time::Duration::from_millis(300);
-    let served = tokio::spawn(server.serve(routes, db, shutdown.clone(), drain));
+    let served = tokio::spawn(server.serve(routes, db, shutdown.clone(), drain, None));
     let channel = tonic::transport::Endpoint::from_shared(url.clone())
         .expect("url")
         .connect()

@@ -14,3 +14,4 @@ mod operator;
 mod profiles;
 mod services;
 mod support;
+mod tls;

@@ -38,6 +38,7 @@ async fn start(name: &str, sandbox: bool) -> OneService {
             settings: Default::default(),
         },
         schema: Schema::Migrate,
+        tls: None,
         clock: Arc::new(SystemClock),
         sandbox,
         downstreams: Downstreams::default(),

@@ -14,6 +14,7 @@ use tonic::transport::Endpoint;
 use tower::util::BoxCloneSyncService;
 use tower::{BoxError, ServiceBuilder};
 
+use crate::tls::Tls;
 use crate::trace_context;
 
 pub type Downstream =
@@ -32,9 +33,20 @@ pub struct TransportError(BoxError);
 pub(crate) const CONNECTION_WINDOW: u32 = 8 * 1024 * 1024;
 pub(crate) const STREAM_WINDOW: u32 = 2 * 1024 * 1024;
 
-/// A lazily connecting channel: services may boot in any order; the first call connects.
+/// A lazily connecting plaintext channel: services may boot in any order; the first call
+/// connects.
 pub fn channel(url: &str) -> anyhow::Result<Downstream> {
-    let endpoint = Endpoint::from_shared(url.to_owned())?
+    channel_with(url, None)
+}
+
+/// A lazily connecting channel, presenting this service's certificate when `tls` is given
+/// (`https://` URLs).
+pub fn channel_with(url: &str, tls: Option<&Tls>) -> anyhow::Result<Downstream> {
+    let mut endpoint = Endpoint::from_shared(url.to_owned())?;
+    if let Some(tls) = tls {
+        endpoint = endpoint.tls_config(tls.client())?;
+    }
+    let endpoint = endpoint
         .connect_timeout(Duration::from_secs(5))
         .timeout(Duration::from_secs(30))
         .tcp_nodelay(true)

@@ -15,6 +15,7 @@ pub mod server;
 pub mod service;
 pub mod sweeper;
 pub mod telemetry;
+pub mod tls;
 pub mod trace_context;
 
 pub use error::{ApiError, ErrorKind, Family, Retry, Violation};

@@ -19,6 +19,7 @@ use tower_http::trace::{MakeSpan, TraceLayer};
 use crate::client::{CONNECTION_WINDOW, STREAM_WINDOW};
 use crate::metrics::{self, RpcLabels};
 use crate::service::{BoxFuture, ServiceRoutes};
+use crate::tls::Tls;
 use crate::trace_context;
 
 pub const HEALTH_SERVICE: &str = "grpc.health.v1.Health";
@@ -57,6 +58,7 @@ impl GrpcServer {
         database: DatabaseConnection,
         shutdown: CancellationToken,
         drain: Duration,
+        tls: Option<&Tls>,
     ) -> anyhow::Result<()> {
         let services: Arc<[&'static str]> = routes.names().into();
         let (reporter, health) = tonic_health::server::health_reporter();
@@ -75,7 +77,11 @@ impl GrpcServer {
             database,
             shutdown.clone(),
         ));
-        let result = Server::builder()
+        let mut builder = Server::builder();
+        if let Some(tls) = tls {
+            builder = builder.tls_config(tls.server())?;
+        }
+        let result = builder
             .timeout(CALL_TIMEOUT)
             .initial_connection_window_size(CONNECTION_WINDOW)
             .initial_stream_window_size(STREAM_WINDOW)

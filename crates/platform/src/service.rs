@@ -25,6 +25,7 @@ use crate::client::Downstream;
 use crate::config::{DatabaseConfig, ServiceConfig};
 use crate::db::{self, Schema};
 use crate::server::GrpcServer;
+use crate::tls::Tls;
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
@@ -150,6 +151,8 @@ impl Workers {
 /// How a service is started; the binary's registry fills it in.
 pub struct Start {
     pub config: ServiceConfig,
+    /// Mutual TLS for its gRPC server (its callers' channels carry the same); `None`: plaintext.
+    pub tls: Option<Tls>,
     pub schema: Schema,
     pub clock: SharedClock,
     pub sandbox: bool,
@@ -171,6 +174,7 @@ pub struct BuiltGrpc {
     routes: ServiceRoutes,
     workers: Workers,
     drain: Duration,
+    tls: Option<Tls>,
 }
 
 impl BuiltGrpc {
@@ -196,6 +200,7 @@ impl BuiltGrpc {
             routes,
             workers,
             drain: Duration::from_secs(start.config.drain_seconds),
+            tls: start.tls,
         })
     }
 }
@@ -216,9 +221,12 @@ impl Built for BuiltGrpc {
             routes,
             workers,
             drain,
+            tls,
         } = *self;
         Box::pin(async move {
-            let served = server.serve(routes, db, shutdown, drain).await;
+            let served = server
+                .serve(routes, db, shutdown, drain, tls.as_ref())
+                .await;
             workers.stop().await;
             served
         })

@@ -7,6 +7,7 @@ use anyhow::Context as _;
 use serde::{Deserialize, Serialize};
 use textport_domain::{ApiKey, ApiKeyHash};
 use textport_platform::config::{ServiceConfig, TelemetryConfig};
+use textport_platform::tls::TlsFiles;
 
 use crate::registry::ROLES;
 
@@ -22,6 +23,8 @@ pub struct Config {
     pub services: BTreeMap<String, String>,
     pub gateway: textport_gateway::Config,
     pub metrics: MetricsConfig,
+    /// Mutual TLS between services (`serve`); off unless all three files are given.
+    pub tls: TlsFiles,
     pub demo: DemoConfig,
     /// The gRPC services' own sections; a section the registry does not know is refused by
     /// [`Config::validate`] (serde cannot deny unknown keys beside a flattened map).
@@ -46,6 +49,7 @@ impl Default for Config {
                 .collect(),
             gateway: textport_gateway::Config::default(),
             metrics: MetricsConfig::default(),
+            tls: TlsFiles::default(),
             demo: DemoConfig::default(),
             sections: grpc()
                 .map(|role| {

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use textport_domain::SystemClock;
 use textport_platform::CancellationToken;
-use textport_platform::client::channel;
+use textport_platform::client::channel_with;
 use textport_platform::db::Schema;
 use textport_platform::metrics::MetricsServer;
 use textport_platform::service::{Downstreams, Start};
@@ -24,16 +24,19 @@ pub use suite::{Storage, Suite, SuiteState, Transport};
 /// `[services]` address. Its schema must be current (`migrate` first).
 pub async fn serve(name: &str, config: &Config, shutdown: CancellationToken) -> anyhow::Result<()> {
     let role = Role::find(name)?;
+    let tls = config.tls.load()?;
     let mut downstreams = Downstreams::default();
     for callee in role.calls {
         let url = config.service_url(callee)?;
         downstreams.insert(
             callee,
-            channel(url).with_context(|| format!("services.{callee} = {url:?}"))?,
+            channel_with(url, tls.as_ref())
+                .with_context(|| format!("services.{callee} = {url:?}"))?,
         );
     }
     let start = Start {
         config: role.service_config(config),
+        tls,
         schema: Schema::RequireCurrent,
         clock: Arc::new(SystemClock),
         sandbox: config.sandbox.enabled_in_serve(),

@@ -160,6 +160,8 @@ impl Suite {
                     database: storage.database(role.section),
                     ..role.service_config(&config)
                 },
+                // `up` talks plaintext on loopback.
+                tls: None,
                 schema: Schema::Migrate,
                 clock: clock.clone(),
                 sandbox,
