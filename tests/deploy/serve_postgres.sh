@@ -46,7 +46,7 @@ export no_proxy="$NO_PROXY"
 
 # ---- cleanup ------------------------------------------------------------------
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/textport-deploy.XXXXXX")"
-declare -A pid=() port=() schema=()
+declare -A pid=() port=() mport=() schema=()
 
 cleanup() {
     local status=$? role log
@@ -106,10 +106,13 @@ for role in "${roles[@]}"; do
     section="$(section_of "$role")"
     schema[$role]="${prefix}_${section,,}"
     p=""
-    until [[ -n "$p" && " ${port[*]} " != *" $p "* ]]; do p="$(free_port)"; done
+    until [[ -n "$p" && " ${port[*]} ${mport[*]} " != *" $p "* ]]; do p="$(free_port)"; done
     port[$role]="$p"
+    p=""
+    until [[ -n "$p" && " ${port[*]} ${mport[*]} " != *" $p "* ]]; do p="$(free_port)"; done
+    mport[$role]="$p"
     # Downstream addresses, the same for every process; the gateway is no one's downstream.
-    [[ "$role" == gateway ]] || export "TEXTPORT__SERVICES__${section}=http://127.0.0.1:$p"
+    [[ "$role" == gateway ]] || export "TEXTPORT__SERVICES__${section}=http://127.0.0.1:${port[$role]}"
 done
 gateway="http://127.0.0.1:${port[gateway]}"
 
@@ -126,6 +129,7 @@ role_cmd() {
     local section
     section="$(section_of "$1")"
     cmd=(env "TEXTPORT__${section}__LISTEN=127.0.0.1:${port[$1]}"
+        "TEXTPORT__METRICS__LISTEN=127.0.0.1:${mport[$1]}"
         "TEXTPORT__${section}__DATABASE__URL=$PG_URL"
         "TEXTPORT__${section}__DATABASE__SCHEMA=${schema[$1]}"
         "$TEXTPORT_BIN")
@@ -248,16 +252,29 @@ pass "official Python SDK works with the customer key"
 
 # ---- a second gateway replica on the same database ----------------------------------
 p=""
-until [[ -n "$p" && " ${port[*]} " != *" $p "* ]]; do p="$(free_port)"; done
+until [[ -n "$p" && " ${port[*]} ${mport[*]} " != *" $p "* ]]; do p="$(free_port)"; done
 port[gateway-2]="$p"
+m=""
+until [[ -n "$m" && " ${port[*]} ${mport[*]} $p " != *" $m "* ]]; do m="$(free_port)"; done
+mport[gateway-2]="$m"
 role_cmd gateway
 cmd[1]="TEXTPORT__GATEWAY__LISTEN=127.0.0.1:$p"
+cmd[2]="TEXTPORT__METRICS__LISTEN=127.0.0.1:$m"
 setsid "${cmd[@]}" serve gateway >"$tmp/gateway-2.log" 2>&1 </dev/null &
 pid[gateway-2]=$!
 wait_for_port gateway-2
 python3 "$HERE/replicas.py" "$gateway" "http://127.0.0.1:$p" "$customer_key" \
     || fail "Idempotency-Key across replicas"
 pass "Idempotency-Key holds across two gateway replicas"
+
+# ---- metrics on each process's admin port ---------------------------------------------
+scrape="$(curl -sS --max-time 10 "http://127.0.0.1:${mport[gateway]}/metrics")" || fail "gateway metrics scrape failed"
+grep -q '^textport_http_responses_total{method="POST",route="/operator/v1/accounts",status="201"} [1-9]' <<<"$scrape" \
+    || fail "the gateway's metrics lack its operator calls"
+scrape="$(curl -sS --max-time 10 "http://127.0.0.1:${mport[accounts]}/metrics")" || fail "accounts metrics scrape failed"
+grep -q '^textport_grpc_server_requests_total{method="/textport.accounts.v1.AccountService/CreateAccount"} [1-9]' <<<"$scrape" \
+    || fail "the accounts service's metrics lack its calls"
+pass "each process serves its own metrics on its admin port"
 
 for role in "${!pid[@]}"; do
     kill -0 "${pid[$role]}" 2>/dev/null || fail "serve $role exited during the test"

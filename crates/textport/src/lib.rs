@@ -42,10 +42,10 @@ pub async fn serve(name: &str, config: &Config, shutdown: CancellationToken) -> 
         sandbox: config.sandbox.enabled_in_serve(),
         downstreams,
     };
+    let built = role.build(start, config).await?;
     let metrics = MetricsServer::bind(config.metrics.listen)
         .await
         .with_context(|| format!("metrics.listen = {}", config.metrics.listen))?;
-    let built = role.build(start, config).await?;
     let stop_metrics = CancellationToken::new();
     let exposing = tokio::spawn(metrics.run(stop_metrics.clone()));
     let served = built.run(shutdown).await;
