@@ -46,7 +46,7 @@ export no_proxy="$NO_PROXY"
 
 # ---- cleanup ------------------------------------------------------------------
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/textport-deploy.XXXXXX")"
-declare -A pid=() port=() mport=() schema=()
+declare -A pid=() port=() mport=() aport=() schema=()
 
 cleanup() {
     local status=$? role log
@@ -111,10 +111,15 @@ for role in "${roles[@]}"; do
     p=""
     until [[ -n "$p" && " ${port[*]} ${mport[*]} " != *" $p "* ]]; do p="$(free_port)"; done
     mport[$role]="$p"
+    # A second free port, for the gateway's admin listener (other roles leave it unused).
+    p=""
+    until [[ -n "$p" && " ${port[*]} ${mport[*]} ${aport[*]} " != *" $p "* ]]; do p="$(free_port)"; done
+    aport[$role]="$p"
     # Downstream addresses, the same for every process; the gateway is no one's downstream.
     [[ "$role" == gateway ]] || export "TEXTPORT__SERVICES__${section}=http://127.0.0.1:${port[$role]}"
 done
 gateway="http://127.0.0.1:${port[gateway]}"
+admin="http://127.0.0.1:${aport[gateway]}"
 
 # Only the hash goes to the processes; the plaintext key stays in this script.
 keys_out="$("$TEXTPORT_BIN" operator-key)" || fail "textport operator-key failed"
@@ -130,6 +135,7 @@ role_cmd() {
     section="$(section_of "$1")"
     cmd=(env "TEXTPORT__${section}__LISTEN=127.0.0.1:${port[$1]}"
         "TEXTPORT__METRICS__LISTEN=127.0.0.1:${mport[$1]}"
+        "TEXTPORT__GATEWAY__ADMIN_LISTEN=127.0.0.1:${aport[$1]}"
         "TEXTPORT__${section}__DATABASE__URL=$PG_URL"
         "TEXTPORT__${section}__DATABASE__SCHEMA=${schema[$1]}"
         "$TEXTPORT_BIN")
@@ -177,13 +183,15 @@ for role in "${roles[@]}"; do listening+=("$role:${port[$role]}"); done
 pass "serve: every role accepts TCP (${listening[*]})"
 
 # ---- operator API -------------------------------------------------------------------
-# http METHOD PATH KEY [JSON]: calls the gateway (no Authorization when KEY is empty); sets
-# `status`, leaves the body in $tmp/body.json.
+# http METHOD PATH KEY [JSON]: calls the gateway (no Authorization when KEY is empty): the
+# operator API on its admin listener, the rest on the public one; sets `status`, leaves the body
+# in $tmp/body.json.
 http() {
-    local args=(-sS -X "$1" -o "$tmp/body.json" -w '%{http_code}' --max-time 30)
+    local args=(-sS -X "$1" -o "$tmp/body.json" -w '%{http_code}' --max-time 30) base="$gateway"
+    if [[ "$2" == /operator/* ]]; then base="$admin"; fi
     if [[ -n "$3" ]]; then args+=(-H "Authorization: Bearer $3"); fi
     if [[ -n "${4:-}" ]]; then args+=(-H 'Content-Type: application/json' --data-binary "$4"); fi
-    status="$(curl "${args[@]}" "$gateway$2")" || fail "$1 $2: curl failed"
+    status="$(curl "${args[@]}" "$base$2")" || fail "$1 $2: curl failed"
 }
 expect_status() {
     [[ "$status" == "$1" ]] || fail "$2: HTTP $status, want $1: $(head -c 1000 "$tmp/body.json")"
@@ -257,9 +265,12 @@ port[gateway-2]="$p"
 m=""
 until [[ -n "$m" && " ${port[*]} ${mport[*]} $p " != *" $m "* ]]; do m="$(free_port)"; done
 mport[gateway-2]="$m"
+a=""
+until [[ -n "$a" && " ${port[*]} ${mport[*]} ${aport[*]} $p $m " != *" $a "* ]]; do a="$(free_port)"; done
 role_cmd gateway
 cmd[1]="TEXTPORT__GATEWAY__LISTEN=127.0.0.1:$p"
 cmd[2]="TEXTPORT__METRICS__LISTEN=127.0.0.1:$m"
+cmd[3]="TEXTPORT__GATEWAY__ADMIN_LISTEN=127.0.0.1:$a"
 setsid "${cmd[@]}" serve gateway >"$tmp/gateway-2.log" 2>&1 </dev/null &
 pid[gateway-2]=$!
 wait_for_port gateway-2

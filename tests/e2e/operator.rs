@@ -159,3 +159,66 @@ async fn an_issued_key_is_never_replayed() {
     );
     suite.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_operator_and_sandbox_apis_are_only_on_the_admin_listener() {
+    let suite = spawn().await;
+    assert_ne!(suite.state.admin_url, suite.state.gateway_url);
+    let http = reqwest::Client::new();
+    let operator_key = suite.state.operator_api_key.clone();
+    let customer_key = suite.acme().api_key.clone();
+    let status = |url: String, key: String| {
+        let http = http.clone();
+        async move {
+            http.get(url)
+                .bearer_auth(key)
+                .send()
+                .await
+                .expect("answers")
+                .status()
+                .as_u16()
+        }
+    };
+    let (public, admin) = (&suite.state.gateway_url, &suite.state.admin_url);
+    assert_eq!(
+        status(
+            format!("{admin}/operator/v1/accounts"),
+            operator_key.clone()
+        )
+        .await,
+        200
+    );
+    assert_eq!(
+        status(format!("{public}/operator/v1/accounts"), operator_key).await,
+        404
+    );
+    assert_eq!(
+        status(
+            format!("{admin}/sandbox/v1/magic_numbers"),
+            customer_key.clone()
+        )
+        .await,
+        200
+    );
+    assert_eq!(
+        status(
+            format!("{public}/sandbox/v1/magic_numbers"),
+            customer_key.clone()
+        )
+        .await,
+        404
+    );
+    assert_eq!(
+        status(
+            format!("{public}/v2/messaging_profiles"),
+            customer_key.clone()
+        )
+        .await,
+        200
+    );
+    assert_eq!(
+        status(format!("{admin}/v2/messaging_profiles"), customer_key).await,
+        404
+    );
+    suite.stop().await;
+}

@@ -84,8 +84,15 @@ impl TestSuite {
         &self.state.accounts[1]
     }
 
+    /// The operator and sandbox APIs are on the gateway's admin listener, the rest on the public one.
     pub fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.state.gateway_url)
+        let admin = path.starts_with("/operator/") || path.starts_with("/sandbox/");
+        let base = if admin {
+            &self.state.admin_url
+        } else {
+            &self.state.gateway_url
+        };
+        format!("{base}{path}")
     }
 
     /// A request with a JSON body (when given) and the key (when given).

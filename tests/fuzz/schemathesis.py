@@ -32,9 +32,9 @@ def main() -> int:
     runs = [
         ("public API", ["--url", state["api_base_url"], "--header", customer,
                         "--exclude-path-regex", "^/(sandbox|operator)/"]),
-        ("sandbox API", ["--url", state["gateway_url"], "--header", customer,
+        ("sandbox API", ["--url", state["admin_url"], "--header", customer,
                          "--include-path-regex", "^/sandbox/"]),
-        ("operator API", ["--url", state["gateway_url"], "--header", operator,
+        ("operator API", ["--url", state["admin_url"], "--header", operator,
                           "--include-path-regex", "^/operator/"]),
     ]
     env = dict(os.environ, SCHEMATHESIS_HOOKS="fuzz_hooks",

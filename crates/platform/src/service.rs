@@ -162,6 +162,10 @@ pub struct Start {
 /// A service built (database open, listener bound) and ready to run, whatever it serves.
 pub trait Built: Send {
     fn local_addr(&self) -> SocketAddr;
+    /// A second listener for operators, which no Ingress routes to (the gateway's).
+    fn admin_addr(&self) -> Option<SocketAddr> {
+        None
+    }
     /// Its gRPC routes, for callers in the same process; `None` when it serves no gRPC.
     fn routes(&self) -> Option<Routes>;
     fn run(self: Box<Self>, shutdown: CancellationToken) -> BoxFuture<'static, anyhow::Result<()>>;

@@ -89,8 +89,15 @@ fn build_grpc<S: GrpcService>(
 fn build_gateway(start: Start, config: &Config) -> BoxFuture<'_, anyhow::Result<Box<dyn Built>>> {
     Box::pin(async move {
         let operator = config.operator.key_hash()?;
-        let built: Box<dyn Built> =
-            Box::new(textport_gateway::Gateway::build(start, &config.gateway, operator).await?);
+        let built: Box<dyn Built> = Box::new(
+            textport_gateway::Gateway::build(
+                start,
+                config.gateway.admin_listen,
+                &config.gateway,
+                operator,
+            )
+            .await?,
+        );
         Ok(built)
     })
 }

@@ -99,7 +99,10 @@ pub struct DemoAccountState {
 /// What scripts need to drive a running suite (`--state-file`).
 #[derive(Debug, Clone, Serialize)]
 pub struct SuiteState {
+    /// The public listener (`/v2/…`).
     pub gateway_url: String,
+    /// The gateway's admin listener: the operator and sandbox APIs.
+    pub admin_url: String,
     pub api_base_url: String,
     pub sandbox_url: Option<String>,
     pub operator_url: String,
@@ -139,6 +142,8 @@ impl Suite {
         };
         let mut config = config.clone();
         config.operator.api_key_sha256 = Some(sha256_hex(&operator_key));
+        // The operator and sandbox APIs' listener, on loopback like every service of `up`.
+        config.gateway.admin_listen = LOOPBACK_ANY_PORT;
         config.validate()?;
         let sandbox = config.sandbox.enabled_in_up();
 
@@ -181,7 +186,9 @@ impl Suite {
         let shutdown = CancellationToken::new();
         let mut tasks = JoinSet::new();
         let mut services = BTreeMap::new();
+        let mut admin = None;
         for (role, service) in built {
+            admin = admin.or(service.admin_addr());
             // In process, a service that others call is reached through its routes, not served.
             let called = ROLES
                 .iter()
@@ -192,6 +199,7 @@ impl Suite {
             }
         }
         let gateway_url = format!("http://{}", services.get("gateway").context("no gateway")?);
+        let admin_url = format!("http://{}", admin.context("no admin listener")?);
         // One registry per process, so one endpoint for every service `up` runs.
         let metrics = MetricsServer::bind(LOOPBACK_ANY_PORT).await?;
         let metrics_url = format!("http://{}/metrics", metrics.local_addr()?);
@@ -202,8 +210,9 @@ impl Suite {
         let mut suite = Self {
             state: SuiteState {
                 api_base_url: format!("{gateway_url}/v2"),
-                sandbox_url: sandbox.then(|| format!("{gateway_url}/sandbox/v1")),
-                operator_url: format!("{gateway_url}/operator/v1"),
+                sandbox_url: sandbox.then(|| format!("{admin_url}/sandbox/v1")),
+                operator_url: format!("{admin_url}/operator/v1"),
+                admin_url,
                 operator_api_key: operator_key.expose().to_owned(),
                 gateway_url,
                 services,

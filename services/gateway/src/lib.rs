@@ -54,7 +54,10 @@ const PRUNE_EVERY: Duration = Duration::from_secs(600);
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
+    /// The public API (`/v2/…`): what the Ingress routes to.
     pub listen: SocketAddr,
+    /// The operator and sandbox APIs, on a listener of their own that no Ingress routes to.
+    pub admin_listen: SocketAddr,
     /// The gateway's own records (`Idempotency-Key` answers).
     pub database: DatabaseConfig,
     /// Largest request body accepted; larger gets 413.
@@ -72,6 +75,7 @@ impl Default for Config {
         let service = ServiceConfig::default_for("gateway");
         Self {
             listen: SocketAddr::from(([0, 0, 0, 0], 8080)),
+            admin_listen: SocketAddr::from(([0, 0, 0, 0], 8081)),
             database: service.database,
             body_limit_bytes: 1024 * 1024,
             key_cache_seconds: 30,
@@ -97,6 +101,8 @@ pub struct Gateway {
     listener: TcpListener,
     local_addr: SocketAddr,
     router: Router,
+    admin_listener: TcpListener,
+    admin_router: Router,
     state: AppState,
     relay: Option<Relay>,
     drain: Duration,
@@ -105,8 +111,10 @@ pub struct Gateway {
 impl Gateway {
     /// `start.config` is where it listens and keeps its data; `operator_key` is the SHA-256 of
     /// the operator API's key (none: the operator API refuses everyone).
+    /// `start.config.listen` is the public listener; `admin_listen` the operator and sandbox one.
     pub async fn build(
         start: Start,
+        admin_listen: SocketAddr,
         config: &Config,
         operator_key: Option<ApiKeyHash>,
     ) -> anyhow::Result<Self> {
@@ -150,10 +158,13 @@ impl Gateway {
                 .collect(),
         };
         let listener = TcpListener::bind(start.config.listen).await?;
+        let admin_listener = TcpListener::bind(admin_listen).await?;
         Ok(Self {
             local_addr: listener.local_addr()?,
             listener,
-            router: router(state.clone(), start.sandbox),
+            router: edge(public_routes(), state.clone()),
+            admin_listener,
+            admin_router: edge(admin_routes(start.sandbox), state.clone()),
             state,
             relay,
             drain: Duration::from_secs(start.config.drain_seconds),
@@ -161,7 +172,7 @@ impl Gateway {
     }
 
     pub async fn run_until_stopped(self, shutdown: CancellationToken) -> anyhow::Result<()> {
-        tracing::info!(addr = %self.local_addr, "serving the public API");
+        tracing::info!(addr = %self.local_addr, admin = ?self.admin_listener.local_addr().ok(), "serving the public and admin APIs");
         let draining = self.state.draining.clone();
         let pruner = tokio::spawn(prune_idempotency_keys(self.state, shutdown.clone()));
         // The relay stops after the last request, so an event accepted during the drain is sent.
@@ -169,20 +180,23 @@ impl Gateway {
         let relay = self
             .relay
             .map(|relay| tokio::spawn(relay.run(relay_stop.clone())));
-        // Small answers go out at once rather than waiting on Nagle's algorithm.
-        let listener = self.listener.tap_io(|stream| {
-            if let Err(error) = stream.set_nodelay(true) {
-                tracing::debug!(%error, "TCP_NODELAY not set");
-            }
-        });
         let drain = self.drain;
-        let served = axum::serve(listener, self.router)
+        // The admin listener stops with the public one.
+        let admin_stop = CancellationToken::new();
+        let admin = tokio::spawn(
+            axum::serve(nodelay(self.admin_listener), self.admin_router)
+                .with_graceful_shutdown(admin_stop.clone().cancelled_owned())
+                .into_future(),
+        );
+        let served = axum::serve(nodelay(self.listener), self.router)
             .with_graceful_shutdown(async move {
                 shutdown.cancelled().await;
                 draining.store(true, Ordering::Relaxed);
                 tokio::time::sleep(drain).await;
             })
             .await;
+        admin_stop.cancel();
+        admin.await??;
         pruner.abort();
         relay_stop.cancel();
         if let Some(relay) = relay {
@@ -192,9 +206,22 @@ impl Gateway {
     }
 }
 
+/// Small answers go out at once rather than waiting on Nagle's algorithm.
+fn nodelay(listener: TcpListener) -> impl axum::serve::Listener<Io = impl Send, Addr = SocketAddr> {
+    listener.tap_io(|stream| {
+        if let Err(error) = stream.set_nodelay(true) {
+            tracing::debug!(%error, "TCP_NODELAY not set");
+        }
+    })
+}
+
 impl Built for Gateway {
     fn local_addr(&self) -> SocketAddr {
         self.local_addr
+    }
+
+    fn admin_addr(&self) -> Option<SocketAddr> {
+        self.admin_listener.local_addr().ok()
     }
 
     fn routes(&self) -> Option<tonic::service::Routes> {
@@ -220,11 +247,10 @@ async fn prune_idempotency_keys(state: AppState, shutdown: CancellationToken) {
     }
 }
 
-fn router(state: AppState, sandbox: bool) -> Router {
-    use routes::{
-        eligibility, health, notifications, operator, profiles, sandbox as sbx, webhooks,
-    };
-    let mut router = Router::new()
+/// The public listener's routes: `/v2/…` and the probes.
+fn public_routes() -> Router<AppState> {
+    use routes::{eligibility, health, notifications, profiles, webhooks};
+    Router::new()
         .route("/v2/openapi.json", get(openapi))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
@@ -292,6 +318,15 @@ fn router(state: AppState, sandbox: bool) -> Router {
             "/v2/notification_settings/{id}",
             get(notifications::retrieve_setting).delete(notifications::delete_setting),
         )
+}
+
+/// The admin listener's routes, which no Ingress routes to: the operator API and, with the
+/// sandbox on, the sandbox API (and the probes).
+fn admin_routes(sandbox: bool) -> Router<AppState> {
+    use routes::{health, operator, sandbox as sbx, webhooks};
+    let router = Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
         .route(
             "/operator/v1/accounts",
             get(operator::list_accounts).post(operator::create_account),
@@ -305,25 +340,30 @@ fn router(state: AppState, sandbox: bool) -> Router {
             "/operator/v1/api_keys/{id}",
             delete(operator::revoke_api_key),
         );
-    if sandbox {
-        router = router
-            .route("/sandbox/v1/magic_numbers", get(sbx::magic_numbers))
-            .route("/sandbox/v1/webhook_public_key", get(webhooks::public_key))
-            .route("/sandbox/v1/events", post(webhooks::emit_event))
-            .route("/sandbox/v1/mailbox", get(webhooks::mailbox))
-            .route(
-                "/sandbox/v1/events/{id}/webhook_deliveries",
-                get(webhooks::event_deliveries),
-            )
-            .route(
-                "/sandbox/v1/numbers/{phone_number}",
-                get(sbx::get_number).put(sbx::seed_number),
-            );
+    if !sandbox {
+        return router;
     }
+    router
+        .route("/sandbox/v1/magic_numbers", get(sbx::magic_numbers))
+        .route("/sandbox/v1/webhook_public_key", get(webhooks::public_key))
+        .route("/sandbox/v1/events", post(webhooks::emit_event))
+        .route("/sandbox/v1/mailbox", get(webhooks::mailbox))
+        .route(
+            "/sandbox/v1/events/{id}/webhook_deliveries",
+            get(webhooks::event_deliveries),
+        )
+        .route(
+            "/sandbox/v1/numbers/{phone_number}",
+            get(sbx::get_number).put(sbx::seed_number),
+        )
+}
+
+/// Every listener's layers around its routes.
+fn edge(routes: Router<AppState>, state: AppState) -> Router {
     let body_limit = state.body_limit;
     // Outermost last: request id → trace span → error rendering → authentication →
     // idempotency → the route.
-    router
+    routes
         .fallback(error::route_not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(DefaultBodyLimit::max(body_limit))
