@@ -164,6 +164,7 @@ async fn main() {
             Start {
                 config,
                 schema: Schema::Migrate,
+                tls: None,
                 clock: Arc::new(SystemClock),
                 sandbox: true,
                 downstreams,
