@@ -172,7 +172,11 @@ impl Gateway {
     }
 
     pub async fn run_until_stopped(self, shutdown: CancellationToken) -> anyhow::Result<()> {
-        tracing::info!(addr = %self.local_addr, admin = ?self.admin_listener.local_addr().ok(), "serving the public and admin APIs");
+        tracing::info!(
+            addr = %self.local_addr,
+            admin = ?self.admin_listener.local_addr().ok(),
+            "serving the public and admin APIs"
+        );
         let draining = self.state.draining.clone();
         let pruner = tokio::spawn(prune_idempotency_keys(self.state, shutdown.clone()));
         // The relay stops after the last request, so an event accepted during the drain is sent.
