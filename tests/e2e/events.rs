@@ -1268,3 +1268,81 @@ async fn the_settings_add_their_channels_and_a_portal_notice_and_an_orders_url_r
 
     suite.stop().await;
 }
+
+/// Two notifiers on one database (PostgreSQL with `TEXTPORT_TEST_DATABASE_URL`): their delivery
+/// workers claim from the same table, and every webhook goes out exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_notifiers_on_one_database_deliver_each_webhook_once() {
+    let storage = Storage::fresh("f");
+    let receiver = Receiver::start(&[]).await;
+    let any_port = || "127.0.0.1:0".parse().expect("address");
+    let (first, stop_first, first_task) = start_notifier(&storage, any_port()).await;
+    let (second, stop_second, second_task) = start_notifier(&storage, any_port()).await;
+    let account = uuid::Uuid::new_v4().to_string();
+    let events = |range: std::ops::Range<u32>| -> Vec<pb::Event> {
+        range
+            .map(|n| {
+                event(
+                    &account,
+                    "textport.test",
+                    json!({"n": n}),
+                    to_urls(&[receiver.url()]),
+                )
+            })
+            .collect()
+    };
+    // Half the events reach each notifier; both workers take whatever is due.
+    let to_first = Source::start(
+        &storage,
+        channel(&format!("http://{first}")).expect("channel"),
+        Arc::new(SystemClock),
+    )
+    .await;
+    let (db, config) = source_db(&storage, "source2").await;
+    let relay = Relay::new(
+        "source2",
+        db.clone(),
+        Arc::new(SystemClock),
+        &relay_to(channel(&format!("http://{second}")).expect("channel")),
+        &["notifier"],
+        fast_relay(),
+    )
+    .expect("relay");
+    let relay_stop = CancellationToken::new();
+    let relay_task = tokio::spawn(relay.run(relay_stop.clone()));
+    let mut pushed = to_first.push(events(0..150)).await;
+    let txn = db.begin().await.expect("begins");
+    for event in events(150..300) {
+        pushed.push(
+            outbox::push(
+                &txn,
+                SystemClock.now(),
+                OutboxEvent {
+                    destination: "notifier",
+                    kind: pb::EVENT_KIND,
+                    body: event.encode_to_vec(),
+                },
+            )
+            .await
+            .expect("pushed"),
+        );
+    }
+    txn.commit().await.expect("commits");
+
+    receiver.wait_for(300).await;
+    let counts = arrivals(&receiver);
+    assert_eq!(counts.len(), 300);
+    for id in &pushed {
+        assert_eq!(counts.get(&id.to_string()), Some(&1), "{id} delivered once");
+    }
+
+    relay_stop.cancel();
+    relay_task.await.expect("relay stops");
+    to_first.stop().await;
+    for (stop, task) in [(stop_first, first_task), (stop_second, second_task)] {
+        stop.cancel();
+        task.await.expect("joins").expect("stops cleanly");
+    }
+    db::discard(&config).await.expect("removed");
+    storage.discard().await.expect("removed");
+}
