@@ -91,13 +91,15 @@ impl GrpcServer {
             .serve_with_incoming_shutdown(
                 TcpIncoming::from(self.listener).with_nodelay(Some(true)),
                 async move {
-                    shutdown.cancelled().await;
-                    set_all(&reporter, &services, ServingStatus::NotServing).await;
+                    // The probe reports NOT_SERVING once shutdown fires; it alone writes the
+                    // status, so no ping that finishes late can report SERVING again.
+                    if let Err(error) = probe.await {
+                        tracing::warn!(%error, "the health probe ended abnormally");
+                    }
                     tokio::time::sleep(drain).await;
                 },
             )
             .await;
-        probe.abort();
         Ok(result?)
     }
 }
@@ -157,7 +159,8 @@ fn reflection(services: &[&'static str]) -> tonic_reflection::server::Builder<'s
         .fold(builder, |builder, name| builder.with_service_name(*name))
 }
 
-/// SERVING while the database answers a ping, NOT_SERVING while it does not.
+/// SERVING while the database answers a ping, NOT_SERVING while it does not, and NOT_SERVING
+/// for good once `shutdown` fires.
 async fn follow_database(
     reporter: HealthReporter,
     services: Arc<[&'static str]>,
@@ -166,7 +169,11 @@ async fn follow_database(
 ) {
     let mut last = None;
     loop {
-        let status = match database.ping().await {
+        let ping = tokio::select! {
+            () = shutdown.cancelled() => break,
+            ping = database.ping() => ping,
+        };
+        let status = match ping {
             Ok(()) => ServingStatus::Serving,
             Err(error) => {
                 tracing::warn!(%error, "database ping failed");
@@ -178,10 +185,11 @@ async fn follow_database(
             last = Some(status);
         }
         tokio::select! {
-            () = shutdown.cancelled() => return,
+            () = shutdown.cancelled() => break,
             () = tokio::time::sleep(READINESS_PROBE_EVERY) => {}
         }
     }
+    set_all(&reporter, &services, ServingStatus::NotServing).await;
 }
 
 async fn set_all(reporter: &HealthReporter, services: &[&str], status: ServingStatus) {
