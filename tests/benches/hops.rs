@@ -106,6 +106,7 @@ async fn main() {
             sandbox: true,
             downstreams: Default::default(),
             workers: Default::default(),
+            files_dir: std::env::temp_dir(),
         },
         NoSettings::default(),
     )

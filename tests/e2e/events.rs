@@ -35,13 +35,13 @@ use crate::support::{self, TestSuite};
 // === a webhook receiver ===
 
 #[derive(Clone, Debug)]
-struct Received {
+pub struct Received {
     headers: HeaderMap,
     body: Bytes,
 }
 
 impl Received {
-    fn json(&self) -> Value {
+    pub fn json(&self) -> Value {
         serde_json::from_slice(&self.body).expect("a JSON webhook")
     }
 }
@@ -55,7 +55,7 @@ struct ReceiverState {
 }
 
 /// An HTTP server inside the test that records every POST and answers as scripted.
-struct Receiver {
+pub struct Receiver {
     addr: SocketAddr,
     state: Arc<ReceiverState>,
     task: JoinHandle<()>,
@@ -82,7 +82,7 @@ async fn receive(
 }
 
 impl Receiver {
-    async fn start(script: &[u16]) -> Self {
+    pub async fn start(script: &[u16]) -> Self {
         Self::start_on("127.0.0.1:0".parse().expect("address"), script).await
     }
 
@@ -102,16 +102,16 @@ impl Receiver {
         Self { addr, state, task }
     }
 
-    fn url(&self) -> String {
+    pub fn url(&self) -> String {
         format!("http://{}/hook", self.addr)
     }
 
-    fn received(&self) -> Vec<Received> {
+    pub fn received(&self) -> Vec<Received> {
         self.state.log.lock().expect("lock").clone()
     }
 
     /// Waits (at most 30 s) until `count` requests have arrived; returns them all.
-    async fn wait_for(&self, count: usize) -> Vec<Received> {
+    pub async fn wait_for(&self, count: usize) -> Vec<Received> {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
         loop {
             let arrived = self.state.arrived.notified();
@@ -145,7 +145,7 @@ async fn closed_port_url() -> String {
 }
 
 #[track_caller]
-fn assert_signed(received: &Received, public_key: &str) {
+pub fn assert_signed(received: &Received, public_key: &str) {
     let key: [u8; 32] = STANDARD
         .decode(public_key)
         .expect("base64")
@@ -331,7 +331,7 @@ async fn timed_suite(horizon_hours: u64) -> (TestSuite, ManualClock) {
     (suite, clock)
 }
 
-async fn create_profile(suite: &TestSuite, key: &str, urls: (&str, Option<&str>)) -> String {
+pub async fn create_profile(suite: &TestSuite, key: &str, urls: (&str, Option<&str>)) -> String {
     let reply = suite
         .post(
             "/v2/messaging_profiles",

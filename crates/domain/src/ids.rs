@@ -102,6 +102,18 @@ typed_id!(
     "portal notice id"
 );
 
+typed_id!(
+    /// A hosted SMS order.
+    OrderId,
+    "order id"
+);
+
+typed_id!(
+    /// One number of a hosted order (`id` of a hosted number).
+    HostedNumberId,
+    "hosted number id"
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

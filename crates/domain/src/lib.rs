@@ -11,9 +11,10 @@ mod url;
 
 pub use clock::{Clock, ManualClock, SharedClock, SystemClock};
 pub use ids::{
-    AccountId, ApiKeyId, EventId, IdError, MessagingProfileId, PortalNoticeId, WebhookDeliveryId,
+    AccountId, ApiKeyId, EventId, HostedNumberId, IdError, MessagingProfileId, OrderId,
+    PortalNoticeId, WebhookDeliveryId,
 };
-pub use number::{BillingCheck, Holding, LineType, NumberFacts};
+pub use number::{BillingCheck, Holding, LineType, NumberFacts, PLATFORM_NNID};
 pub use page::{MAX_PAGE_SIZE, Page, PageError, PageInfo};
 pub use phone::{E164, E164Error, NanpRegion};
 pub use secret::{ApiKey, ApiKeyError, ApiKeyHash};

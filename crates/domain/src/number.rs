@@ -85,6 +85,9 @@ pub enum Holding {
     },
 }
 
+/// The network id that routes a number's messaging to this platform, once hosting is active.
+pub const PLATFORM_NNID: &str = "TEXTPORT-NNID";
+
 /// Everything the eligibility and portability rules look at, for one number.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NumberFacts {

@@ -110,6 +110,9 @@ error_table! {
     /// An `Idempotency-Key` sent again with a different method, path, query or body.
     IdempotencyKeyReused => "TEXTPORT_IDEMPOTENCY_KEY_REUSED", FailedPrecondition, fixed(422), "10015", "Idempotency key reused",               Never;
     TooManyRequests      => "TEXTPORT_TOO_MANY_REQUESTS",      ResourceExhausted,  fixed(429), "10011", "Too many requests",                    Later;
+    /// Asked again before its cooldown ended (a verification code re-sent too early): the delay
+    /// is in `Retry-After`, but an automatic retry would only spend the client's time.
+    CoolingDown          => "TEXTPORT_COOLING_DOWN",           ResourceExhausted,  fixed(429), "10011", "Too many requests",                    Never;
     Unavailable          => "TEXTPORT_UNAVAILABLE",            Unavailable,        fixed(503), "10007", "Service unavailable",                  Later;
     Internal             => "TEXTPORT_INTERNAL",               Internal,           fixed(500), "10007", "Unexpected error",                     ClientDecides;
 }

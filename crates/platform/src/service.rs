@@ -103,6 +103,9 @@ pub struct Deps {
     pub downstreams: Downstreams,
     /// Where the service starts its background work (relay, sweepers).
     pub workers: Workers,
+    /// Where it may keep files by default: beside its SQLite database, else the system's
+    /// temporary directory (a deployment on PostgreSQL configures a real place).
+    pub files_dir: std::path::PathBuf,
 }
 
 /// A gRPC service crate's entry point.
@@ -194,6 +197,7 @@ impl BuiltGrpc {
                 sandbox: start.sandbox,
                 downstreams: start.downstreams,
                 workers: workers.clone(),
+                files_dir: db::files_dir(&start.config.database),
             },
             settings,
         )

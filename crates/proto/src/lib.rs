@@ -16,6 +16,9 @@ pub mod accounts {
 pub mod eligibility {
     pub mod v1 {
         tonic::include_proto!("textport.eligibility.v1");
+
+        /// The `kind` of an outbox event whose body is a [`ReleaseNumbers`] for eligibility.
+        pub const RELEASE_NUMBERS_KIND: &str = "textport.eligibility.v1.ReleaseNumbers";
     }
 }
 

@@ -1,7 +1,8 @@
-//! The outside world, simulated. Today: the routing database, whose answers follow documented
-//! magic-number ranges (like a payment API's test cards), so every outcome can be produced on
-//! purpose. Later issues add ranges (carrier behaviour at activation, late NNID release, …):
-//! append rows to [`MAGIC_RANGES`].
+//! The outside world, simulated: the routing database and the phone network, whose answers follow
+//! documented magic-number ranges (like a payment API's test cards), so every outcome can be
+//! produced on purpose: a number's facts, whether it can receive a verification code, and what
+//! the losing carrier answers when hosting is activated. Later issues append rows to
+//! [`MAGIC_RANGES`].
 //!
 //! The ranges are `+1 NPA 555 XXXX` for any US area code: the last four digits pick the row.
 //! Every other number is an ordinary, eligible landline.
@@ -26,6 +27,42 @@ pub struct MagicRange {
     /// What the range stands for, in words (the README and the sandbox API show it).
     pub meaning: &'static str,
     facts: fn() -> NumberFacts,
+    behaviour: Behaviour,
+}
+
+/// What the outside world does with a number beyond its facts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Behaviour {
+    Ordinary,
+    /// Receives voice calls but no SMS.
+    NoSms,
+    /// Receives neither SMS nor calls.
+    Unreachable,
+    /// The losing carrier's answer when hosting is activated.
+    Activation(Activation),
+}
+
+/// What the routing database and the losing carrier answer when our NNID is set on a number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Activation {
+    Succeeds,
+    CarrierRejects,
+    IneligibleCarrier,
+    /// The routing database no longer knows the number.
+    NotFound,
+    /// Another platform hosts its messaging by now.
+    AlreadyHosted,
+    /// No answer ever comes; the activation times out.
+    NoAnswer,
+    /// The activation fails for another reason.
+    Fails,
+}
+
+/// How a verification code travels to a number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    Sms,
+    Call,
 }
 
 impl MagicRange {
@@ -58,6 +95,7 @@ pub const MAGIC_RANGES: &[MagicRange] = &[
         last: 99,
         meaning: "ordinary landline",
         facts: landline,
+        behaviour: Behaviour::Ordinary,
     },
     MagicRange {
         first: 100,
@@ -69,6 +107,7 @@ pub const MAGIC_RANGES: &[MagicRange] = &[
             nnid: "SBX-NNID-0100".into(),
             ..landline()
         },
+        behaviour: Behaviour::Ordinary,
     },
     MagicRange {
         first: 200,
@@ -82,6 +121,7 @@ pub const MAGIC_RANGES: &[MagicRange] = &[
             messaging_capable: false,
             ..landline()
         },
+        behaviour: Behaviour::Ordinary,
     },
     MagicRange {
         first: 300,
@@ -92,6 +132,7 @@ pub const MAGIC_RANGES: &[MagicRange] = &[
             carrier_name: "Telnyx".into(),
             ..landline()
         },
+        behaviour: Behaviour::Ordinary,
     },
     MagicRange {
         first: 400,
@@ -104,6 +145,7 @@ pub const MAGIC_RANGES: &[MagicRange] = &[
             },
             ..landline()
         },
+        behaviour: Behaviour::Ordinary,
     },
     MagicRange {
         first: 500,
@@ -113,6 +155,7 @@ pub const MAGIC_RANGES: &[MagicRange] = &[
             billing_check: BillingCheck::Failed,
             ..landline()
         },
+        behaviour: Behaviour::Ordinary,
     },
     MagicRange {
         first: 600,
@@ -122,6 +165,7 @@ pub const MAGIC_RANGES: &[MagicRange] = &[
             billing_check: BillingCheck::Abolished,
             ..landline()
         },
+        behaviour: Behaviour::Ordinary,
     },
     MagicRange {
         first: 700,
@@ -134,6 +178,7 @@ pub const MAGIC_RANGES: &[MagicRange] = &[
             },
             ..landline()
         },
+        behaviour: Behaviour::Ordinary,
     },
     MagicRange {
         first: 800,
@@ -145,6 +190,7 @@ pub const MAGIC_RANGES: &[MagicRange] = &[
             fast_portable: true,
             ..landline()
         },
+        behaviour: Behaviour::Ordinary,
     },
     MagicRange {
         first: 900,
@@ -155,6 +201,7 @@ pub const MAGIC_RANGES: &[MagicRange] = &[
             messaging_capable: false,
             ..landline()
         },
+        behaviour: Behaviour::Ordinary,
     },
     MagicRange {
         first: 1000,
@@ -165,8 +212,49 @@ pub const MAGIC_RANGES: &[MagicRange] = &[
             carrier_name: "Sandbox Rural Telco".into(),
             ..landline()
         },
+        behaviour: Behaviour::Ordinary,
     },
+    hosting(1100, 1149, "hosting activation: the losing carrier rejects it (failed_carrier_rejected)", Behaviour::Activation(Activation::CarrierRejects)),
+    hosting(1150, 1199, "hosting activation: the carrier is not supported (failed_ineligible_carrier)", Behaviour::Activation(Activation::IneligibleCarrier)),
+    hosting(1200, 1249, "hosting activation: gone from the routing database (failed_number_not_found)", Behaviour::Activation(Activation::NotFound)),
+    hosting(1250, 1299, "hosting activation: hosted elsewhere by then (failed_number_already_hosted)", Behaviour::Activation(Activation::AlreadyHosted)),
+    hosting(1300, 1349, "hosting activation: never answered (failed_timeout)", Behaviour::Activation(Activation::NoAnswer)),
+    hosting(1350, 1399, "hosting activation: fails (failed_activation)", Behaviour::Activation(Activation::Fails)),
+    hosting(1400, 1449, "cannot receive SMS: verification codes only by call", Behaviour::NoSms),
+    hosting(1450, 1499, "cannot receive verification codes by SMS or call", Behaviour::Unreachable),
 ];
+
+/// An ordinary landline whose outside world behaves as `behaviour` says.
+const fn hosting(first: u16, last: u16, meaning: &'static str, behaviour: Behaviour) -> MagicRange {
+    MagicRange {
+        first,
+        last,
+        meaning,
+        facts: landline,
+        behaviour,
+    }
+}
+
+fn behaviour(number: &E164) -> Behaviour {
+    magic_range(number).map_or(Behaviour::Ordinary, |range| range.behaviour)
+}
+
+/// Whether the simulated phone network delivers a code to `number` over `channel`.
+pub fn receives_codes(number: &E164, channel: Channel) -> bool {
+    match behaviour(number) {
+        Behaviour::Unreachable => false,
+        Behaviour::NoSms => channel == Channel::Call,
+        Behaviour::Ordinary | Behaviour::Activation(_) => true,
+    }
+}
+
+/// What the losing carrier answers when hosting is activated on `number`.
+pub fn activation(number: &E164) -> Activation {
+    match behaviour(number) {
+        Behaviour::Activation(answer) => answer,
+        Behaviour::Ordinary | Behaviour::NoSms | Behaviour::Unreachable => Activation::Succeeds,
+    }
+}
 
 /// The range a number falls in, if it is a magic number.
 pub fn magic_range(number: &E164) -> Option<&'static MagicRange> {
@@ -220,8 +308,20 @@ mod tests {
     }
 
     #[test]
+    fn hosting_ranges_force_code_delivery_and_activation_outcomes() {
+        assert_eq!(activation(&number("+13125551120")), Activation::CarrierRejects);
+        assert_eq!(activation(&number("+12065551320")), Activation::NoAnswer);
+        assert_eq!(activation(&number("+13125550001")), Activation::Succeeds);
+        assert!(!receives_codes(&number("+13125551420"), Channel::Sms));
+        assert!(receives_codes(&number("+13125551420"), Channel::Call));
+        assert!(!receives_codes(&number("+13125551470"), Channel::Call));
+        assert!(receives_codes(&number("+13125551120"), Channel::Sms));
+        assert_eq!(facts_for(&number("+13125551120")), landline());
+    }
+
+    #[test]
     fn numbers_outside_the_ranges_are_ordinary_landlines() {
-        assert_eq!(facts_for(&number("+13125551234")), landline());
+        assert_eq!(facts_for(&number("+13125559234")), landline());
         assert_eq!(facts_for(&number("+13125560150")), landline());
         assert_eq!(facts_for(&number("+442071838750")), landline());
     }

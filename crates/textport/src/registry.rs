@@ -6,9 +6,11 @@
 use anyhow::Context as _;
 use textport_accounts::Accounts;
 use textport_eligibility::Eligibility;
+use textport_hosted_order::HostedOrder;
 use textport_notifier::Notifier;
 use textport_platform::config::{DatabaseConfig, ServiceConfig};
 use textport_platform::service::{BoxFuture, Built, BuiltGrpc, GrpcService, Start, migrate};
+use textport_verification::Verification;
 
 use crate::config::Config;
 
@@ -35,11 +37,23 @@ pub struct Role {
 pub const ROLES: &[Role] = &[
     grpc::<Accounts>("accounts", "accounts", &[]),
     grpc::<Eligibility>("eligibility", "eligibility", &[]),
+    grpc::<Verification>("verification", "verification", &[]),
     grpc::<Notifier>("notifier", "notifier", &["accounts"]),
+    grpc::<HostedOrder>(
+        "hosted-order",
+        "hosted_order",
+        &["accounts", "eligibility", "verification", "notifier"],
+    ),
     Role {
         name: "gateway",
         section: "gateway",
-        calls: &["accounts", "eligibility", "notifier"],
+        calls: &[
+            "accounts",
+            "eligibility",
+            "verification",
+            "notifier",
+            "hosted_order",
+        ],
         grpc: false,
         event_sink: false,
         migrate: migrate_boxed::<textport_gateway::Migrator>,

@@ -3,13 +3,15 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use sea_orm::DatabaseConnection;
+use sea_orm::{DatabaseConnection, TransactionTrait};
 use textport_domain::{AccountId, E164, NumberFacts, SharedClock};
+use uuid::Uuid;
 use textport_sandbox::{MAGIC_RANGES, MagicRange};
 
 use crate::RoutingDatabase;
 use crate::domain::{
-    self, DirectoryEntry, Eligibility, Portability, Screened, Seed, Stored, apply_seed, check_count,
+    self, Activation, DirectoryEntry, Eligibility, EligibilityStatus, Portability, Screened, Seed,
+    Stored, apply_seed, check_count,
 };
 use crate::error::Error;
 use crate::store;
@@ -97,6 +99,126 @@ impl App {
         store::save(&self.db, &updated, self.clock.now()).await?;
         let numbers: Vec<E164> = updated.into_iter().map(|(number, _)| number).collect();
         self.entries(&numbers).await
+    }
+
+    /// Each number's verdict (with its 10DLC campaign) and, when every one is eligible and this
+    /// is no dry run, the reservation of them all for the order.
+    pub async fn reserve_for_order(
+        &self,
+        account: AccountId,
+        order: Uuid,
+        raw: &[String],
+        dry_run: bool,
+    ) -> Result<(Vec<(Eligibility, Option<String>)>, bool), Error> {
+        let screened = screen(raw)?;
+        let known = self.known(&domain::candidates(&screened)).await?;
+        let verdicts: Vec<(Eligibility, Option<String>)> = screened
+            .iter()
+            .map(|s| {
+                let entry = match s {
+                    Screened::Candidate(number) => known.get(number),
+                    _ => None,
+                };
+                let verdict =
+                    domain::hosted_eligibility(account, s, entry.map(|(facts, _)| facts));
+                let campaign = entry
+                    .and_then(|(_, stored)| stored.as_ref())
+                    .and_then(|stored| stored.campaign_id.clone());
+                (verdict, campaign)
+            })
+            .collect();
+        let all_eligible = verdicts
+            .iter()
+            .all(|(verdict, _)| verdict.status == EligibilityStatus::Eligible);
+        if dry_run || !all_eligible {
+            return Ok((verdicts, false));
+        }
+        let numbers = domain::candidates(&screened);
+        let txn = self.db.begin().await?;
+        let taken = store::reserve(&txn, order, account, &numbers, self.clock.now()).await?;
+        if let Some(first) = taken.first() {
+            txn.rollback().await?;
+            let at = screened
+                .iter()
+                .position(|s| matches!(s, Screened::Candidate(number) if number == first))
+                .unwrap_or(0);
+            return Err(Error::Reserved { at });
+        }
+        txn.commit().await?;
+        Ok((verdicts, true))
+    }
+
+    /// Activates hosting on the order's reserved numbers; see [`domain::activation`].
+    pub async fn activate(
+        &self,
+        account: AccountId,
+        order: Uuid,
+        numbers: &[E164],
+    ) -> Result<Vec<Activation>, Error> {
+        check_count(numbers.len()).map_err(|error| Error::Request {
+            field: "phone_numbers",
+            error,
+        })?;
+        let reserved: HashSet<String> = store::reserved_for(&self.db, order, numbers)
+            .await?
+            .into_iter()
+            .collect();
+        let mut facts = self.facts(numbers).await?;
+        let asked: Vec<E164> = numbers
+            .iter()
+            .filter(|number| reserved.contains(number.as_str()))
+            .cloned()
+            .collect();
+        let answers: HashMap<&E164, domain::CarrierAnswer> = asked
+            .iter()
+            .zip(self.routing.activate(&asked).await.map_err(Error::Routing)?)
+            .collect();
+        let mut outcomes = Vec::with_capacity(numbers.len());
+        let mut hosted = Vec::new();
+        let mut settled = Vec::new();
+        for number in numbers {
+            let current = facts.remove(number).ok_or_else(|| {
+                Error::Routing(anyhow::anyhow!("an activated number has no facts"))
+            })?;
+            let outcome = domain::activation(
+                account,
+                reserved.contains(number.as_str()),
+                &current,
+                answers.get(number).copied(),
+            );
+            if outcome.is_final() && reserved.contains(number.as_str()) {
+                settled.push(number.clone());
+                if outcome == Activation::Answered(domain::CarrierAnswer::Activated) {
+                    hosted.push((number.clone(), domain::hosted_by(account, current.clone())));
+                }
+            }
+            facts.insert(number.clone(), current);
+            outcomes.push(outcome);
+        }
+        let now = self.clock.now();
+        let txn = self.db.begin().await?;
+        store::save(&txn, &hosted, now).await?;
+        let activated: Vec<E164> = hosted.into_iter().map(|(number, _)| number).collect();
+        store::clear_campaigns(&txn, &activated).await?;
+        store::release(&txn, order, &settled).await?;
+        txn.commit().await?;
+        Ok(outcomes)
+    }
+
+    /// Numbers leave an order: its reservations go and, for deleted hosted numbers, the holding.
+    pub async fn release(
+        &self,
+        order: Uuid,
+        numbers: &[E164],
+        unhost: Option<AccountId>,
+    ) -> Result<(), Error> {
+        let txn = self.db.begin().await?;
+        store::release(&txn, order, numbers).await?;
+        if let Some(account) = unhost {
+            store::unhost(&txn, account, numbers, self.clock.now()).await?;
+        }
+        txn.commit().await?;
+        Ok(())
     }
 
     pub fn magic_numbers(&self) -> &'static [MagicRange] {

@@ -17,6 +17,9 @@ pub enum Error {
     /// A seed that makes no sense; `at` is where the seed sits in the request.
     #[error("seed at {at:?}: {error}")]
     Seed { at: String, error: SeedError },
+    /// The number at `/phone_numbers/{at}` is in another open hosted order.
+    #[error("phone_numbers/{at} is reserved by another order")]
+    Reserved { at: usize },
     #[error("routing database: {0:#}")]
     Routing(anyhow::Error),
     #[error("store: {0}")]
@@ -33,6 +36,12 @@ impl From<Error> for ApiError {
                 ErrorKind::Validation,
                 format!("{at}/{}", error.field()),
                 error.to_string(),
+            ),
+            Error::Reserved { at } => ApiError::at_pointer(
+                ErrorKind::Conflict,
+                format!("/phone_numbers/{at}"),
+                "This phone number is already in an open hosted number order; it may be ordered \
+                 again once that order is deleted or fails.",
             ),
             Error::Routing(error) => ApiError::internal(error.as_ref()),
             Error::Store(error) => textport_platform::db::api_error(&error),

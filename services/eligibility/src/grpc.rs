@@ -1,16 +1,22 @@
 //! The gRPC edge of eligibility: proto requests become domain values, the app answers, and
 //! domain values become proto responses. No rules and no storage here.
 
+use prost::Message as _;
 use textport_domain::{AccountId, BillingCheck, E164, Holding, LineType};
 use textport_platform::{ApiError, ErrorKind, convert};
 use textport_proto::eligibility::v1::{
-    self as pb, directory_sandbox_service_server, eligibility_service_server,
-    number_directory_service_server,
+    self as pb, RELEASE_NUMBERS_KIND, directory_sandbox_service_server,
+    eligibility_service_server, number_directory_service_server,
 };
+use textport_proto::events::v1::{self as events_pb, event_sink_service_server};
 use tonic::{Request, Response, Status};
+use uuid::Uuid;
 
 use crate::app::{App, NumberSeed};
-use crate::domain::{DirectoryEntry, EligibilityStatus, HoldingKind, Seed, check_count};
+use crate::domain::{
+    Activation, CarrierAnswer, DirectoryEntry, Eligibility, EligibilityStatus, HoldingKind, Seed,
+    check_count,
+};
 use crate::error::Error;
 
 #[derive(Clone)]
@@ -43,12 +49,7 @@ impl eligibility_service_server::EligibilityService for EligibilityApi {
             .phone_numbers
             .into_iter()
             .zip(verdicts)
-            .map(|(phone_number, verdict)| pb::HostedEligibilityResult {
-                phone_number,
-                status: pb::EligibilityStatus::from(verdict.status) as i32,
-                detail: verdict.detail,
-                transfer_from_account_id: verdict.transfer_from.map(|holder| holder.to_string()),
-            })
+            .map(|(phone_number, verdict)| eligibility_result(phone_number, verdict, None))
             .collect();
         Ok(Response::new(pb::CheckHostedEligibilityResponse {
             results,
@@ -78,6 +79,20 @@ impl eligibility_service_server::EligibilityService for EligibilityApi {
             })
             .collect();
         Ok(Response::new(pb::CheckPortabilityResponse { results }))
+    }
+}
+
+fn eligibility_result(
+    phone_number: String,
+    verdict: Eligibility,
+    campaign_id: Option<String>,
+) -> pb::HostedEligibilityResult {
+    pb::HostedEligibilityResult {
+        phone_number,
+        status: pb::EligibilityStatus::from(verdict.status) as i32,
+        detail: verdict.detail,
+        transfer_from_account_id: verdict.transfer_from.map(|holder| holder.to_string()),
+        campaign_id,
     }
 }
 
@@ -126,6 +141,145 @@ impl number_directory_service_server::NumberDirectoryService for EligibilityApi 
             numbers: entries.into_iter().map(Into::into).collect(),
         }))
     }
+
+    #[tracing::instrument(skip_all, fields(
+        textport.order.id = %request.get_ref().order_id,
+        numbers = request.get_ref().phone_numbers.len(),
+    ))]
+    async fn reserve_for_order(
+        &self,
+        request: Request<pb::ReserveForOrderRequest>,
+    ) -> Result<Response<pb::ReserveForOrderResponse>, Status> {
+        let request = request.into_inner();
+        let caller = convert::caller(&request.account_id)?;
+        let order = order_id(&request.order_id)?;
+        let (verdicts, reserved) = self
+            .app
+            .reserve_for_order(caller, order, &request.phone_numbers, request.dry_run)
+            .await?;
+        let results = request
+            .phone_numbers
+            .into_iter()
+            .zip(verdicts)
+            .map(|(phone_number, (verdict, campaign))| {
+                eligibility_result(phone_number, verdict, campaign)
+            })
+            .collect();
+        Ok(Response::new(pb::ReserveForOrderResponse { results, reserved }))
+    }
+
+    #[tracing::instrument(skip_all, fields(
+        textport.order.id = %request.get_ref().order_id,
+        numbers = request.get_ref().phone_numbers.len(),
+    ))]
+    async fn activate_numbers(
+        &self,
+        request: Request<pb::ActivateNumbersRequest>,
+    ) -> Result<Response<pb::ActivateNumbersResponse>, Status> {
+        let request = request.into_inner();
+        let caller = convert::caller(&request.account_id)?;
+        let order = order_id(&request.order_id)?;
+        capped("phone_numbers", request.phone_numbers.len())?;
+        let numbers = numbers(&request.phone_numbers)?;
+        let outcomes = self.app.activate(caller, order, &numbers).await?;
+        let results = numbers
+            .iter()
+            .zip(outcomes)
+            .map(|(number, outcome)| {
+                let (outcome, detail) = activation_to_proto(outcome);
+                pb::ActivationResult {
+                    phone_number: number.to_string(),
+                    outcome: outcome as i32,
+                    detail: detail.to_owned(),
+                }
+            })
+            .collect();
+        Ok(Response::new(pb::ActivateNumbersResponse { results }))
+    }
+}
+
+fn order_id(raw: &str) -> Result<Uuid, ApiError> {
+    Uuid::parse_str(raw).map_err(|error| {
+        ApiError::at_pointer(ErrorKind::Validation, "/order_id", error.to_string())
+    })
+}
+
+fn numbers(raw: &[String]) -> Result<Vec<E164>, ApiError> {
+    raw.iter()
+        .enumerate()
+        .map(|(i, raw)| number(raw, &format!("/phone_numbers/{i}")))
+        .collect()
+}
+
+fn activation_to_proto(outcome: Activation) -> (pb::ActivationOutcome, &'static str) {
+    use pb::ActivationOutcome as P;
+    match outcome {
+        Activation::NotReserved => (
+            P::NotReserved,
+            "The number is not reserved for this order",
+        ),
+        Activation::Answered(answer) => match answer {
+            CarrierAnswer::Activated => (P::Activated, "Our NNID now routes the number's messaging"),
+            CarrierAnswer::Pending => (P::Pending, "The losing carrier has not answered yet"),
+            CarrierAnswer::CarrierRejected => {
+                (P::CarrierRejected, "The losing carrier rejected the hosting request")
+            }
+            CarrierAnswer::IneligibleCarrier => (
+                P::IneligibleCarrier,
+                "The number's carrier does not support hosted messaging",
+            ),
+            CarrierAnswer::NotFound => (
+                P::NotFound,
+                "The number is no longer in the routing database",
+            ),
+            CarrierAnswer::AlreadyHosted => (
+                P::AlreadyHosted,
+                "Another platform already hosts the number's messaging",
+            ),
+            CarrierAnswer::Failed => (P::Failed, "The routing database refused the change"),
+        },
+    }
+}
+
+// === impl EventSinkService ===
+
+#[tonic::async_trait]
+impl event_sink_service_server::EventSinkService for EligibilityApi {
+    async fn deliver(
+        &self,
+        request: Request<events_pb::DeliverRequest>,
+    ) -> Result<Response<events_pb::DeliverResponse>, Status> {
+        for event in request.into_inner().events {
+            match release_of(&event) {
+                Ok((order, numbers, unhost)) => self.app.release(order, &numbers, unhost).await?,
+                // Sending it again cannot fix it, and refusing the batch would hold back the
+                // valid events sent with it: it is logged and acknowledged.
+                Err(error) => {
+                    tracing::error!(%error, event = %event.id, "an event that cannot be applied was dropped")
+                }
+            }
+        }
+        Ok(Response::new(events_pb::DeliverResponse {}))
+    }
+}
+
+/// Releasing is idempotent, so a resent event is simply applied again.
+fn release_of(event: &events_pb::SinkEvent) -> Result<(Uuid, Vec<E164>, Option<AccountId>), ApiError> {
+    if event.kind != RELEASE_NUMBERS_KIND {
+        return Err(ApiError::at_pointer(
+            ErrorKind::Validation,
+            "/kind",
+            format!("eligibility takes {RELEASE_NUMBERS_KIND}, not {}", event.kind),
+        ));
+    }
+    let release = pb::ReleaseNumbers::decode(event.body.as_slice())
+        .map_err(|error| ApiError::at_pointer(ErrorKind::Validation, "/body", error.to_string()))?;
+    let unhost = release
+        .unhost_account_id
+        .as_deref()
+        .map(|raw| convert::id("/body/unhost_account_id", AccountId::parse, raw))
+        .transpose()?;
+    Ok((order_id(&release.order_id)?, numbers(&release.phone_numbers)?, unhost))
 }
 
 /// The request cap, checked before a single element is parsed.

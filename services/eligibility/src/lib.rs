@@ -10,6 +10,7 @@ pub mod store;
 use std::sync::Arc;
 
 use textport_domain::{E164, NumberFacts};
+use textport_proto::events::v1::event_sink_service_server::EventSinkServiceServer;
 use textport_platform::service::{Deps, GrpcService, NoSettings, ServiceRoutes};
 use textport_proto::eligibility::v1::directory_sandbox_service_server::DirectorySandboxServiceServer;
 use textport_proto::eligibility::v1::eligibility_service_server::EligibilityServiceServer;
@@ -23,6 +24,8 @@ pub use error::Error;
 pub trait RoutingDatabase: Send + Sync {
     /// One answer per number, in order.
     async fn lookup(&self, numbers: &[E164]) -> anyhow::Result<Vec<NumberFacts>>;
+    /// Asks the losing carriers to let our NNID route these numbers; one answer per number.
+    async fn activate(&self, numbers: &[E164]) -> anyhow::Result<Vec<domain::CarrierAnswer>>;
 }
 
 /// The simulated routing database and its magic numbers.
@@ -33,6 +36,23 @@ impl RoutingDatabase for SandboxRouting {
     async fn lookup(&self, numbers: &[E164]) -> anyhow::Result<Vec<NumberFacts>> {
         Ok(numbers.iter().map(textport_sandbox::facts_for).collect())
     }
+
+    async fn activate(&self, numbers: &[E164]) -> anyhow::Result<Vec<domain::CarrierAnswer>> {
+        use domain::CarrierAnswer as A;
+        use textport_sandbox::Activation as S;
+        Ok(numbers
+            .iter()
+            .map(|number| match textport_sandbox::activation(number) {
+                S::Succeeds => A::Activated,
+                S::CarrierRejects => A::CarrierRejected,
+                S::IneligibleCarrier => A::IneligibleCarrier,
+                S::NotFound => A::NotFound,
+                S::AlreadyHosted => A::AlreadyHosted,
+                S::NoAnswer => A::Pending,
+                S::Fails => A::Failed,
+            })
+            .collect())
+    }
 }
 
 /// The service's entry point for the registry.
@@ -41,11 +61,14 @@ pub struct Eligibility;
 impl GrpcService for Eligibility {
     type Migrator = store::Migrator;
     type Settings = NoSettings;
+    /// Orders release their numbers through their outboxes.
+    const EVENT_SINK: bool = true;
 
     async fn routes(deps: Deps, _: NoSettings) -> anyhow::Result<ServiceRoutes> {
         let app = app::App::new(deps.db, Arc::new(SandboxRouting), deps.clock);
         let api = grpc::EligibilityApi::new(app);
         let routes = ServiceRoutes::new()
+            .add_service(EventSinkServiceServer::new(api.clone()))
             .add_service(EligibilityServiceServer::new(api.clone()))
             .add_service(NumberDirectoryServiceServer::new(api.clone()));
         // The sandbox's hand on the directory exists only with the sandbox on.

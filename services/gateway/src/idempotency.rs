@@ -78,7 +78,11 @@ pub async fn middleware(
         key: &key,
     };
     let (parts, body) = request.into_parts();
-    let bytes = axum::body::to_bytes(body, state.body_limit)
+    // The largest body any route takes (document uploads); each route's own limit still applies.
+    let bytes = axum::body::to_bytes(
+        body,
+        state.body_limit.max(crate::routes::hosted::UPLOAD_BODY_LIMIT),
+    )
         .await
         .map_err(|_| {
             HttpError(ApiError::new(

@@ -34,7 +34,11 @@ use textport_proto::accounts::v1::notification_service_client::NotificationServi
 use textport_proto::eligibility::v1::directory_sandbox_service_client::DirectorySandboxServiceClient;
 use textport_proto::eligibility::v1::eligibility_service_client::EligibilityServiceClient;
 use textport_proto::eligibility::v1::number_directory_service_client::NumberDirectoryServiceClient;
+use textport_proto::hosted_order::v1::hosted_number_service_client::HostedNumberServiceClient;
+use textport_proto::hosted_order::v1::hosted_order_service_client::HostedOrderServiceClient;
+use textport_proto::hosted_order::v1::operator_review_service_client::OperatorReviewServiceClient;
 use textport_proto::notifier::v1::notifier_sandbox_service_client::NotifierSandboxServiceClient;
+use textport_proto::verification::v1::verification_sandbox_service_client::VerificationSandboxServiceClient;
 use textport_proto::notifier::v1::notifier_service_client::NotifierServiceClient;
 use tokio::net::TcpListener;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -123,6 +127,8 @@ impl Gateway {
         let accounts = start.downstreams.get("accounts")?;
         let eligibility = start.downstreams.get("eligibility")?;
         let notifier = start.downstreams.get("notifier")?;
+        let hosted_order = start.downstreams.get("hosted_order")?;
+        let verification = start.downstreams.get("verification")?;
         let relay = if start.sandbox {
             Some(Relay::new(
                 "gateway",
@@ -144,6 +150,11 @@ impl Gateway {
             directory_sandbox: DirectorySandboxServiceClient::new(eligibility),
             notifier: NotifierServiceClient::new(notifier.clone()),
             notifier_sandbox: NotifierSandboxServiceClient::new(notifier),
+            hosted_orders: HostedOrderServiceClient::new(hosted_order.clone())
+                .max_encoding_message_size(routes::hosted::UPLOAD_BODY_LIMIT),
+            hosted_numbers: HostedNumberServiceClient::new(hosted_order.clone()),
+            review: OperatorReviewServiceClient::new(hosted_order),
+            verification_sandbox: VerificationSandboxServiceClient::new(verification),
             key_cache: KeyCache::new(Duration::from_secs(config.key_cache_seconds)),
             operator_key,
             db,
@@ -253,8 +264,51 @@ async fn prune_idempotency_keys(state: AppState, shutdown: CancellationToken) {
 
 /// The public listener's routes: `/v2/…` and the probes.
 fn public_routes() -> Router<AppState> {
-    use routes::{eligibility, health, notifications, profiles, webhooks};
+    use routes::{eligibility, health, hosted, notifications, profiles, webhooks};
     Router::new()
+        .route(
+            "/v2/messaging_hosted_number_orders",
+            get(hosted::list).post(hosted::create),
+        )
+        .route(
+            "/v2/messaging_hosted_number_orders/{id}",
+            get(hosted::retrieve).delete(hosted::delete),
+        )
+        .route(
+            "/v2/messaging_hosted_number_orders/{id}/verification_codes",
+            post(hosted::verification_codes),
+        )
+        .route(
+            "/v2/messaging_hosted_number_orders/{id}/validation_codes",
+            post(hosted::validation_codes),
+        )
+        .route(
+            "/v2/messaging_hosted_number_orders/{id}/actions/file_upload",
+            post(hosted::file_upload).layer(DefaultBodyLimit::max(hosted::UPLOAD_BODY_LIMIT)),
+        )
+        .route(
+            "/v2/messaging_hosted_number_orders/{id}/actions/retry",
+            post(hosted::retry),
+        )
+        .route(
+            "/v2/messaging_hosted_number_orders/{id}/timeline",
+            get(hosted::timeline),
+        )
+        .route(
+            "/v2/messaging_hosted_number_orders/{id}/loa_template",
+            get(hosted::loa_template),
+        )
+        .route("/v2/messaging_hosted_numbers", get(hosted::list_numbers))
+        .route(
+            "/v2/messaging_hosted_numbers/{id}",
+            get(hosted::retrieve_number)
+                .patch(hosted::update_number)
+                .delete(hosted::delete_number),
+        )
+        .route(
+            "/v2/messaging_profiles/{id}/phone_numbers",
+            get(hosted::profile_numbers),
+        )
         .route("/v2/openapi.json", get(openapi))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
@@ -327,8 +381,20 @@ fn public_routes() -> Router<AppState> {
 /// The admin listener's routes, which no Ingress routes to: the operator API and, with the
 /// sandbox on, the sandbox API (and the probes).
 fn admin_routes(sandbox: bool) -> Router<AppState> {
-    use routes::{health, operator, sandbox as sbx, webhooks};
+    use routes::{health, hosted, operator, sandbox as sbx, webhooks};
     let router = Router::new()
+        .route(
+            "/operator/v1/hosted_number_orders/awaiting_review",
+            get(hosted::awaiting_review),
+        )
+        .route(
+            "/operator/v1/hosted_number_orders/{id}/actions/accept",
+            post(hosted::accept),
+        )
+        .route(
+            "/operator/v1/hosted_number_orders/{id}/actions/fail",
+            post(hosted::fail),
+        )
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route(
@@ -352,6 +418,7 @@ fn admin_routes(sandbox: bool) -> Router<AppState> {
         .route("/sandbox/v1/webhook_public_key", get(webhooks::public_key))
         .route("/sandbox/v1/events", post(webhooks::emit_event))
         .route("/sandbox/v1/mailbox", get(webhooks::mailbox))
+        .route("/sandbox/v1/verification_codes", get(sbx::sent_codes))
         .route(
             "/sandbox/v1/events/{id}/webhook_deliveries",
             get(webhooks::event_deliveries),

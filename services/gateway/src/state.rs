@@ -12,7 +12,11 @@ use textport_proto::eligibility::v1::directory_sandbox_service_client::Directory
 use textport_proto::eligibility::v1::eligibility_service_client::EligibilityServiceClient;
 use textport_proto::eligibility::v1::number_directory_service_client::NumberDirectoryServiceClient;
 
+use textport_proto::hosted_order::v1::hosted_number_service_client::HostedNumberServiceClient;
+use textport_proto::hosted_order::v1::hosted_order_service_client::HostedOrderServiceClient;
+use textport_proto::hosted_order::v1::operator_review_service_client::OperatorReviewServiceClient;
 use textport_proto::notifier::v1::notifier_sandbox_service_client::NotifierSandboxServiceClient;
+use textport_proto::verification::v1::verification_sandbox_service_client::VerificationSandboxServiceClient;
 use textport_proto::notifier::v1::notifier_service_client::NotifierServiceClient;
 
 use crate::auth::KeyCache;
@@ -29,6 +33,10 @@ pub struct AppState {
     pub directory_sandbox: DirectorySandboxServiceClient<Downstream>,
     pub notifier: NotifierServiceClient<Downstream>,
     pub notifier_sandbox: NotifierSandboxServiceClient<Downstream>,
+    pub hosted_orders: HostedOrderServiceClient<Downstream>,
+    pub hosted_numbers: HostedNumberServiceClient<Downstream>,
+    pub review: OperatorReviewServiceClient<Downstream>,
+    pub verification_sandbox: VerificationSandboxServiceClient<Downstream>,
     pub key_cache: KeyCache,
     /// `None`: no operator key configured, so the operator API refuses everyone.
     pub operator_key: Option<ApiKeyHash>,

@@ -5,6 +5,7 @@
 use textport_platform::public_enum;
 use textport_proto::accounts::v1 as accounts;
 use textport_proto::eligibility::v1 as eligibility;
+use textport_proto::hosted_order::v1 as hosted;
 use textport_proto::notifier::v1 as notifier;
 
 public_enum! {
@@ -86,6 +87,75 @@ public_enum! {
     }
 }
 
+public_enum! {
+    /// A hosted number order's `status`.
+    pub HostedOrderStatus: hosted::HostedOrderStatus {
+        unspecified: Unspecified,
+        Pending => "pending",
+        LoaFileSuccessful => "loa_file_successful",
+        Provisioning => "provisioning",
+        Successful => "successful",
+        Failed => "failed",
+        Deleted => "deleted",
+        CarrierRejected => "carrier_rejected",
+        IneligibleCarrier => "ineligible_carrier",
+        ComplianceReviewFailed => "compliance_review_failed",
+        IncompleteDocumentation => "incomplete_documentation",
+        IncorrectBillingInformation => "incorrect_billing_information",
+        LoaFileInvalid => "loa_file_invalid",
+    }
+}
+
+public_enum! {
+    /// A hosted number's `status` (with the webhook enum's `ownership_successful`).
+    pub HostedNumberStatus: hosted::HostedNumberStatus {
+        unspecified: Unspecified,
+        Pending => "pending",
+        OwnershipSuccessful => "ownership_successful",
+        Provisioning => "provisioning",
+        Successful => "successful",
+        Deleted => "deleted",
+        Failed => "failed",
+        FailedActivation => "failed_activation",
+        FailedCarrierRejected => "failed_carrier_rejected",
+        FailedIneligibleCarrier => "failed_ineligible_carrier",
+        FailedNumberAlreadyHosted => "failed_number_already_hosted",
+        FailedNumberNotFound => "failed_number_not_found",
+        FailedOwnershipVerification => "failed_ownership_verification",
+        FailedTimeout => "failed_timeout",
+    }
+}
+
+public_enum! {
+    /// What an open hosted order waits on (beyond Telnyx).
+    pub WaitingOn: hosted::WaitingOn {
+        unspecified: Unspecified,
+        CustomerVerification => "customer_verification",
+        Documents => "documents",
+        Review => "review",
+        Carrier => "carrier",
+    }
+}
+
+public_enum! {
+    /// `verification_method` of a code request, and `type` of its results.
+    pub VerificationMethod: hosted::VerificationMethod {
+        unspecified: Unspecified,
+        Sms => "sms",
+        Call => "call",
+    }
+}
+
+public_enum! {
+    /// A validated code's `status`.
+    pub CodeValidationStatus: hosted::CodeValidationStatus {
+        unspecified: Unspecified,
+        Verified => "verified",
+        Rejected => "rejected",
+        AlreadyVerified => "already_verified",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::Value;
@@ -106,7 +176,38 @@ mod tests {
         let document: Value = serde_json::from_str(crate::OPENAPI).expect("valid JSON");
         /// Schema, property, the table's round-trip check, the table's texts.
         type Row = (&'static str, &'static str, fn(), &'static [&'static str]);
-        let tables: [Row; 11] = [
+        let tables: [Row; 16] = [
+            (
+                "HostedNumberOrder",
+                "status",
+                HostedOrderStatus::check,
+                HostedOrderStatus::TEXTS,
+            ),
+            (
+                "HostedOrderNumber",
+                "status",
+                HostedNumberStatus::check,
+                HostedNumberStatus::TEXTS,
+            ),
+            (
+                "HostedNumberOrder",
+                "waiting_on",
+                WaitingOn::check,
+                WaitingOn::TEXTS,
+            ),
+            (
+                "VerificationCodesRequest",
+                "verification_method",
+                VerificationMethod::check,
+                VerificationMethod::TEXTS,
+            ),
+            (
+                "CodeValidationResult",
+                "status",
+                CodeValidationStatus::check,
+                CodeValidationStatus::TEXTS,
+            ),
+
             (
                 "EligibilityResult",
                 "eligible_status",

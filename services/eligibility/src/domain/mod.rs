@@ -11,6 +11,7 @@ use std::collections::HashSet;
 use chrono::{DateTime, Utc};
 use textport_domain::{
     AccountId, BillingCheck, E164, Holding, LineType, MAX_NUMBERS_PER_REQUEST, NumberFacts,
+    PLATFORM_NNID,
 };
 
 /// What the directory knows of a number: its facts, and whether they were stored on the platform
@@ -267,6 +268,66 @@ pub fn portability_candidates(screened: &[Screened]) -> Vec<E164> {
             _ => None,
         })
         .collect()
+}
+
+/// What the routing database and the losing carrier answer when our NNID is set on a number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CarrierAnswer {
+    Activated,
+    /// No answer yet.
+    Pending,
+    CarrierRejected,
+    IneligibleCarrier,
+    NotFound,
+    AlreadyHosted,
+    Failed,
+}
+
+/// What activation did to one number of an order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Activation {
+    Answered(CarrierAnswer),
+    /// The number is not reserved for the order.
+    NotReserved,
+}
+
+impl Activation {
+    /// A final answer releases the number's reservation.
+    pub fn is_final(self) -> bool {
+        !matches!(
+            self,
+            Activation::Answered(CarrierAnswer::Pending) | Activation::NotReserved
+        )
+    }
+}
+
+/// The outcome for one number: a number no longer reserved that the account already hosts was
+/// activated by an earlier call (asking again is safe); otherwise the carrier's answer decides.
+pub fn activation(
+    account: AccountId,
+    reserved: bool,
+    facts: &NumberFacts,
+    answer: Option<CarrierAnswer>,
+) -> Activation {
+    let hosted_here = matches!(facts.holding, Holding::Account { holder, .. } if holder == account)
+        && facts.nnid == PLATFORM_NNID;
+    match (reserved, answer) {
+        (false, _) if hosted_here => Activation::Answered(CarrierAnswer::Activated),
+        (false, _) | (true, None) => Activation::NotReserved,
+        (true, Some(answer)) => Activation::Answered(answer),
+    }
+}
+
+/// The number's facts once hosting is active for `account`: ours to route, the account's to hold.
+pub fn hosted_by(account: AccountId, facts: NumberFacts) -> NumberFacts {
+    NumberFacts {
+        nnid: PLATFORM_NNID.to_owned(),
+        holding: Holding::Account {
+            holder: account,
+            transferable: true,
+        },
+        ..facts
+    }
 }
 
 #[cfg(test)]

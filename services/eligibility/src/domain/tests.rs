@@ -231,3 +231,32 @@ fn portability_follows_the_facts() {
 
     assert!(!portability(&Screened::NotE164, None).portable);
 }
+
+#[test]
+fn activation_follows_the_carrier_for_reserved_numbers_and_repeats_safely() {
+    let account = AccountId::new();
+    let answer = Some(CarrierAnswer::CarrierRejected);
+    assert_eq!(
+        activation(account, true, &landline(), answer),
+        Activation::Answered(CarrierAnswer::CarrierRejected)
+    );
+    assert_eq!(
+        activation(account, false, &landline(), answer),
+        Activation::NotReserved,
+        "a number released or reserved elsewhere is not activated"
+    );
+    let hosted = hosted_by(account, landline());
+    assert_eq!(
+        activation(account, false, &hosted, None),
+        Activation::Answered(CarrierAnswer::Activated),
+        "asking again after activation answers activated"
+    );
+    assert_eq!(
+        activation(AccountId::new(), false, &hosted, None),
+        Activation::NotReserved,
+        "another account's hosted number is not ours to activate"
+    );
+    assert!(Activation::Answered(CarrierAnswer::Failed).is_final());
+    assert!(!Activation::Answered(CarrierAnswer::Pending).is_final());
+    assert!(!Activation::NotReserved.is_final());
+}

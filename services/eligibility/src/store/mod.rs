@@ -3,12 +3,15 @@
 
 mod entity;
 mod migration;
+mod reservation;
 
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
+use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
+use uuid::Uuid;
 use textport_domain::{AccountId, BillingCheck, E164, Holding, LineType, NumberFacts};
 
 pub use migration::Migrator;
@@ -74,6 +77,118 @@ pub async fn save(
                 ])
                 .to_owned(),
         )
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Reserves `numbers` for the order (a number it already holds stays so) and answers the numbers
+/// another order holds. Run it in a transaction and roll back when the answer is not empty: two
+/// orders racing for a number meet at its primary key, and the later one finds the earlier's row.
+pub async fn reserve(
+    txn: &impl ConnectionTrait,
+    order: Uuid,
+    account: AccountId,
+    numbers: &[E164],
+    now: DateTime<Utc>,
+) -> Result<Vec<E164>, DbErr> {
+    if numbers.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = numbers.iter().map(|number| reservation::ActiveModel {
+        phone_number: Set(number.as_str().to_owned()),
+        order_id: Set(order),
+        account_id: Set(*account.as_uuid()),
+        reserved_at: Set(now),
+    });
+    reservation::Entity::insert_many(rows)
+        .on_conflict(
+            OnConflict::column(reservation::Column::PhoneNumber)
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(txn)
+        .await?;
+    let taken: HashMap<String, Uuid> = reservation::Entity::find()
+        .filter(reservation::Column::PhoneNumber.is_in(numbers.iter().map(E164::as_str)))
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|row| (row.phone_number, row.order_id))
+        .collect();
+    Ok(numbers
+        .iter()
+        .filter(|number| taken.get(number.as_str()).is_some_and(|holder| *holder != order))
+        .cloned()
+        .collect())
+}
+
+/// Which of `numbers` are reserved for `order`.
+pub async fn reserved_for(
+    db: &impl ConnectionTrait,
+    order: Uuid,
+    numbers: &[E164],
+) -> Result<Vec<String>, DbErr> {
+    if numbers.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(reservation::Entity::find()
+        .filter(reservation::Column::OrderId.eq(order))
+        .filter(reservation::Column::PhoneNumber.is_in(numbers.iter().map(E164::as_str)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|row| row.phone_number)
+        .collect())
+}
+
+/// Releases the order's reservations of `numbers`; another order's are left alone.
+pub async fn release(
+    db: &impl ConnectionTrait,
+    order: Uuid,
+    numbers: &[E164],
+) -> Result<(), DbErr> {
+    if numbers.is_empty() {
+        return Ok(());
+    }
+    reservation::Entity::delete_many()
+        .filter(reservation::Column::OrderId.eq(order))
+        .filter(reservation::Column::PhoneNumber.is_in(numbers.iter().map(E164::as_str)))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// The account no longer holds `numbers` (its hosted numbers were deleted); numbers another
+/// account holds by now are left alone.
+pub async fn unhost(
+    db: &impl ConnectionTrait,
+    account: AccountId,
+    numbers: &[E164],
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    if numbers.is_empty() {
+        return Ok(());
+    }
+    Entity::update_many()
+        .col_expr(Column::Holding, Expr::value(HOLDING_NONE))
+        .col_expr(Column::HolderAccountId, Expr::value(Option::<Uuid>::None))
+        .col_expr(Column::UpdatedAt, Expr::value(now))
+        .filter(Column::PhoneNumber.is_in(numbers.iter().map(E164::as_str)))
+        .filter(Column::HolderAccountId.eq(*account.as_uuid()))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Activation took the number's 10DLC campaign links with it.
+pub async fn clear_campaigns(db: &impl ConnectionTrait, numbers: &[E164]) -> Result<(), DbErr> {
+    if numbers.is_empty() {
+        return Ok(());
+    }
+    Entity::update_many()
+        .col_expr(Column::CampaignId, Expr::value(Option::<String>::None))
+        .filter(Column::PhoneNumber.is_in(numbers.iter().map(E164::as_str)))
         .exec(db)
         .await?;
     Ok(())

@@ -1,5 +1,6 @@
 pub mod eligibility;
 pub mod health;
+pub mod hosted;
 pub mod notifications;
 pub mod operator;
 pub mod profiles;

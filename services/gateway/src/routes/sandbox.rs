@@ -181,3 +181,58 @@ impl SandboxNumber {
         })
     }
 }
+
+/// One SMS or call that carried a verification code, as the simulated network delivered it.
+#[derive(Serialize)]
+pub struct SentCodeJson {
+    record_type: &'static str,
+    id: String,
+    verification_code_id: String,
+    phone_number: String,
+    /// The order the code verifies for.
+    order_id: String,
+    r#type: Option<&'static str>,
+    code: String,
+    body: String,
+    sent_at: Option<String>,
+}
+
+/// `GET /sandbox/v1/verification_codes?phone_number=&order_id=`: the caller's codes, newest first.
+pub async fn sent_codes(
+    State(state): State<AppState>,
+    axum::Extension(crate::auth::Caller(account)): axum::Extension<crate::auth::Caller>,
+    query: crate::extract::QueryPairs,
+) -> Result<Json<super::List<SentCodeJson>>, HttpError> {
+    use textport_proto::verification::v1 as verification;
+    let response = state
+        .verification_sandbox
+        .clone()
+        .list_sent_codes(verification::ListSentCodesRequest {
+            phone_number: query.get("phone_number").map(str::to_owned),
+            subject_id: query.get("order_id").map(str::to_owned),
+            account_id: Some(account.to_string()),
+            page: Some(query.page()?),
+        })
+        .await?
+        .into_inner();
+    let data = response
+        .sent_codes
+        .into_iter()
+        .map(|sent| SentCodeJson {
+            record_type: "sandbox_verification_code",
+            r#type: match sent.method() {
+                verification::VerificationMethod::Sms => Some("sms"),
+                verification::VerificationMethod::Call => Some("call"),
+                verification::VerificationMethod::Unspecified => None,
+            },
+            sent_at: time(sent.sent_at.as_ref()),
+            id: sent.id,
+            verification_code_id: sent.verification_code_id,
+            phone_number: sent.phone_number,
+            order_id: sent.subject_id,
+            code: sent.code,
+            body: sent.body,
+        })
+        .collect();
+    Ok(Json(super::List::new(data, response.page)))
+}
