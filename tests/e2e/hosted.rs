@@ -465,23 +465,31 @@ async fn a_new_users_mistakes_are_clear_errors_and_leave_the_order_consistent() 
     assert!(early.headers.contains_key("retry-after"), "{:?}", early.headers);
     assert_eq!(early.headers["x-should-retry"], "false");
     let shown = suite.get(&format!("{ORDERS}/{order}"), &key).await;
+    assert_eq!(shown.body["data"]["status"], "pending", "{} / {}", first.body, early.body);
     assert_eq!(shown.body["data"]["phone_numbers"][0]["code_attempts_remaining"], 5, "{}", shown.body);
     assert!(shown.body["data"]["phone_numbers"][0]["code_resend_allowed_at"].is_string());
+    // Five wrong tries kill a code; after the daily budget of wrong tries the number has failed.
     let mut status = String::new();
-    for round in 0..4 {
+    'rounds: for round in 0..4 {
         for _ in 0..5 {
             let wrong = validate(&suite, &key, &order, &[(number, "000000")]).await;
-            assert_eq!(wrong.status, 200, "{}", wrong.body);
+            assert_eq!(wrong.status, 200, "after {status}: {}", wrong.body);
             assert_eq!(wrong.body["data"]["phone_numbers"][0]["status"], "rejected");
-        }
-        let now = suite.get(&format!("{ORDERS}/{order}"), &key).await.body["data"].clone();
-        status = statuses(&now)[number].clone();
-        if status == "failed_ownership_verification" {
-            break;
+            let now = suite.get(&format!("{ORDERS}/{order}"), &key).await.body["data"].clone();
+            status = statuses(&now)[number].clone();
+            if status == "failed_ownership_verification" {
+                break 'rounds;
+            }
         }
         clock.advance(chrono::Duration::minutes(2));
         let resent = send_codes(&suite, &key, &order, &[number], "sms").await;
         assert_eq!(resent.status, 200, "round {round}: {}", resent.body);
+        let now = suite.get(&format!("{ORDERS}/{order}"), &key).await.body["data"].clone();
+        status = statuses(&now)[number].clone();
+        if status == "failed_ownership_verification" {
+            assert!(resent.body["data"][0]["error"].is_string(), "{}", resent.body);
+            break;
+        }
     }
     assert_eq!(status, "failed_ownership_verification");
     let failed = suite.get(&format!("{ORDERS}/{order}"), &key).await;

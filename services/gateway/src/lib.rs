@@ -153,7 +153,8 @@ impl Gateway {
             hosted_orders: HostedOrderServiceClient::new(hosted_order.clone())
                 .max_encoding_message_size(routes::hosted::UPLOAD_BODY_LIMIT),
             hosted_numbers: HostedNumberServiceClient::new(hosted_order.clone()),
-            review: OperatorReviewServiceClient::new(hosted_order),
+            review: OperatorReviewServiceClient::new(hosted_order)
+                .max_decoding_message_size(routes::hosted::UPLOAD_BODY_LIMIT),
             verification_sandbox: VerificationSandboxServiceClient::new(verification),
             key_cache: KeyCache::new(Duration::from_secs(config.key_cache_seconds)),
             operator_key,
@@ -394,6 +395,10 @@ fn admin_routes(sandbox: bool) -> Router<AppState> {
         .route(
             "/operator/v1/hosted_number_orders/{id}/actions/fail",
             post(hosted::fail),
+        )
+        .route(
+            "/operator/v1/hosted_number_orders/{id}/documents/{document}",
+            get(hosted::document),
         )
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))

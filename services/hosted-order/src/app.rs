@@ -685,6 +685,22 @@ impl App {
             .map_err(|error| Error::Document { part: "loa", error })
     }
 
+    /// An uploaded document's bytes and file name, for the reviewer.
+    pub async fn document(&self, id: OrderId, kind: DocumentKind) -> Result<(Vec<u8>, String), Error> {
+        let order = self.get(None, id).await?;
+        let document = match kind {
+            DocumentKind::Loa => order.loa,
+            DocumentKind::Bill => order.bill,
+        }
+        .ok_or(Error::DocumentNotFound)?;
+        let bytes = self
+            .blobs
+            .get(&document.id.to_string())
+            .await
+            .map_err(Error::Blobs)?;
+        Ok((bytes, document.filename))
+    }
+
     // === recovering failed numbers ===
 
     /// Failed numbers start again as `pending` (reserved again, their codes forgotten); the

@@ -15,6 +15,8 @@ pub enum Error {
     OrderNotFound,
     #[error("hosted number not found")]
     NumberNotFound,
+    #[error("document not uploaded")]
+    DocumentNotFound,
     /// A request field that makes no sense, at its JSON pointer.
     #[error("{pointer}: {detail}")]
     Invalid { pointer: String, detail: String },
@@ -61,6 +63,7 @@ impl From<Error> for ApiError {
         match error {
             Error::OrderNotFound => ApiError::not_found("hosted number order"),
             Error::NumberNotFound => ApiError::not_found("hosted number"),
+            Error::DocumentNotFound => ApiError::not_found("document"),
             Error::Invalid { pointer, detail } => {
                 ApiError::at_pointer(ErrorKind::Validation, pointer, detail)
             }

@@ -10,6 +10,7 @@ use textport_proto::hosted_order::v1::{
 use tonic::{Request, Response, Status};
 
 use crate::app::{App, Failure, Method, Upload, Validation};
+use crate::documents::DocumentKind;
 use crate::domain::{Actor, Number, NumberStatus, Order, OrderStatus, WaitingOn};
 use crate::store::{HistoryRow, HostedFilter, HostedKey};
 
@@ -436,9 +437,34 @@ impl operator_review_service_server::OperatorReviewService for HostedOrderApi {
             order: Some(order_to_proto(&order)),
         }))
     }
+
+    async fn get_document(
+        &self,
+        request: Request<pb::GetDocumentRequest>,
+    ) -> Result<Response<pb::GetDocumentResponse>, Status> {
+        let request = request.into_inner();
+        let kind = document_kind(&request.document)?;
+        let (content, filename) = self
+            .app
+            .document(order_id(&request.order_id)?, kind)
+            .await?;
+        Ok(Response::new(pb::GetDocumentResponse { content, filename }))
+    }
 }
 
 // === domain → proto ===
+
+fn document_kind(raw: &str) -> Result<DocumentKind, ApiError> {
+    match raw {
+        "loa" => Ok(DocumentKind::Loa),
+        "bill" => Ok(DocumentKind::Bill),
+        _ => Err(ApiError::at_pointer(
+            ErrorKind::InvalidEnum,
+            "/document",
+            "document must be one of loa, bill.",
+        )),
+    }
+}
 
 fn order_to_proto(order: &Order) -> pb::HostedOrder {
     let account = order.account.to_string();

@@ -35,8 +35,11 @@ pub const MAX_UPLOAD_MESSAGE_BYTES: usize = 2 * documents::MAX_DOCUMENT_BYTES + 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Settings {
-    /// Where uploaded documents are kept; empty: `hosted-order-documents` beside the SQLite
-    /// database. Replicas must share it.
+    /// Where uploaded documents are kept: `directory` (`documents_dir`) or `database` (the
+    /// service's own, which every replica shares).
+    pub documents_store: DocumentsStore,
+    /// With `directory`: where; empty: `hosted-order-documents` beside the SQLite database.
+    /// Replicas must share it.
     pub documents_dir: String,
     /// How often an activation the losing carrier has not answered is asked again.
     pub activation_poll_seconds: u64,
@@ -50,12 +53,20 @@ pub struct Settings {
 impl Default for Settings {
     fn default() -> Self {
         Self {
+            documents_store: DocumentsStore::Directory,
             documents_dir: String::new(),
             activation_poll_seconds: 30,
             activation_timeout_seconds: 24 * 3600,
             auto_review_seconds: 0,
         }
     }
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DocumentsStore {
+    Directory,
+    Database,
 }
 
 /// The service's entry point for the registry.
@@ -83,10 +94,14 @@ impl GrpcService for HostedOrder {
             &["notifier", "eligibility"],
             RelaySettings::default(),
         )?;
-        let documents_dir = if settings.documents_dir.is_empty() {
-            deps.files_dir.join("hosted-order-documents")
-        } else {
-            PathBuf::from(&settings.documents_dir)
+        let blobs: Arc<dyn documents::BlobStore> = match settings.documents_store {
+            DocumentsStore::Database => Arc::new(store::DatabaseBlobStore::new(deps.db.clone())),
+            DocumentsStore::Directory if settings.documents_dir.is_empty() => Arc::new(
+                documents::LocalDirStore::new(deps.files_dir.join("hosted-order-documents")),
+            ),
+            DocumentsStore::Directory => Arc::new(documents::LocalDirStore::new(PathBuf::from(
+                &settings.documents_dir,
+            ))),
         };
         let policy = app::Policy {
             activation_poll: Duration::from_secs(settings.activation_poll_seconds.max(1)),
@@ -100,7 +115,7 @@ impl GrpcService for HostedOrder {
             deps.db,
             deps.clock,
             clients,
-            Arc::new(documents::LocalDirStore::new(documents_dir)),
+            blobs,
             relay.waker(),
             policy,
         );

@@ -881,6 +881,31 @@ pub async fn accept(
     )
 }
 
+/// `GET /operator/v1/hosted_number_orders/{id}/documents/{loa|bill}`: the uploaded PDF.
+pub async fn document(
+    State(state): State<AppState>,
+    ApiPath((id, document)): ApiPath<(String, String)>,
+) -> Result<Response, HttpError> {
+    let found = state
+        .review
+        .clone()
+        .get_document(pb::GetDocumentRequest {
+            order_id: id,
+            document,
+        })
+        .await?
+        .into_inner();
+    let disposition = format!("attachment; filename=\"{}\"", found.filename.replace('"', ""));
+    Ok((
+        [
+            (http::header::CONTENT_TYPE, "application/pdf".to_owned()),
+            (http::header::CONTENT_DISPOSITION, disposition),
+        ],
+        found.content,
+    )
+        .into_response())
+}
+
 #[derive(Deserialize)]
 pub struct FailBody {
     status: Option<String>,

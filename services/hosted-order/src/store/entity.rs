@@ -142,3 +142,21 @@ pub mod deadline {
         }
     }
 }
+
+pub mod blob {
+    use sea_orm::entity::prelude::*;
+
+    /// A document's bytes, when the service keeps them in its database.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "document_blobs")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub key: String,
+        pub bytes: Vec<u8>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

@@ -1,6 +1,6 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::{
-    big_integer, integer, string, string_null, text, timestamp_with_time_zone, uuid,
+    big_integer, binary, integer, string, string_null, text, timestamp_with_time_zone, uuid,
 };
 use textport_platform::outbox::CreateOutbox;
 
@@ -21,12 +21,13 @@ impl MigrationName for CreateHostedOrderTables {
     }
 }
 
-const TABLES: [&str; 5] = [
+const TABLES: [&str; 6] = [
     "hosted_orders",
     "hosted_numbers",
     "order_documents",
     "order_history",
     "order_deadlines",
+    "document_blobs",
 ];
 
 #[async_trait::async_trait]
@@ -119,6 +120,16 @@ impl MigrationTrait for CreateHostedOrderTables {
                     .col(uuid("claim").null())
                     .col(timestamp_with_time_zone("deadline_at"))
                     .col(integer("attempts"))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table("document_blobs")
+                    .if_not_exists()
+                    .col(string("key").primary_key())
+                    .col(binary("bytes"))
                     .to_owned(),
             )
             .await?;

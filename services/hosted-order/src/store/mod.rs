@@ -26,7 +26,7 @@ pub use migration::Migrator;
 use crate::domain::{
     Actor, Changes, Document, Number, NumberStatus, Order, OrderStatus, WaitingOn,
 };
-use entity::{document, history, number, order};
+use entity::{blob, document, history, number, order};
 
 /// Numbers written per statement: well under both databases' bind-parameter limits.
 const CHUNK: usize = 500;
@@ -260,6 +260,43 @@ pub async fn insert_documents(
     .exec_without_returning(db)
     .await?;
     Ok(())
+}
+
+/// Documents kept in the service's own database: every replica reads what any one stored.
+pub struct DatabaseBlobStore {
+    db: sea_orm::DatabaseConnection,
+}
+
+impl DatabaseBlobStore {
+    pub fn new(db: sea_orm::DatabaseConnection) -> Self {
+        Self { db }
+    }
+}
+
+#[async_trait::async_trait]
+impl crate::documents::BlobStore for DatabaseBlobStore {
+    async fn put(&self, key: &str, bytes: &[u8]) -> anyhow::Result<()> {
+        blob::Entity::insert(blob::ActiveModel {
+            key: Set(key.to_owned()),
+            bytes: Set(bytes.to_vec()),
+        })
+        .on_conflict(
+            OnConflict::column(blob::Column::Key)
+                .update_column(blob::Column::Bytes)
+                .to_owned(),
+        )
+        .exec_without_returning(&self.db)
+        .await?;
+        Ok(())
+    }
+
+    async fn get(&self, key: &str) -> anyhow::Result<Vec<u8>> {
+        blob::Entity::find_by_id(key.to_owned())
+            .one(&self.db)
+            .await?
+            .map(|row| row.bytes)
+            .ok_or_else(|| anyhow::anyhow!("no document {key:?}"))
+    }
 }
 
 // === hosted numbers ===
