@@ -8,6 +8,7 @@ Usage: python test_sdk.py STATE_FILE [unittest args...]
 STATE_FILE is the JSON written by `textport up --state-file`:
   {"gateway_url": ..., "api_base_url": "http://127.0.0.1:PORT/v2",
    "sandbox_url": "http://127.0.0.1:PORT/sandbox/v1", "webhook_public_key": "<base64>",
+   "admin_url": "http://127.0.0.1:PORT" (operator and sandbox APIs), "operator_api_key": ...,
    "services": {...}, "accounts": [{"name", "id", "api_key"}, ...]}
 
 Sandbox magic numbers are US numbers +1 NPA 555 XXXX; the last four digits
@@ -18,6 +19,7 @@ pick the outcome. The demo seed gives +13125552000..2099 to acme and
 import base64
 import json
 import os
+import pathlib
 import socket
 import sys
 import threading
@@ -460,6 +462,353 @@ class NotificationTest(SdkTestCase):
             notification_profile_id=profile.id,
             notification_event_condition_id=str(uuid.uuid4()))
         self.assertPointer(err, "/notification_event_condition_id")
+
+
+# --------------------------------------------------------------------------
+# 3c. hosted SMS orders and hosted numbers
+# --------------------------------------------------------------------------
+
+# The documents the suite's PDF pre-check reads; both name +13125550001 (magic(1)) and carry a
+# signature, so an order for that number gets no warnings.
+FIXTURES = pathlib.Path(__file__).resolve().parent.parent / "fixtures" / "pdf"
+LOA_PDF = FIXTURES / "loa.pdf"
+BILL_PDF = FIXTURES / "bill.pdf"
+
+# Upper bound for the background activation after the operator accepts; polled.
+ACTIVATION_TIMEOUT = 30.0
+
+# A number can be in one open order at a time (a second order for it is 409), so every test of
+# this file orders numbers of its own, all with last four digits in 0001..0099 (ordinary outcomes):
+#   0001 the whole life of an order · 0002 documents one at a time · 0010..0016 the list
+#   0020..0021 retrieve, delete, another account · 0030..0031 the 409 conflict
+
+
+def counting_client(api_key, max_retries=2):
+    """A client with the SDK's default retries and a log of every request it sends, to show
+    that an answer is not retried."""
+    sent = []
+    http = telnyx.DefaultHttpxClient(
+        event_hooks={"request": [lambda request: sent.append((request.method, request.url.path))]})
+    api = telnyx.Telnyx(api_key=api_key, base_url=STATE["api_base_url"],
+                        max_retries=max_retries, http_client=http)
+    return api, sent
+
+
+def sent_codes(api_key, order_id):
+    """The sandbox's record of the codes sent for an order: the newest code per number."""
+    status, body = http_json("GET", sandbox_url("/verification_codes"), api_key=api_key,
+                             query={"order_id": order_id, "page[size]": 250})
+    if status != 200:
+        raise AssertionError(f"GET /sandbox/v1/verification_codes answered {status}: {body!r}")
+    codes = {}
+    for sent in body["data"]:  # newest first
+        assert sent["order_id"] == order_id, sent
+        codes.setdefault(sent["phone_number"], sent)
+    return codes
+
+
+def operator_accept(order_id):
+    """The operator accepts the reviewed order (admin listener, operator key)."""
+    return http_json(
+        "POST", f"{STATE['admin_url'].rstrip('/')}/operator/v1/hosted_number_orders/{order_id}/actions/accept",
+        {}, api_key=STATE["operator_api_key"])
+
+
+def number_statuses(order):
+    return {n.phone_number: n.status for n in order.phone_numbers}
+
+
+class HostedOrderTest(SdkTestCase):
+    """Hosted SMS orders through the SDK: messaging_hosted_number_orders.{check_eligibility,
+    create, retrieve, list, delete, create_verification_codes, validate_codes,
+    actions.upload_file}, then the hosted number (messaging_hosted_numbers.{list, retrieve,
+    update, delete}, messaging_profiles.list_phone_numbers)."""
+
+    def setUp(self):
+        self.api = acme()
+        self.key = account(STATE, "acme")["api_key"]
+
+    def create_profile(self, api=None):
+        api = api or self.api
+        profile = api.messaging_profiles.create(name=unique("hosted"), whitelisted_destinations=["US"]).data
+        self.assertTrue(profile.id)
+
+        def delete_quietly():
+            try:
+                api.messaging_profiles.delete(profile.id)
+            except telnyx.APIStatusError:
+                pass  # gone, or still holding a number: the suite is discarded anyway
+        self.addCleanup(delete_quietly)
+        return profile
+
+    def create_order(self, numbers, api=None, **kwargs):
+        api = api or self.api
+        order = api.messaging_hosted_number_orders.create(phone_numbers=numbers, **kwargs).data
+        self.assertIsNotNone(order, "create returned no data")
+        self.assertTrue(order.id, fields(order))
+        self.assertEqual(order.record_type, "messaging_hosted_number_order", fields(order))
+        self.assertEqual(order.status, "pending", fields(order))
+        self.assertEqual([n.phone_number for n in order.phone_numbers], list(numbers), fields(order))
+        return order
+
+    def verify(self, order_id, numbers):
+        """Sends SMS codes to `numbers`, reads them from the sandbox and validates them."""
+        sent = self.api.messaging_hosted_number_orders.create_verification_codes(
+            order_id, phone_numbers=numbers, verification_method="sms").data
+        self.assertEqual([s.phone_number for s in sent], list(numbers))
+        for result in sent:
+            self.assertIsNone(result.error, fields(result))
+        codes = sent_codes(self.key, order_id)
+        entries = [{"phone_number": n, "code": codes[n]["code"]} for n in numbers]
+        validated = self.api.messaging_hosted_number_orders.validate_codes(
+            order_id, verification_codes=entries).data
+        self.assertEqual({r.phone_number: r.status for r in validated.phone_numbers},
+                         {n: "verified" for n in numbers})
+
+    def upload(self, order_id, **documents):
+        """actions.upload_file with the fixtures named (loa=True, bill=True), passed as paths: the
+        SDK sends each as a multipart file part with its file name."""
+        paths = {"loa": LOA_PDF, "bill": BILL_PDF}
+        files = {part: paths[part] for part, wanted in documents.items() if wanted}
+        return self.api.messaging_hosted_number_orders.actions.upload_file(order_id, **files)
+
+    def wait_for_status(self, order_id, status, timeout=ACTIVATION_TIMEOUT):
+        return wait_until(
+            f"order {order_id} to be {status}",
+            lambda: self.api.messaging_hosted_number_orders.retrieve(order_id).data,
+            done=lambda order: order.status == status, timeout=timeout, interval=0.1)
+
+    # ---- the whole life of an order ---------------------------------------------------------
+
+    def test_an_order_goes_from_eligibility_to_a_hosted_number_on_its_profile(self):
+        api, number = self.api, magic(1)
+        profile = self.create_profile()
+
+        (check,) = api.messaging_hosted_number_orders.check_eligibility(phone_numbers=[number]).phone_numbers
+        self.assertEqual((check.phone_number, check.eligible, check.eligible_status),
+                         (number, True, "eligible"), fields(check))
+
+        created = self.create_order([number], messaging_profile_id=profile.id)
+        order_id = created.id
+        self.assertEqual(created.messaging_profile_id, profile.id)
+        (created_number,) = created.phone_numbers
+        self.assertEqual(created_number.record_type, "messaging_hosted_number", fields(created))
+        self.assertEqual(created_number.status, "pending", fields(created))
+        self.assertTrue(created_number.id, fields(created))
+
+        fetched = api.messaging_hosted_number_orders.retrieve(order_id).data
+        self.assertEqual((fetched.id, fetched.status, fetched.messaging_profile_id),
+                         (order_id, "pending", profile.id))
+        self.assertEqual(number_statuses(fetched), {number: "pending"})
+
+        # Ownership: an SMS code, read from the sandbox's phone network.
+        sent = api.messaging_hosted_number_orders.create_verification_codes(
+            order_id, phone_numbers=[number], verification_method="sms").data
+        self.assertEqual(len(sent), 1, sent)
+        self.assertEqual((sent[0].phone_number, sent[0].type, sent[0].error), (number, "sms", None),
+                         fields(sent[0]))
+        self.assertIsInstance(sent[0].verification_code_id, str, fields(sent[0]))
+        delivered = sent_codes(self.key, order_id)[number]
+        self.assertEqual((delivered["type"], delivered["verification_code_id"]),
+                         ("sms", sent[0].verification_code_id), delivered)
+        code = delivered["code"]
+        wrong = "".join(str((int(c) + 1) % 10) if c.isdigit() else "x" for c in code)
+
+        rejected = api.messaging_hosted_number_orders.validate_codes(
+            order_id, verification_codes=[{"phone_number": number, "code": wrong}]).data
+        self.assertEqual(rejected.order_id, order_id)
+        self.assertEqual([(r.phone_number, r.status) for r in rejected.phone_numbers],
+                         [(number, "rejected")])
+        verified = api.messaging_hosted_number_orders.validate_codes(
+            order_id, verification_codes=[{"phone_number": number, "code": code}]).data
+        self.assertEqual([(r.phone_number, r.status) for r in verified.phone_numbers],
+                         [(number, "verified")])
+        again = api.messaging_hosted_number_orders.validate_codes(
+            order_id, verification_codes=[{"phone_number": number, "code": code}]).data
+        self.assertEqual([r.status for r in again.phone_numbers], ["already_verified"])
+        after_codes = api.messaging_hosted_number_orders.retrieve(order_id).data
+        self.assertEqual(after_codes.status, "pending")
+        self.assertEqual(number_statuses(after_codes), {number: "ownership_successful"})
+
+        # Documents: both PDFs in one multipart request.
+        uploaded = self.upload(order_id, loa=True, bill=True)
+        self.assertEqual(uploaded.data.id, order_id)
+        self.assertEqual(uploaded.data.status, "loa_file_successful", uploaded.to_dict())
+        self.assertEqual(uploaded.to_dict().get("meta", {}).get("warnings"), [],
+                         f"the fixtures name {number} and are signed: {uploaded.to_dict()}")
+        self.assertEqual(api.messaging_hosted_number_orders.retrieve(order_id).data.status,
+                         "loa_file_successful")
+
+        # The operator accepts; activation runs in the background.
+        status, body = operator_accept(order_id)
+        self.assertEqual(status, 200, body)
+        self.assertEqual(body["data"]["id"], order_id, body)
+        self.assertIn(body["data"]["status"], ("provisioning", "successful"), body)
+        done = self.wait_for_status(order_id, "successful")
+        self.assertEqual(number_statuses(done), {number: "successful"})
+        self.assertEqual(done.messaging_profile_id, profile.id)
+
+        # The hosted number, on the order's profile.
+        listed = [n for n in api.messaging_hosted_numbers.list() if n.phone_number == number]
+        self.assertEqual(len(listed), 1, "listed once")
+        (hosted,) = listed
+        self.assertEqual(hosted.record_type, "messaging_phone_number", fields(hosted))
+        self.assertEqual(hosted.messaging_profile_id, profile.id, fields(hosted))
+        self.assertEqual(hosted.country_code, "US", fields(hosted))
+        self.assertTrue(hosted.id, fields(hosted))
+        by_filter = list(api.messaging_hosted_numbers.list(filter_phone_number=number))
+        self.assertEqual([n.id for n in by_filter], [hosted.id])
+        self.assertEqual(api.messaging_hosted_numbers.retrieve(hosted.id).data.phone_number, number)
+        self.assertEqual(api.messaging_hosted_numbers.retrieve(number).data.id, hosted.id,
+                         "retrieve takes the phone number as well as the id")
+        on_profile = list(api.messaging_profiles.list_phone_numbers(profile.id))
+        self.assertEqual([(n.id, n.phone_number) for n in on_profile], [(hosted.id, number)])
+
+        # Move it to another profile and tag it.
+        other_profile = self.create_profile()
+        updated = api.messaging_hosted_numbers.update(
+            hosted.id, messaging_profile_id=other_profile.id, tags=["sdk", "hosted"]).data
+        self.assertEqual((updated.id, updated.messaging_profile_id), (hosted.id, other_profile.id))
+        self.assertEqual(updated.tags, ["sdk", "hosted"])
+        refetched = api.messaging_hosted_numbers.retrieve(hosted.id).data
+        self.assertEqual((refetched.messaging_profile_id, refetched.tags),
+                         (other_profile.id, ["sdk", "hosted"]))
+        self.assertEqual([n.id for n in api.messaging_profiles.list_phone_numbers(other_profile.id)],
+                         [hosted.id])
+        self.assertEqual(list(api.messaging_profiles.list_phone_numbers(profile.id)), [])
+        self.assertEqual(
+            [n.id for n in api.messaging_hosted_numbers.list(filter_messaging_profile_id=other_profile.id)],
+            [hosted.id])
+        retagged = api.messaging_hosted_numbers.update(hosted.id, tags=["only"]).data
+        self.assertEqual((retagged.tags, retagged.messaging_profile_id), (["only"], other_profile.id),
+                         "a field not sent keeps its value")
+
+        # Another account sees none of it.
+        other = globex()
+        self.assertApiError(telnyx.NotFoundError, 404, other.messaging_hosted_number_orders.retrieve, order_id)
+        self.assertApiError(telnyx.NotFoundError, 404, other.messaging_hosted_numbers.retrieve, hosted.id)
+        self.assertEqual([n for n in other.messaging_hosted_numbers.list() if n.phone_number == number], [])
+
+        # A successful order is not deleted: 422, final (not retried even with max_retries=2).
+        counted, sent_requests = counting_client(self.key)
+        with self.assertRaises(telnyx.UnprocessableEntityError) as cm:
+            counted.messaging_hosted_number_orders.delete(order_id)
+        self.assertEqual(cm.exception.status_code, 422)
+        self.assertEqual(cm.exception.response.headers.get("x-should-retry"), "false")
+        self.assertEqual(cm.exception.body["errors"][0]["code"], "10015", cm.exception.body)
+        self.assertEqual(sent_requests, [("DELETE", f"/v2/messaging_hosted_number_orders/{order_id}")],
+                         "one request: a 422 is not retried")
+        self.assertEqual(api.messaging_hosted_number_orders.retrieve(order_id).data.status, "successful")
+
+        # Deleting the hosted number answers its order, with the number deleted.
+        removed = api.messaging_hosted_numbers.delete(hosted.id).data
+        self.assertEqual((removed.id, removed.record_type), (order_id, "messaging_hosted_number_order"),
+                         fields(removed))
+        self.assertEqual(number_statuses(removed), {number: "deleted"})
+        self.assertEqual(list(api.messaging_hosted_numbers.list(filter_phone_number=number)), [])
+        self.assertApiError(telnyx.NotFoundError, 404, api.messaging_hosted_numbers.retrieve, hosted.id)
+
+    def test_documents_may_come_one_at_a_time(self):
+        number = magic(2)
+        order = self.create_order([number])
+        self.verify(order.id, [number])
+        loa_only = self.upload(order.id, loa=True)
+        self.assertEqual(loa_only.data.status, "pending", "the bill is still missing")
+        bill_too = self.upload(order.id, bill=True)
+        self.assertEqual(bill_too.data.status, "loa_file_successful", bill_too.to_dict())
+        self.assertEqual(self.api.messaging_hosted_number_orders.retrieve(order.id).data.status,
+                         "loa_file_successful")
+
+    # ---- list ---------------------------------------------------------------------------------
+
+    def test_list_auto_paginates_newest_first(self):
+        api = self.api
+        created = [self.create_order([magic(n)]).id for n in range(10, 17)]
+        self.assertEqual(len(set(created)), 7)
+        newest_first = list(reversed(created))
+
+        for page_size in (2, 3):
+            with self.subTest(page_size=page_size):
+                counted, sent = counting_client(self.key, max_retries=0)
+                first = counted.messaging_hosted_number_orders.list(page_size=page_size)
+                total = first.meta.total_results
+                self.assertGreaterEqual(total, 7, first.meta)
+                self.assertEqual(first.meta.page_number, 1, first.meta)
+                self.assertEqual(first.meta.page_size, page_size, first.meta)
+                self.assertEqual(first.meta.total_pages, -(-total // page_size), first.meta)
+                self.assertEqual(len(first.data), page_size)
+
+                sent.clear()
+                seen = [o.id for o in counted.messaging_hosted_number_orders.list(page_size=page_size)]
+                self.assertEqual(len(sent), first.meta.total_pages,
+                                 f"the SDK fetched every page, one request each: {sent}")
+                self.assertEqual(len(seen), total)
+                self.assertEqual(len(set(seen)), total, "each order exactly once")
+                self.assertEqual([i for i in seen if i in created], newest_first, "newest first")
+
+                pages = list(first.iter_pages())
+                sizes = [len(p.data) for p in pages]
+                self.assertEqual(sum(sizes), total)
+                self.assertTrue(all(s == page_size for s in sizes[:-1]), sizes)
+                self.assertEqual([o.id for p in pages for o in p.data], seen, "a stable order")
+                self.assertEqual([p.meta.page_number for p in pages], list(range(1, len(pages) + 1)))
+
+        # Another account lists none of them.
+        theirs = {o.id for o in globex().messaging_hosted_number_orders.list(page_size=250)}
+        self.assertFalse(theirs & set(created))
+
+    # ---- retrieve, delete, another account ----------------------------------------------------
+
+    def test_retrieve_delete_and_another_accounts_order(self):
+        api, other = self.api, globex()
+        number = magic(20)
+        order = self.create_order([number])
+
+        # Another account's order does not exist for this one.
+        err = self.assertApiError(telnyx.NotFoundError, 404,
+                                  other.messaging_hosted_number_orders.retrieve, order.id)
+        self.assertEqual(err["code"], "10005", err)
+        self.assertApiError(telnyx.NotFoundError, 404, other.messaging_hosted_number_orders.delete, order.id)
+        self.assertApiError(telnyx.NotFoundError, 404,
+                            other.messaging_hosted_number_orders.create_verification_codes,
+                            order.id, phone_numbers=[number], verification_method="sms")
+        self.assertApiError(telnyx.NotFoundError, 404,
+                            other.messaging_hosted_number_orders.validate_codes,
+                            order.id, verification_codes=[{"phone_number": number, "code": "123456"}])
+        self.assertApiError(telnyx.NotFoundError, 404,
+                            other.messaging_hosted_number_orders.actions.upload_file,
+                            order.id, loa=LOA_PDF)
+        self.assertApiError(telnyx.NotFoundError, 404,
+                            api.messaging_hosted_number_orders.retrieve, str(uuid.uuid4()))
+
+        fetched = api.messaging_hosted_number_orders.retrieve(order.id).data
+        self.assertEqual((fetched.id, fetched.status), (order.id, "pending"))
+
+        deleted = api.messaging_hosted_number_orders.delete(order.id).data
+        self.assertEqual((deleted.id, deleted.status), (order.id, "deleted"), fields(deleted))
+        self.assertEqual(number_statuses(deleted), {number: "deleted"})
+        self.assertEqual(api.messaging_hosted_number_orders.retrieve(order.id).data.status, "deleted")
+        self.assertApiError(telnyx.UnprocessableEntityError, 422,
+                            api.messaging_hosted_number_orders.delete, order.id)
+        # A deleted order releases its number.
+        self.create_order([number])
+
+    def test_a_number_in_an_open_order_is_a_conflict_the_sdk_does_not_retry(self):
+        taken, free = magic(30), magic(31)
+        self.create_order([taken])
+        counted, sent = counting_client(account(STATE, "globex")["api_key"])
+        with self.assertRaises(telnyx.ConflictError) as cm:
+            counted.messaging_hosted_number_orders.create(phone_numbers=[free, taken])
+        exc = cm.exception
+        self.assertEqual(exc.status_code, 409)
+        self.assertEqual(exc.response.headers.get("x-should-retry"), "false")
+        (err,) = exc.body["errors"]
+        self.assertEqual(err["code"], "10015", err)
+        self.assertPointer(err, "/phone_numbers/1")
+        self.assertEqual(sent, [("POST", "/v2/messaging_hosted_number_orders")],
+                         "one request: a 409 with x-should-retry: false is not retried")
+        # The refused order reserved nothing: its other number can still be ordered.
+        self.create_order([free], api=globex())
 
 
 # --------------------------------------------------------------------------
