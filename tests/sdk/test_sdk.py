@@ -483,17 +483,6 @@ ACTIVATION_TIMEOUT = 30.0
 #   0020..0021 retrieve, delete, another account · 0030..0031 the 409 conflict
 
 
-def counting_client(api_key, max_retries=2):
-    """A client with the SDK's default retries and a log of every request it sends, to show
-    that an answer is not retried."""
-    sent = []
-    http = telnyx.DefaultHttpxClient(
-        event_hooks={"request": [lambda request: sent.append((request.method, request.url.path))]})
-    api = telnyx.Telnyx(api_key=api_key, base_url=STATE["api_base_url"],
-                        max_retries=max_retries, http_client=http)
-    return api, sent
-
-
 def sent_codes(api_key, order_id):
     """The sandbox's record of the codes sent for an order: the newest code per number."""
     status, body = http_json("GET", sandbox_url("/verification_codes"), api_key=api_key,
@@ -527,6 +516,18 @@ class HostedOrderTest(SdkTestCase):
     def setUp(self):
         self.api = acme()
         self.key = account(STATE, "acme")["api_key"]
+
+    def counting_client(self, api_key, max_retries=2):
+        """A client (the SDK's default retries unless told) and the log of every request it
+        sends, (method, path): shows how many pages it fetched, and that an answer was not
+        retried."""
+        sent = []
+        http = telnyx.DefaultHttpxClient(
+            event_hooks={"request": [lambda request: sent.append((request.method, request.url.path))]})
+        api = telnyx.Telnyx(api_key=api_key, base_url=STATE["api_base_url"],
+                            max_retries=max_retries, http_client=http)
+        self.addCleanup(api.close)
+        return api, sent
 
     def create_profile(self, api=None):
         api = api or self.api
@@ -690,7 +691,7 @@ class HostedOrderTest(SdkTestCase):
         self.assertEqual([n for n in other.messaging_hosted_numbers.list() if n.phone_number == number], [])
 
         # A successful order is not deleted: 422, final (not retried even with max_retries=2).
-        counted, sent_requests = counting_client(self.key)
+        counted, sent_requests = self.counting_client(self.key)
         with self.assertRaises(telnyx.UnprocessableEntityError) as cm:
             counted.messaging_hosted_number_orders.delete(order_id)
         self.assertEqual(cm.exception.status_code, 422)
@@ -729,7 +730,7 @@ class HostedOrderTest(SdkTestCase):
 
         for page_size in (2, 3):
             with self.subTest(page_size=page_size):
-                counted, sent = counting_client(self.key, max_retries=0)
+                counted, sent = self.counting_client(self.key, max_retries=0)
                 first = counted.messaging_hosted_number_orders.list(page_size=page_size)
                 total = first.meta.total_results
                 self.assertGreaterEqual(total, 7, first.meta)
@@ -796,7 +797,7 @@ class HostedOrderTest(SdkTestCase):
     def test_a_number_in_an_open_order_is_a_conflict_the_sdk_does_not_retry(self):
         taken, free = magic(30), magic(31)
         self.create_order([taken])
-        counted, sent = counting_client(account(STATE, "globex")["api_key"])
+        counted, sent = self.counting_client(account(STATE, "globex")["api_key"])
         with self.assertRaises(telnyx.ConflictError) as cm:
             counted.messaging_hosted_number_orders.create(phone_numbers=[free, taken])
         exc = cm.exception

@@ -5,6 +5,7 @@
 //
 // TEXTPORT_STATE_FILE is the JSON written by `textport up --state-file`:
 //   {"api_base_url": "http://127.0.0.1:PORT/v2", "sandbox_url": "http://127.0.0.1:PORT/sandbox/v1",
+//    "admin_url": "http://127.0.0.1:PORT" (operator and sandbox APIs), "operator_api_key": ...,
 //    "webhook_public_key": "<base64>", "accounts": [{"name", "id", "api_key"}, ...], ...}
 //
 // Sandbox magic numbers are US numbers +1 NPA 555 XXXX; the last four digits pick the
@@ -12,15 +13,18 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 
 import Telnyx, {
   AuthenticationError,
   BadRequestError,
+  ConflictError,
   NotFoundError,
   UnprocessableEntityError,
+  toFile,
 } from 'telnyx';
 import { VERSION } from 'telnyx/version';
 import { TelnyxWebhookVerificationError } from 'telnyx/lib/webhooks';
@@ -229,6 +233,347 @@ test('messaging profiles: delete, then retrieve is NotFoundError', async (t) => 
   assert.equal(deleted.id, profile.id);
 
   await expectApiError(api.messagingProfiles.retrieve(profile.id), NotFoundError, 404);
+});
+
+// ---------------------------------------------------------------------------
+// hosted SMS orders and hosted numbers
+// ---------------------------------------------------------------------------
+//
+// A number can be in one open order at a time (a second order for it is 409), so each test
+// orders numbers of its own, all with last four digits in 0001..0099 (ordinary outcomes):
+//   0001 the whole life of an order · 0010..0016 the list · 0020 retrieve, delete, another
+//   account · 0030..0031 the 409 conflict.
+// The PDF fixtures name +13125550001 and are signed, so that order gets no warnings.
+
+const FIXTURES = fileURLToPath(new URL('../../fixtures/pdf/', import.meta.url));
+const LOA_PDF = `${FIXTURES}loa.pdf`;
+const BILL_PDF = `${FIXTURES}bill.pdf`;
+
+/** Upper bound for the background activation after the operator accepts; polled. */
+const ACTIVATION_TIMEOUT_MS = 30_000;
+
+const globex = () => client(account('globex').api_key);
+
+/**
+ * A client with the SDK's default retries (unless told) and the log of every request it sends
+ * (`METHOD /path`): shows how many pages it fetched, and that an answer was not retried.
+ */
+function countingClient(apiKey, maxRetries = 2) {
+  const sent = [];
+  const api = new Telnyx({
+    apiKey,
+    baseURL: STATE.api_base_url,
+    maxRetries,
+    fetch: (url, init) => {
+      sent.push(`${init?.method ?? 'GET'} ${new URL(String(url)).pathname}`);
+      return fetch(url, init);
+    },
+  });
+  return { api, sent };
+}
+
+/** A plain JSON request to the admin listener (operator and sandbox APIs). */
+async function adminJson(method, path, apiKey, body) {
+  const resp = await fetch(`${STATE.admin_url.replace(/\/$/, '')}${path}`, {
+    method,
+    headers: {
+      accept: 'application/json',
+      authorization: `Bearer ${apiKey}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await resp.text();
+  return { status: resp.status, body: text ? JSON.parse(text) : null, text };
+}
+
+/** The sandbox's record of the codes sent for an order: the newest per number. */
+async function sentCodes(apiKey, orderId) {
+  const query = new URLSearchParams({ order_id: orderId, 'page[size]': '250' });
+  const { status, body, text } = await adminJson('GET', `/sandbox/v1/verification_codes?${query}`, apiKey);
+  assert.equal(status, 200, `GET /sandbox/v1/verification_codes: ${text}`);
+  const codes = new Map();
+  for (const sent of body.data) {
+    assert.equal(sent.order_id, orderId, JSON.stringify(sent));
+    if (!codes.has(sent.phone_number)) codes.set(sent.phone_number, sent); // newest first
+  }
+  return codes;
+}
+
+function numberStatuses(order) {
+  return Object.fromEntries(order.phone_numbers.map((n) => [n.phone_number, n.status]));
+}
+
+async function createOrder(api, phoneNumbers, extra = {}) {
+  const order = (await api.messagingHostedNumberOrders.create({ phone_numbers: phoneNumbers, ...extra })).data;
+  const shown = JSON.stringify(order);
+  assert.ok(order?.id, `create returned no id: ${shown}`);
+  assert.equal(order.record_type, 'messaging_hosted_number_order', shown);
+  assert.equal(order.status, 'pending', shown);
+  assert.deepEqual(order.phone_numbers.map((n) => n.phone_number), phoneNumbers, shown);
+  return order;
+}
+
+async function createProfileFor(t, api) {
+  const profile = (
+    await api.messagingProfiles.create({ name: unique('hosted'), whitelisted_destinations: ['US'] })
+  ).data;
+  assert.ok(profile?.id, JSON.stringify(profile));
+  t.after(async () => {
+    try {
+      await api.messagingProfiles.delete(profile.id);
+    } catch {
+      // gone, or still holding a number: the suite is discarded anyway
+    }
+  });
+  return profile;
+}
+
+async function collect(pagePromise) {
+  const items = [];
+  for await (const item of pagePromise) items.push(item);
+  return items;
+}
+
+async function waitForStatus(api, orderId, status, timeoutMs = ACTIVATION_TIMEOUT_MS) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const order = (await api.messagingHostedNumberOrders.retrieve(orderId)).data;
+    if (order.status === status) return order;
+    if (Date.now() > deadline) {
+      throw new Error(`order ${orderId} not ${status} within ${timeoutMs} ms: ${JSON.stringify(order)}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+test('hosted orders: from eligibility to a hosted number on its profile', async (t) => {
+  const api = acme();
+  const key = account('acme').api_key;
+  const number = '+13125550001';
+  const profile = await createProfileFor(t, api);
+  const orders = api.messagingHostedNumberOrders;
+
+  const eligibility = await orders.checkEligibility({ phone_numbers: [number] });
+  assert.deepEqual(
+    eligibility.phone_numbers.map((r) => [r.phone_number, r.eligible, r.eligible_status]),
+    [[number, true, 'eligible']],
+  );
+
+  const created = await createOrder(api, [number], { messaging_profile_id: profile.id });
+  const orderId = created.id;
+  assert.equal(created.messaging_profile_id, profile.id);
+  assert.equal(created.phone_numbers[0].record_type, 'messaging_hosted_number');
+  assert.equal(created.phone_numbers[0].status, 'pending');
+
+  const fetched = (await orders.retrieve(orderId)).data;
+  assert.equal(fetched.id, orderId);
+  assert.equal(fetched.status, 'pending');
+  assert.deepEqual(numberStatuses(fetched), { [number]: 'pending' });
+
+  // Ownership: an SMS code, read from the sandbox's phone network.
+  const sent = (
+    await orders.createVerificationCodes(orderId, { phone_numbers: [number], verification_method: 'sms' })
+  ).data;
+  assert.equal(sent.length, 1, JSON.stringify(sent));
+  assert.equal(sent[0].phone_number, number);
+  assert.equal(sent[0].type, 'sms');
+  assert.ok(!sent[0].error, JSON.stringify(sent[0]));
+  assert.equal(typeof sent[0].verification_code_id, 'string', JSON.stringify(sent[0]));
+  const delivered = (await sentCodes(key, orderId)).get(number);
+  assert.equal(delivered?.type, 'sms', JSON.stringify(delivered));
+  assert.equal(delivered.verification_code_id, sent[0].verification_code_id);
+  const code = delivered.code;
+  const wrong = [...code].map((c) => (/\d/.test(c) ? String((Number(c) + 1) % 10) : 'x')).join('');
+
+  const rejected = (
+    await orders.validateCodes(orderId, { verification_codes: [{ phone_number: number, code: wrong }] })
+  ).data;
+  assert.equal(rejected.order_id, orderId);
+  assert.deepEqual(rejected.phone_numbers, [{ phone_number: number, status: 'rejected' }]);
+  const verified = (
+    await orders.validateCodes(orderId, { verification_codes: [{ phone_number: number, code }] })
+  ).data;
+  assert.deepEqual(verified.phone_numbers, [{ phone_number: number, status: 'verified' }]);
+  const again = (
+    await orders.validateCodes(orderId, { verification_codes: [{ phone_number: number, code }] })
+  ).data;
+  assert.deepEqual(again.phone_numbers.map((r) => r.status), ['already_verified']);
+  assert.deepEqual(numberStatuses((await orders.retrieve(orderId)).data), { [number]: 'ownership_successful' });
+
+  // Documents: a file stream and Telnyx.toFile, in one multipart request.
+  const uploaded = await orders.actions.uploadFile(orderId, {
+    loa: createReadStream(LOA_PDF),
+    bill: await toFile(readFileSync(BILL_PDF), 'bill.pdf', { type: 'application/pdf' }),
+  });
+  assert.equal(uploaded.data.id, orderId);
+  assert.equal(uploaded.data.status, 'loa_file_successful', JSON.stringify(uploaded));
+  assert.deepEqual(uploaded.meta?.warnings, [], `the fixtures name ${number}: ${JSON.stringify(uploaded)}`);
+
+  // The operator accepts; activation runs in the background.
+  const accepted = await adminJson(
+    'POST',
+    `/operator/v1/hosted_number_orders/${orderId}/actions/accept`,
+    STATE.operator_api_key,
+    {},
+  );
+  assert.equal(accepted.status, 200, accepted.text);
+  assert.equal(accepted.body.data.id, orderId);
+  assert.ok(['provisioning', 'successful'].includes(accepted.body.data.status), accepted.text);
+  const done = await waitForStatus(api, orderId, 'successful');
+  assert.deepEqual(numberStatuses(done), { [number]: 'successful' });
+
+  // The hosted number, on the order's profile.
+  const listed = (await collect(api.messagingHostedNumbers.list())).filter((n) => n.phone_number === number);
+  assert.equal(listed.length, 1, `listed once: ${JSON.stringify(listed)}`);
+  const [hosted] = listed;
+  assert.equal(hosted.record_type, 'messaging_phone_number', JSON.stringify(hosted));
+  assert.equal(hosted.messaging_profile_id, profile.id, JSON.stringify(hosted));
+  const byFilter = await collect(api.messagingHostedNumbers.list({ 'filter[phone_number]': number }));
+  assert.deepEqual(byFilter.map((n) => n.id), [hosted.id]);
+  assert.equal((await api.messagingHostedNumbers.retrieve(hosted.id)).data.phone_number, number);
+  assert.equal((await api.messagingHostedNumbers.retrieve(number)).data.id, hosted.id, 'by phone number too');
+  const onProfile = await collect(api.messagingProfiles.listPhoneNumbers(profile.id));
+  assert.deepEqual(onProfile.map((n) => [n.id, n.phone_number]), [[hosted.id, number]]);
+
+  // Move it to another profile and tag it.
+  const otherProfile = await createProfileFor(t, api);
+  const updated = (
+    await api.messagingHostedNumbers.update(hosted.id, {
+      messaging_profile_id: otherProfile.id,
+      tags: ['sdk', 'hosted'],
+    })
+  ).data;
+  assert.equal(updated.id, hosted.id);
+  assert.equal(updated.messaging_profile_id, otherProfile.id);
+  assert.deepEqual(updated.tags, ['sdk', 'hosted']);
+  const onOther = await collect(api.messagingProfiles.listPhoneNumbers(otherProfile.id));
+  assert.deepEqual(onOther.map((n) => n.id), [hosted.id]);
+  assert.deepEqual(await collect(api.messagingProfiles.listPhoneNumbers(profile.id)), []);
+  const retagged = (await api.messagingHostedNumbers.update(hosted.id, { tags: ['only'] })).data;
+  assert.deepEqual(retagged.tags, ['only']);
+  assert.equal(retagged.messaging_profile_id, otherProfile.id, 'a field not sent keeps its value');
+
+  // Another account sees none of it.
+  const other = globex();
+  await expectApiError(other.messagingHostedNumberOrders.retrieve(orderId), NotFoundError, 404);
+  await expectApiError(other.messagingHostedNumbers.retrieve(hosted.id), NotFoundError, 404);
+
+  // A successful order is not deleted: 422, final (not retried even with maxRetries 2).
+  const counted = countingClient(key);
+  const err = await expectApiError(
+    counted.api.messagingHostedNumberOrders.delete(orderId),
+    UnprocessableEntityError,
+    422,
+  );
+  assert.equal(err.code, '10015', JSON.stringify(err));
+  assert.deepEqual(counted.sent, [`DELETE /v2/messaging_hosted_number_orders/${orderId}`], 'one request');
+  assert.equal((await orders.retrieve(orderId)).data.status, 'successful');
+
+  // Deleting the hosted number answers its order, with the number deleted.
+  const removed = (await api.messagingHostedNumbers.delete(hosted.id)).data;
+  assert.equal(removed.id, orderId);
+  assert.equal(removed.record_type, 'messaging_hosted_number_order');
+  assert.deepEqual(numberStatuses(removed), { [number]: 'deleted' });
+  assert.deepEqual(await collect(api.messagingHostedNumbers.list({ 'filter[phone_number]': number })), []);
+});
+
+test('hosted orders: list auto-paginates with for await, newest first', async () => {
+  const api = acme();
+  const created = [];
+  for (let n = 10; n <= 16; n++) {
+    created.push((await createOrder(api, [`+131255500${n}`])).id);
+  }
+  assert.equal(new Set(created).size, 7);
+  const newestFirst = [...created].reverse();
+
+  for (const size of [2, 3]) {
+    const counted = countingClient(account('acme').api_key, 0);
+    const first = await counted.api.messagingHostedNumberOrders.list({ 'page[size]': size });
+    const total = first.meta.total_results;
+    const shown = JSON.stringify(first.meta);
+    assert.ok(total >= 7, shown);
+    assert.equal(first.meta.page_number, 1, shown);
+    assert.equal(first.meta.total_pages, Math.ceil(total / size), shown);
+    assert.equal(first.data.length, size, shown);
+    assert.equal(first.hasNextPage(), true);
+
+    counted.sent.length = 0;
+    const seen = (await collect(counted.api.messagingHostedNumberOrders.list({ 'page[size]': size }))).map(
+      (o) => o.id,
+    );
+    assert.equal(counted.sent.length, first.meta.total_pages, `one request per page: ${counted.sent}`);
+    assert.equal(seen.length, total, `page size ${size}`);
+    assert.equal(new Set(seen).size, total, `each order exactly once (page size ${size})`);
+    assert.deepEqual(seen.filter((id) => created.includes(id)), newestFirst, `newest first (page size ${size})`);
+  }
+
+  const theirs = await collect(globex().messagingHostedNumberOrders.list({ 'page[size]': 250 }));
+  assert.deepEqual(theirs.filter((o) => created.includes(o.id)), [], 'another account lists none of them');
+});
+
+test('hosted orders: retrieve, delete, and another account gets NotFoundError', async () => {
+  const api = acme();
+  const other = globex();
+  const number = '+13125550020';
+  const order = await createOrder(api, [number]);
+
+  const err = await expectApiError(other.messagingHostedNumberOrders.retrieve(order.id), NotFoundError, 404);
+  assert.equal(err.code, '10005', JSON.stringify(err));
+  await expectApiError(other.messagingHostedNumberOrders.delete(order.id), NotFoundError, 404);
+  await expectApiError(
+    other.messagingHostedNumberOrders.createVerificationCodes(order.id, {
+      phone_numbers: [number],
+      verification_method: 'sms',
+    }),
+    NotFoundError,
+    404,
+  );
+  await expectApiError(
+    other.messagingHostedNumberOrders.validateCodes(order.id, {
+      verification_codes: [{ phone_number: number, code: '123456' }],
+    }),
+    NotFoundError,
+    404,
+  );
+  await expectApiError(
+    other.messagingHostedNumberOrders.actions.uploadFile(order.id, { loa: createReadStream(LOA_PDF) }),
+    NotFoundError,
+    404,
+  );
+
+  const fetched = (await api.messagingHostedNumberOrders.retrieve(order.id)).data;
+  assert.equal(fetched.id, order.id);
+  assert.equal(fetched.status, 'pending');
+
+  const deleted = (await api.messagingHostedNumberOrders.delete(order.id)).data;
+  assert.equal(deleted.id, order.id);
+  assert.equal(deleted.status, 'deleted');
+  assert.deepEqual(numberStatuses(deleted), { [number]: 'deleted' });
+  assert.equal((await api.messagingHostedNumberOrders.retrieve(order.id)).data.status, 'deleted');
+  await expectApiError(api.messagingHostedNumberOrders.delete(order.id), UnprocessableEntityError, 422);
+  // A deleted order releases its number.
+  await createOrder(api, [number]);
+});
+
+test('hosted orders: a number in an open order is a ConflictError the SDK does not retry', async () => {
+  const taken = '+13125550030';
+  const free = '+13125550031';
+  await createOrder(acme(), [taken]);
+  const counted = countingClient(account('globex').api_key);
+  let caught;
+  await assert.rejects(counted.api.messagingHostedNumberOrders.create({ phone_numbers: [free, taken] }), (e) => {
+    caught = e;
+    return true;
+  });
+  assert.ok(caught instanceof ConflictError, `expected ConflictError, got ${caught?.constructor?.name}: ${caught?.message}`);
+  assert.equal(caught.status, 409);
+  assert.equal(caught.headers.get('x-should-retry'), 'false');
+  assert.equal(caught.error?.errors?.[0]?.code, '10015', JSON.stringify(caught.error));
+  assert.equal(caught.error.errors[0].source?.pointer, '/phone_numbers/1', JSON.stringify(caught.error));
+  assert.deepEqual(counted.sent, ['POST /v2/messaging_hosted_number_orders'], 'one request: not retried');
+  // The refused order reserved nothing: its other number can still be ordered.
+  await createOrder(globex(), [free]);
 });
 
 // ---------------------------------------------------------------------------
