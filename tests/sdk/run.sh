@@ -2,7 +2,7 @@
 # SDK compatibility test: boots a textport suite and drives it with the
 # official `telnyx` Python SDK (base_url changed, nothing else).
 #
-#   TEXTPORT_BIN=target/debug/textport tests/sdk/run.sh [unittest args...]
+#   TEXTPORT_BIN=$PWD/target/debug/textport tests/sdk/run.sh [unittest args...]
 #
 # Environment:
 #   TEXTPORT_BIN        path to the textport binary (required)
@@ -19,7 +19,7 @@ VENV="${TEXTPORT_SDK_VENV:-$HOME/.cache/textport/sdk-venv}"
 die() { echo "run.sh: $*" >&2; exit 2; }
 
 # Checked again by with_suite.sh; here so a missing binary fails before the venv is built.
-[[ -x "${TEXTPORT_BIN:-}" ]] || die "TEXTPORT_BIN must point at the textport binary (e.g. TEXTPORT_BIN=target/debug/textport)"
+[[ -x "${TEXTPORT_BIN:-}" ]] || die "TEXTPORT_BIN must point at the textport binary (e.g. TEXTPORT_BIN=$PWD/target/debug/textport)"
 
 # ---- venv with the pinned SDK ----------------------------------------------
 # shellcheck source=../support/venv.sh

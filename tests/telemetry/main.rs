@@ -137,6 +137,52 @@ async fn one_request_is_one_trace_across_every_hop() {
         .expect("the webhook arrives")
         .expect("the receiver runs");
 
+    // A hosted order's trace: the create through the gateway, hosted-order and eligibility's
+    // reservation, and its `.created` webhook through the outbox; the timeline records it.
+    let key = suite.state.accounts[0].api_key.clone();
+    let http = reqwest::Client::new();
+    let profile: serde_json::Value = http
+        .post(format!("{}/messaging_profiles", suite.state.api_base_url))
+        .bearer_auth(&key)
+        .json(&serde_json::json!({"name": "traced", "whitelisted_destinations": ["US"], "webhook_url": hook_url}))
+        .send()
+        .await
+        .expect("gateway answers")
+        .json()
+        .await
+        .expect("JSON");
+    let reply = http
+        .post(format!("{}/messaging_hosted_number_orders", suite.state.api_base_url))
+        .bearer_auth(&key)
+        .header("traceparent", format!("00-{ORDER_TRACE}-{CLIENT_SPAN}-01"))
+        .json(&serde_json::json!({"phone_numbers": ["+13125550002"], "messaging_profile_id": profile["data"]["id"]}))
+        .send()
+        .await
+        .expect("gateway answers");
+    assert_eq!(reply.status(), 200);
+    let order: serde_json::Value = reply.json().await.expect("JSON");
+    tokio::time::timeout(std::time::Duration::from_secs(30), arrived.recv())
+        .await
+        .expect("the order's webhook arrives")
+        .expect("the receiver runs");
+    let timeline: serde_json::Value = http
+        .get(format!(
+            "{}/messaging_hosted_number_orders/{}/timeline",
+            suite.state.api_base_url,
+            order["data"]["id"].as_str().expect("an id")
+        ))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .expect("gateway answers")
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(
+        timeline["data"]["order"][0]["trace_id"], ORDER_TRACE,
+        "the timeline names the trace of each step: {timeline}"
+    );
+
     suite.stop().await.expect("suite stops");
     telemetry.shutdown().await;
     server.abort();
@@ -197,9 +243,31 @@ async fn one_request_is_one_trace_across_every_hop() {
         emitted.span_id,
         "the webhook delivery continues the change's trace"
     );
+
+    let created = in_trace(ORDER_TRACE, "textport.gateway POST /v2/messaging_hosted_number_orders");
+    let hosted = in_trace(ORDER_TRACE, "textport.hosted_order.create_hosted_order");
+    assert_eq!(hosted.parent_span_id, created.span_id, "hosted-order is the gateway's child");
+    let reserve = in_trace(ORDER_TRACE, "textport.eligibility.reserve_for_order");
+    assert!(
+        spans.iter().any(|s| s.span_id == reserve.parent_span_id && hex(&s.trace_id) == ORDER_TRACE),
+        "eligibility's reservation has its parent in the order's trace"
+    );
+    in_trace(ORDER_TRACE, "textport.outbox.relay");
+    in_trace(ORDER_TRACE, "textport.notifier.deliver_webhook");
+    for span in &spans {
+        for attribute in &span.attributes {
+            let value = format!("{:?}", attribute.value);
+            assert!(
+                !value.contains("3125550002"),
+                "no full phone number in span {}: {attribute:?}",
+                span.name
+            );
+        }
+    }
 }
 
 const EVENT_TRACE: &str = "0af7651916cd43dd8448eb211c80319c";
+const ORDER_TRACE: &str = "5b8aa5a2d2c872e8321cf37308d69df2";
 
 /// A webhook receiver answering 200; each arrival is sent on the channel.
 async fn webhook_receiver() -> (String, tokio::sync::mpsc::UnboundedReceiver<()>) {

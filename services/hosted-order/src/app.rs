@@ -33,6 +33,7 @@ use textport_proto::verification::v1::{
 use textport_platform::CancellationToken;
 use textport_proto::events::v1::event_sink_service_client::EventSinkServiceClient;
 use tokio::sync::Notify;
+use tracing::Instrument as _;
 
 use crate::documents::{self, BlobStore, DocumentKind, PdfSummary, Warning};
 use crate::domain::{
@@ -896,14 +897,25 @@ impl App {
         let more = claim.rows.len() as u64 == BATCH;
         for row in claim.rows {
             let order = OrderId::from_uuid(row.order_id);
-            let outcome = match row.kind.as_str() {
-                store::ACTIVATION => self.activate(order, row.deadline_at).await,
-                store::AUTO_REVIEW => self.auto_review(order).await.map(|()| true),
-                other => {
-                    tracing::error!(kind = other, "unknown work row dropped");
-                    Ok(true)
+            let span = tracing::info_span!(
+                "work",
+                otel.name = %format!("textport.hosted_order.{}", row.kind),
+                textport.order.id = %order,
+                trace_id = tracing::field::Empty,
+            );
+            textport_platform::trace_context::adopt_traceparent(&span, &row.traceparent);
+            let outcome = async {
+                match row.kind.as_str() {
+                    store::ACTIVATION => self.activate(order, row.deadline_at).await,
+                    store::AUTO_REVIEW => self.auto_review(order).await.map(|()| true),
+                    other => {
+                        tracing::error!(kind = other, "unknown work row dropped");
+                        Ok(true)
+                    }
                 }
-            };
+            }
+            .instrument(span)
+            .await;
             match outcome {
                 Ok(true) => {
                     store::finish(&self.db, row.id, claim.token).await?;

@@ -37,7 +37,7 @@ fn profile_id(raw: &str, pointer: &str) -> Result<MessagingProfileId, ApiError> 
 
 #[tonic::async_trait]
 impl hosted_order_service_server::HostedOrderService for HostedOrderApi {
-    #[tracing::instrument(name = "textport.hosted_order.create", skip_all, fields(numbers = request.get_ref().phone_numbers.len(), textport.order.id = tracing::field::Empty))]
+    #[tracing::instrument(skip_all, fields(numbers = request.get_ref().phone_numbers.len(), textport.order.id = tracing::field::Empty))]
     async fn create_hosted_order(
         &self,
         request: Request<pb::CreateHostedOrderRequest>,
@@ -60,7 +60,7 @@ impl hosted_order_service_server::HostedOrderService for HostedOrderApi {
         }))
     }
 
-    #[tracing::instrument(name = "textport.hosted_order.get", skip_all, fields(textport.order.id = %request.get_ref().order_id))]
+    #[tracing::instrument(skip_all, fields(textport.order.id = %request.get_ref().order_id))]
     async fn get_hosted_order(
         &self,
         request: Request<pb::GetHostedOrderRequest>,
@@ -88,7 +88,7 @@ impl hosted_order_service_server::HostedOrderService for HostedOrderApi {
         }))
     }
 
-    #[tracing::instrument(name = "textport.hosted_order.delete", skip_all, fields(textport.order.id = %request.get_ref().order_id))]
+    #[tracing::instrument(skip_all, fields(textport.order.id = %request.get_ref().order_id))]
     async fn delete_hosted_order(
         &self,
         request: Request<pb::DeleteHostedOrderRequest>,
@@ -103,7 +103,7 @@ impl hosted_order_service_server::HostedOrderService for HostedOrderApi {
         }))
     }
 
-    #[tracing::instrument(name = "textport.hosted_order.request_codes", skip_all, fields(textport.order.id = %request.get_ref().order_id))]
+    #[tracing::instrument(skip_all, fields(textport.order.id = %request.get_ref().order_id))]
     async fn request_verification_codes(
         &self,
         request: Request<pb::RequestVerificationCodesRequest>,
@@ -139,7 +139,7 @@ impl hosted_order_service_server::HostedOrderService for HostedOrderApi {
         }))
     }
 
-    #[tracing::instrument(name = "textport.hosted_order.validate_codes", skip_all, fields(textport.order.id = %request.get_ref().order_id))]
+    #[tracing::instrument(skip_all, fields(textport.order.id = %request.get_ref().order_id))]
     async fn validate_verification_codes(
         &self,
         request: Request<pb::ValidateVerificationCodesRequest>,
@@ -169,7 +169,7 @@ impl hosted_order_service_server::HostedOrderService for HostedOrderApi {
         }))
     }
 
-    #[tracing::instrument(name = "textport.hosted_order.upload", skip_all, fields(textport.order.id = %request.get_ref().order_id))]
+    #[tracing::instrument(skip_all, fields(textport.order.id = %request.get_ref().order_id))]
     async fn upload_documents(
         &self,
         request: Request<pb::UploadDocumentsRequest>,
@@ -232,7 +232,7 @@ impl hosted_order_service_server::HostedOrderService for HostedOrderApi {
         }))
     }
 
-    #[tracing::instrument(name = "textport.hosted_order.retry", skip_all, fields(textport.order.id = %request.get_ref().order_id))]
+    #[tracing::instrument(skip_all, fields(textport.order.id = %request.get_ref().order_id))]
     async fn retry_hosted_numbers(
         &self,
         request: Request<pb::RetryHostedNumbersRequest>,
@@ -377,7 +377,7 @@ impl operator_review_service_server::OperatorReviewService for HostedOrderApi {
         }))
     }
 
-    #[tracing::instrument(name = "textport.hosted_order.accept", skip_all, fields(textport.order.id = %request.get_ref().order_id))]
+    #[tracing::instrument(skip_all, fields(textport.order.id = %request.get_ref().order_id))]
     async fn accept_hosted_order(
         &self,
         request: Request<pb::AcceptHostedOrderRequest>,
@@ -392,7 +392,7 @@ impl operator_review_service_server::OperatorReviewService for HostedOrderApi {
         }))
     }
 
-    #[tracing::instrument(name = "textport.hosted_order.fail", skip_all, fields(textport.order.id = %request.get_ref().order_id))]
+    #[tracing::instrument(skip_all, fields(textport.order.id = %request.get_ref().order_id))]
     async fn fail_hosted_order(
         &self,
         request: Request<pb::FailHostedOrderRequest>,

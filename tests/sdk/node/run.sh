@@ -2,7 +2,7 @@
 # SDK smoke test (Node): boots a fresh textport suite and drives it with the official
 # `telnyx` Node SDK (pinned in package.json / package-lock.json), changing only baseURL.
 #
-#   TEXTPORT_BIN=target/debug/textport bash tests/sdk/node/run.sh [node --test args...]
+#   TEXTPORT_BIN=$PWD/target/debug/textport bash tests/sdk/node/run.sh [node --test args...]
 #
 # Environment:
 #   TEXTPORT_BIN   path to the textport binary (required)
@@ -16,7 +16,7 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 die() { echo "run.sh: $*" >&2; exit 2; }
 
 # Checked again by with_suite.sh; here so a missing binary fails before npm runs.
-[[ -x "${TEXTPORT_BIN:-}" ]] || die "TEXTPORT_BIN must point at the textport binary (e.g. TEXTPORT_BIN=target/debug/textport)"
+[[ -x "${TEXTPORT_BIN:-}" ]] || die "TEXTPORT_BIN must point at the textport binary (e.g. TEXTPORT_BIN=$PWD/target/debug/textport)"
 command -v node >/dev/null 2>&1 || die "node is not installed"
 command -v npm >/dev/null 2>&1 || die "npm is not installed"
 

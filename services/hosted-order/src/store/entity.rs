@@ -123,6 +123,8 @@ pub mod deadline {
         pub claim: Option<Uuid>,
         pub deadline_at: DateTimeUtc,
         pub attempts: i32,
+        /// The trace of the change that scheduled it; the work continues it.
+        pub traceparent: String,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -120,6 +120,7 @@ impl MigrationTrait for CreateHostedOrderTables {
                     .col(uuid("claim").null())
                     .col(timestamp_with_time_zone("deadline_at"))
                     .col(integer("attempts"))
+                    .col(text("traceparent"))
                     .to_owned(),
             )
             .await?;

@@ -393,6 +393,9 @@ pub async fn schedule(
         claim: Set(None),
         deadline_at: Set(deadline),
         attempts: Set(0),
+        traceparent: Set(
+            textport_platform::trace_context::current_traceparent().unwrap_or_default(),
+        ),
     })
     .on_conflict(
         OnConflict::columns([deadline::Column::OrderId, deadline::Column::Kind])
@@ -401,6 +404,7 @@ pub async fn schedule(
                 deadline::Column::Claim,
                 deadline::Column::DeadlineAt,
                 deadline::Column::Attempts,
+                deadline::Column::Traceparent,
             ])
             .to_owned(),
     )
