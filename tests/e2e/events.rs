@@ -1056,7 +1056,7 @@ const PORT_IN_NOTIFICATIONS: &str = "666e8bdb-a1e0-4dd9-b1cc-e3abcef9b8db";
 
 /// A notification profile with one channel selected for `condition`; returns nothing but the
 /// setting's existence.
-async fn select(suite: &TestSuite, key: &str, condition: &str, kind: &str, destination: &str) {
+pub async fn select(suite: &TestSuite, key: &str, condition: &str, kind: &str, destination: &str) {
     let profile = suite
         .post(
             "/v2/notification_profiles",
@@ -1100,7 +1100,7 @@ async fn emit(suite: &TestSuite, key: &str, body: Value) -> String {
 }
 
 /// Polls (at most 30 s) until `path` lists at least `count` entries.
-async fn listed(suite: &TestSuite, key: &str, path: &str, count: usize) -> Vec<Value> {
+pub async fn listed(suite: &TestSuite, key: &str, path: &str, count: usize) -> Vec<Value> {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     loop {
         let reply = suite.get(path, key).await;

@@ -244,12 +244,20 @@ async fn one_request_is_one_trace_across_every_hop() {
         "the webhook delivery continues the change's trace"
     );
 
-    let created = in_trace(ORDER_TRACE, "textport.gateway POST /v2/messaging_hosted_number_orders");
+    let created = in_trace(
+        ORDER_TRACE,
+        "textport.gateway POST /v2/messaging_hosted_number_orders",
+    );
     let hosted = in_trace(ORDER_TRACE, "textport.hosted_order.create_hosted_order");
-    assert_eq!(hosted.parent_span_id, created.span_id, "hosted-order is the gateway's child");
+    assert_eq!(
+        hosted.parent_span_id, created.span_id,
+        "hosted-order is the gateway's child"
+    );
     let reserve = in_trace(ORDER_TRACE, "textport.eligibility.reserve_for_order");
     assert!(
-        spans.iter().any(|s| s.span_id == reserve.parent_span_id && hex(&s.trace_id) == ORDER_TRACE),
+        spans
+            .iter()
+            .any(|s| s.span_id == reserve.parent_span_id && hex(&s.trace_id) == ORDER_TRACE),
         "eligibility's reservation has its parent in the order's trace"
     );
     in_trace(ORDER_TRACE, "textport.outbox.relay");

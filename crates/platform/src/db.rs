@@ -218,7 +218,11 @@ async fn run_on_server(config: &DatabaseConfig, statement: &str) -> anyhow::Resu
 /// The directory of a SQLite database file; the system's temporary directory otherwise.
 pub fn files_dir(config: &DatabaseConfig) -> std::path::PathBuf {
     sqlite_path(&config.url)
-        .and_then(|path| std::path::Path::new(path).parent().map(std::path::Path::to_path_buf))
+        .and_then(|path| {
+            std::path::Path::new(path)
+                .parent()
+                .map(std::path::Path::to_path_buf)
+        })
         .filter(|dir| !dir.as_os_str().is_empty())
         .unwrap_or_else(std::env::temp_dir)
 }

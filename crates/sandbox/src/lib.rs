@@ -214,14 +214,54 @@ pub const MAGIC_RANGES: &[MagicRange] = &[
         },
         behaviour: Behaviour::Ordinary,
     },
-    hosting(1100, 1149, "hosting activation: the losing carrier rejects it (failed_carrier_rejected)", Behaviour::Activation(Activation::CarrierRejects)),
-    hosting(1150, 1199, "hosting activation: the carrier is not supported (failed_ineligible_carrier)", Behaviour::Activation(Activation::IneligibleCarrier)),
-    hosting(1200, 1249, "hosting activation: gone from the routing database (failed_number_not_found)", Behaviour::Activation(Activation::NotFound)),
-    hosting(1250, 1299, "hosting activation: hosted elsewhere by then (failed_number_already_hosted)", Behaviour::Activation(Activation::AlreadyHosted)),
-    hosting(1300, 1349, "hosting activation: never answered (failed_timeout)", Behaviour::Activation(Activation::NoAnswer)),
-    hosting(1350, 1399, "hosting activation: fails (failed_activation)", Behaviour::Activation(Activation::Fails)),
-    hosting(1400, 1449, "cannot receive SMS: verification codes only by call", Behaviour::NoSms),
-    hosting(1450, 1499, "cannot receive verification codes by SMS or call", Behaviour::Unreachable),
+    hosting(
+        1100,
+        1149,
+        "hosting activation: the losing carrier rejects it (failed_carrier_rejected)",
+        Behaviour::Activation(Activation::CarrierRejects),
+    ),
+    hosting(
+        1150,
+        1199,
+        "hosting activation: the carrier is not supported (failed_ineligible_carrier)",
+        Behaviour::Activation(Activation::IneligibleCarrier),
+    ),
+    hosting(
+        1200,
+        1249,
+        "hosting activation: gone from the routing database (failed_number_not_found)",
+        Behaviour::Activation(Activation::NotFound),
+    ),
+    hosting(
+        1250,
+        1299,
+        "hosting activation: hosted elsewhere by then (failed_number_already_hosted)",
+        Behaviour::Activation(Activation::AlreadyHosted),
+    ),
+    hosting(
+        1300,
+        1349,
+        "hosting activation: never answered (failed_timeout)",
+        Behaviour::Activation(Activation::NoAnswer),
+    ),
+    hosting(
+        1350,
+        1399,
+        "hosting activation: fails (failed_activation)",
+        Behaviour::Activation(Activation::Fails),
+    ),
+    hosting(
+        1400,
+        1449,
+        "cannot receive SMS: verification codes only by call",
+        Behaviour::NoSms,
+    ),
+    hosting(
+        1450,
+        1499,
+        "cannot receive verification codes by SMS or call",
+        Behaviour::Unreachable,
+    ),
 ];
 
 /// An ordinary landline whose outside world behaves as `behaviour` says.
@@ -309,7 +349,10 @@ mod tests {
 
     #[test]
     fn hosting_ranges_force_code_delivery_and_activation_outcomes() {
-        assert_eq!(activation(&number("+13125551120")), Activation::CarrierRejects);
+        assert_eq!(
+            activation(&number("+13125551120")),
+            Activation::CarrierRejects
+        );
         assert_eq!(activation(&number("+12065551320")), Activation::NoAnswer);
         assert_eq!(activation(&number("+13125550001")), Activation::Succeeds);
         assert!(!receives_codes(&number("+13125551420"), Channel::Sms));

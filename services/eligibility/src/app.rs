@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use sea_orm::{DatabaseConnection, TransactionTrait};
 use textport_domain::{AccountId, E164, NumberFacts, SharedClock};
-use uuid::Uuid;
 use textport_sandbox::{MAGIC_RANGES, MagicRange};
+use uuid::Uuid;
 
 use crate::RoutingDatabase;
 use crate::domain::{
@@ -119,8 +119,7 @@ impl App {
                     Screened::Candidate(number) => known.get(number),
                     _ => None,
                 };
-                let verdict =
-                    domain::hosted_eligibility(account, s, entry.map(|(facts, _)| facts));
+                let verdict = domain::hosted_eligibility(account, s, entry.map(|(facts, _)| facts));
                 let campaign = entry
                     .and_then(|(_, stored)| stored.as_ref())
                     .and_then(|stored| stored.campaign_id.clone());
@@ -171,7 +170,12 @@ impl App {
             .collect();
         let answers: HashMap<&E164, domain::CarrierAnswer> = asked
             .iter()
-            .zip(self.routing.activate(&asked).await.map_err(Error::Routing)?)
+            .zip(
+                self.routing
+                    .activate(&asked)
+                    .await
+                    .map_err(Error::Routing)?,
+            )
             .collect();
         let mut outcomes = Vec::with_capacity(numbers.len());
         let mut hosted = Vec::new();

@@ -5,8 +5,8 @@ use prost::Message as _;
 use textport_domain::{AccountId, BillingCheck, E164, Holding, LineType};
 use textport_platform::{ApiError, ErrorKind, convert};
 use textport_proto::eligibility::v1::{
-    self as pb, RELEASE_NUMBERS_KIND, directory_sandbox_service_server,
-    eligibility_service_server, number_directory_service_server,
+    self as pb, RELEASE_NUMBERS_KIND, directory_sandbox_service_server, eligibility_service_server,
+    number_directory_service_server,
 };
 use textport_proto::events::v1::{self as events_pb, event_sink_service_server};
 use tonic::{Request, Response, Status};
@@ -165,7 +165,10 @@ impl number_directory_service_server::NumberDirectoryService for EligibilityApi 
                 eligibility_result(phone_number, verdict, campaign)
             })
             .collect();
-        Ok(Response::new(pb::ReserveForOrderResponse { results, reserved }))
+        Ok(Response::new(pb::ReserveForOrderResponse {
+            results,
+            reserved,
+        }))
     }
 
     #[tracing::instrument(skip_all, fields(
@@ -214,16 +217,16 @@ fn numbers(raw: &[String]) -> Result<Vec<E164>, ApiError> {
 fn activation_to_proto(outcome: Activation) -> (pb::ActivationOutcome, &'static str) {
     use pb::ActivationOutcome as P;
     match outcome {
-        Activation::NotReserved => (
-            P::NotReserved,
-            "The number is not reserved for this order",
-        ),
+        Activation::NotReserved => (P::NotReserved, "The number is not reserved for this order"),
         Activation::Answered(answer) => match answer {
-            CarrierAnswer::Activated => (P::Activated, "Our NNID now routes the number's messaging"),
-            CarrierAnswer::Pending => (P::Pending, "The losing carrier has not answered yet"),
-            CarrierAnswer::CarrierRejected => {
-                (P::CarrierRejected, "The losing carrier rejected the hosting request")
+            CarrierAnswer::Activated => {
+                (P::Activated, "Our NNID now routes the number's messaging")
             }
+            CarrierAnswer::Pending => (P::Pending, "The losing carrier has not answered yet"),
+            CarrierAnswer::CarrierRejected => (
+                P::CarrierRejected,
+                "The losing carrier rejected the hosting request",
+            ),
             CarrierAnswer::IneligibleCarrier => (
                 P::IneligibleCarrier,
                 "The number's carrier does not support hosted messaging",
@@ -264,12 +267,17 @@ impl event_sink_service_server::EventSinkService for EligibilityApi {
 }
 
 /// Releasing is idempotent, so a resent event is simply applied again.
-fn release_of(event: &events_pb::SinkEvent) -> Result<(Uuid, Vec<E164>, Option<AccountId>), ApiError> {
+fn release_of(
+    event: &events_pb::SinkEvent,
+) -> Result<(Uuid, Vec<E164>, Option<AccountId>), ApiError> {
     if event.kind != RELEASE_NUMBERS_KIND {
         return Err(ApiError::at_pointer(
             ErrorKind::Validation,
             "/kind",
-            format!("eligibility takes {RELEASE_NUMBERS_KIND}, not {}", event.kind),
+            format!(
+                "eligibility takes {RELEASE_NUMBERS_KIND}, not {}",
+                event.kind
+            ),
         ));
     }
     let release = pb::ReleaseNumbers::decode(event.body.as_slice())
@@ -279,7 +287,11 @@ fn release_of(event: &events_pb::SinkEvent) -> Result<(Uuid, Vec<E164>, Option<A
         .as_deref()
         .map(|raw| convert::id("/body/unhost_account_id", AccountId::parse, raw))
         .transpose()?;
-    Ok((order_id(&release.order_id)?, numbers(&release.phone_numbers)?, unhost))
+    Ok((
+        order_id(&release.order_id)?,
+        numbers(&release.phone_numbers)?,
+        unhost,
+    ))
 }
 
 /// The request cap, checked before a single element is parsed.

@@ -10,11 +10,11 @@ pub mod store;
 use std::sync::Arc;
 
 use textport_domain::{E164, NumberFacts};
-use textport_proto::events::v1::event_sink_service_server::EventSinkServiceServer;
 use textport_platform::service::{Deps, GrpcService, NoSettings, ServiceRoutes};
 use textport_proto::eligibility::v1::directory_sandbox_service_server::DirectorySandboxServiceServer;
 use textport_proto::eligibility::v1::eligibility_service_server::EligibilityServiceServer;
 use textport_proto::eligibility::v1::number_directory_service_server::NumberDirectoryServiceServer;
+use textport_proto::events::v1::event_sink_service_server::EventSinkServiceServer;
 
 pub use error::Error;
 

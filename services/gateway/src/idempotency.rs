@@ -81,15 +81,17 @@ pub async fn middleware(
     // The largest body any route takes (document uploads); each route's own limit still applies.
     let bytes = axum::body::to_bytes(
         body,
-        state.body_limit.max(crate::routes::hosted::UPLOAD_BODY_LIMIT),
+        state
+            .body_limit
+            .max(crate::routes::hosted::UPLOAD_BODY_LIMIT),
     )
-        .await
-        .map_err(|_| {
-            HttpError(ApiError::new(
-                ErrorKind::PayloadTooLarge,
-                "The request body is too large.",
-            ))
-        })?;
+    .await
+    .map_err(|_| {
+        HttpError(ApiError::new(
+            ErrorKind::PayloadTooLarge,
+            "The request body is too large.",
+        ))
+    })?;
     let fingerprint = fingerprint(&parts, &bytes);
     let in_flight = || {
         HttpError(

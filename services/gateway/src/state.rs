@@ -16,8 +16,8 @@ use textport_proto::hosted_order::v1::hosted_number_service_client::HostedNumber
 use textport_proto::hosted_order::v1::hosted_order_service_client::HostedOrderServiceClient;
 use textport_proto::hosted_order::v1::operator_review_service_client::OperatorReviewServiceClient;
 use textport_proto::notifier::v1::notifier_sandbox_service_client::NotifierSandboxServiceClient;
-use textport_proto::verification::v1::verification_sandbox_service_client::VerificationSandboxServiceClient;
 use textport_proto::notifier::v1::notifier_service_client::NotifierServiceClient;
+use textport_proto::verification::v1::verification_sandbox_service_client::VerificationSandboxServiceClient;
 
 use crate::auth::KeyCache;
 

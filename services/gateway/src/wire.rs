@@ -207,7 +207,6 @@ mod tests {
                 CodeValidationStatus::check,
                 CodeValidationStatus::TEXTS,
             ),
-
             (
                 "EligibilityResult",
                 "eligible_status",

@@ -12,6 +12,7 @@ use sea_orm::{DatabaseConnection, DbErr, TransactionTrait};
 use textport_domain::{
     AccountId, E164, HostedNumberId, MessagingProfileId, OrderId, Page, SharedClock,
 };
+use textport_platform::CancellationToken;
 use textport_platform::client::Downstream;
 use textport_platform::convert;
 use textport_platform::outbox::{self, OutboxEvent, RelayWaker};
@@ -24,14 +25,13 @@ use textport_proto::eligibility::v1::{
     self as eligibility_pb, ActivateNumbersRequest, ActivationOutcome, RELEASE_NUMBERS_KIND,
     ReleaseNumbers, ReserveForOrderRequest,
 };
+use textport_proto::events::v1::event_sink_service_client::EventSinkServiceClient;
 use textport_proto::notifier::v1::{EVENT_KIND, Event};
 use textport_proto::verification::v1::verification_service_client::VerificationServiceClient;
 use textport_proto::verification::v1::{
     self as verification_pb, CheckCodesRequest, CodeAttempt, CodeCheckStatus, RejectionReason,
     ResetNumbersRequest, SendCodesRequest, SendFailure,
 };
-use textport_platform::CancellationToken;
-use textport_proto::events::v1::event_sink_service_client::EventSinkServiceClient;
 use tokio::sync::Notify;
 use tracing::Instrument as _;
 
@@ -221,9 +221,7 @@ impl App {
             reason: "order created".to_owned(),
         });
         order.touch(now);
-        let written = self
-            .write_new(&order, &changes, now)
-            .await;
+        let written = self.write_new(&order, &changes, now).await;
         if let Err(error) = written {
             self.release_now(id, &results).await;
             return Err(error);
@@ -234,7 +232,12 @@ impl App {
         })
     }
 
-    async fn write_new(&self, order: &Order, changes: &Changes, now: DateTime<Utc>) -> Result<(), Error> {
+    async fn write_new(
+        &self,
+        order: &Order,
+        changes: &Changes,
+        now: DateTime<Utc>,
+    ) -> Result<(), Error> {
         let txn = self.db.begin().await?;
         store::insert_order(&txn, order).await?;
         store::append_history(&txn, order.id, changes, Actor::Customer, &trace_id(), now).await?;
@@ -257,7 +260,8 @@ impl App {
             kind: RELEASE_NUMBERS_KIND.to_owned(),
             body: release.encode_to_vec(),
             occurred_at: Some(convert::timestamp(self.clock.now())),
-            traceparent: textport_platform::trace_context::current_traceparent().unwrap_or_default(),
+            traceparent: textport_platform::trace_context::current_traceparent()
+                .unwrap_or_default(),
         };
         if let Err(error) = self
             .clients
@@ -306,7 +310,11 @@ impl App {
         Ok(store::list_orders(&self.db, account, page).await?)
     }
 
-    pub async fn timeline(&self, account: AccountId, id: OrderId) -> Result<Vec<HistoryRow>, Error> {
+    pub async fn timeline(
+        &self,
+        account: AccountId,
+        id: OrderId,
+    ) -> Result<Vec<HistoryRow>, Error> {
         self.get(Some(account), id).await?;
         Ok(store::timeline(&self.db, id).await?)
     }
@@ -321,7 +329,12 @@ impl App {
                 for index in 0..order.numbers.len() {
                     if order.numbers[index].status != NumberStatus::Deleted {
                         release.push(order.numbers[index].phone_number.clone());
-                        order.transition_number(index, NumberEvent::Delete, "order deleted", changes)?;
+                        order.transition_number(
+                            index,
+                            NumberEvent::Delete,
+                            "order deleted",
+                            changes,
+                        )?;
                     }
                 }
                 Ok((
@@ -350,9 +363,12 @@ impl App {
         method: Method,
     ) -> Result<Vec<CodeSent>, Error> {
         let order = self.get(Some(account), id).await?;
-        check_verifying(&order)?;
+        check_open(&order, "verified")?;
         if requested.is_empty() {
-            return Err(invalid("/phone_numbers", "You must provide at least 1 phone number."));
+            return Err(invalid(
+                "/phone_numbers",
+                "You must provide at least 1 phone number.",
+            ));
         }
         let mut answers: Vec<CodeSent> = Vec::with_capacity(requested.len());
         let mut to_send: Vec<String> = Vec::new();
@@ -418,14 +434,19 @@ impl App {
         }
         self.update(Some(account), id, Actor::Customer, |order, changes, now| {
             for result in &sent {
-                let Some(index) = E164::parse(&result.phone_number).ok().and_then(|n| order.index_of(&n)) else {
+                let Some(index) = E164::parse(&result.phone_number)
+                    .ok()
+                    .and_then(|n| order.index_of(&n))
+                else {
                     continue;
                 };
                 let number = &mut order.numbers[index];
                 number.code_attempts_remaining = Some(result.attempts_remaining);
                 number.code_resend_allowed_at = convert::datetime(result.retry_after.as_ref());
                 number.updated_at = now;
-                if result.failure() == SendFailure::BudgetExhausted && number.status == NumberStatus::Pending {
+                if result.failure() == SendFailure::BudgetExhausted
+                    && number.status == NumberStatus::Pending
+                {
                     order.transition_number(
                         index,
                         NumberEvent::OwnershipUnproven,
@@ -436,7 +457,13 @@ impl App {
             }
             order.settle(changes)?;
             let release = failed_now(order, changes);
-            Ok(((), Effects { release, ..Effects::updated_if(changes) }))
+            Ok((
+                (),
+                Effects {
+                    release,
+                    ..Effects::updated_if(changes)
+                },
+            ))
         })
         .await?;
         Ok(answers)
@@ -451,7 +478,7 @@ impl App {
         entries: Vec<(String, String)>,
     ) -> Result<Vec<(String, Validation)>, Error> {
         let order = self.get(Some(account), id).await?;
-        check_verifying(&order)?;
+        check_open(&order, "verified")?;
         if entries.is_empty() {
             return Err(invalid(
                 "/verification_codes",
@@ -465,9 +492,11 @@ impl App {
             let answer = match known.map(|index| order.numbers[index].status) {
                 None => Some(Validation::Rejected),
                 Some(NumberStatus::Pending) => None,
-                Some(NumberStatus::OwnershipSuccessful | NumberStatus::Provisioning | NumberStatus::Successful) => {
-                    Some(Validation::AlreadyVerified)
-                }
+                Some(
+                    NumberStatus::OwnershipSuccessful
+                    | NumberStatus::Provisioning
+                    | NumberStatus::Successful,
+                ) => Some(Validation::AlreadyVerified),
                 Some(_) => Some(Validation::Rejected),
             };
             if answer.is_none() {
@@ -493,26 +522,38 @@ impl App {
                 .into_inner()
                 .results
         };
-        let by_number: HashMap<String, &verification_pb::CheckResult> =
-            checked.iter().map(|r| (r.phone_number.clone(), r)).collect();
+        let by_number: HashMap<String, &verification_pb::CheckResult> = checked
+            .iter()
+            .map(|r| (r.phone_number.clone(), r))
+            .collect();
         self.update(Some(account), id, Actor::Customer, |order, changes, now| {
             for result in &checked {
-                let Some(index) = E164::parse(&result.phone_number).ok().and_then(|n| order.index_of(&n)) else {
+                let Some(index) = E164::parse(&result.phone_number)
+                    .ok()
+                    .and_then(|n| order.index_of(&n))
+                else {
                     continue;
                 };
                 let number = &mut order.numbers[index];
                 number.code_attempts_remaining = Some(result.attempts_remaining);
-                number.code_resend_allowed_at = convert::datetime(result.resend_allowed_at.as_ref());
+                number.code_resend_allowed_at =
+                    convert::datetime(result.resend_allowed_at.as_ref());
                 number.updated_at = now;
                 if number.status != NumberStatus::Pending {
                     continue;
                 }
                 match result.status() {
                     CodeCheckStatus::Verified | CodeCheckStatus::AlreadyVerified => {
-                        order.transition_number(index, NumberEvent::Verified, "ownership code verified", changes)?;
+                        order.transition_number(
+                            index,
+                            NumberEvent::Verified,
+                            "ownership code verified",
+                            changes,
+                        )?;
                     }
                     CodeCheckStatus::Rejected
-                        if result.rejection_reason == Some(RejectionReason::BudgetExhausted as i32) =>
+                        if result.rejection_reason
+                            == Some(RejectionReason::BudgetExhausted as i32) =>
                     {
                         order.transition_number(
                             index,
@@ -526,17 +567,24 @@ impl App {
             }
             order.settle(changes)?;
             let release = failed_now(order, changes);
-            Ok(((), Effects { release, ..Effects::updated_if(changes) }))
+            Ok((
+                (),
+                Effects {
+                    release,
+                    ..Effects::updated_if(changes)
+                },
+            ))
         })
         .await?;
         Ok(answers
             .into_iter()
             .map(|(number, answer)| {
-                let answer = answer.unwrap_or_else(|| match by_number.get(&number).map(|r| r.status()) {
-                    Some(CodeCheckStatus::Verified) => Validation::Verified,
-                    Some(CodeCheckStatus::AlreadyVerified) => Validation::AlreadyVerified,
-                    _ => Validation::Rejected,
-                });
+                let answer =
+                    answer.unwrap_or_else(|| match by_number.get(&number).map(|r| r.status()) {
+                        Some(CodeCheckStatus::Verified) => Validation::Verified,
+                        Some(CodeCheckStatus::AlreadyVerified) => Validation::AlreadyVerified,
+                        _ => Validation::Rejected,
+                    });
                 (number, answer)
             })
             .collect())
@@ -554,17 +602,13 @@ impl App {
         bill: Option<Upload>,
     ) -> Result<(Order, Vec<Warning>), Error> {
         if loa.is_none() && bill.is_none() {
-            return Err(invalid("/loa", "Upload at least one of the parts loa and bill."));
+            return Err(invalid(
+                "/loa",
+                "Upload at least one of the parts loa and bill.",
+            ));
         }
         let order = self.get(Some(account), id).await?;
-        if !order.status.takes_documents() {
-            return Err(Error::Transition(crate::domain::InvalidTransition {
-                entity: "order",
-                action: "given documents",
-                current: order.status.as_str(),
-                allowed: vec!["pending", "loa_file_invalid", "incomplete_documentation"],
-            }));
-        }
+        check_open(&order, "given documents")?;
         let numbers: Vec<String> = order
             .numbers
             .iter()
@@ -585,31 +629,41 @@ impl App {
             warnings.extend(found);
         }
         let (order, ()) = self
-            .update(Some(account), id, Actor::Customer, move |order, changes, _| {
-                if !order.status.takes_documents() {
-                    return Err(Error::Transition(crate::domain::InvalidTransition {
-                        entity: "order",
-                        action: "given documents",
-                        current: order.status.as_str(),
-                        allowed: vec!["pending", "loa_file_invalid", "incomplete_documentation"],
-                    }));
-                }
-                for new in &stored {
-                    if new.kind == DocumentKind::Loa.field() {
-                        order.loa = Some(new.document.clone());
-                    } else {
-                        order.bill = Some(new.document.clone());
+            .update(
+                Some(account),
+                id,
+                Actor::Customer,
+                move |order, changes, _| {
+                    check_open(order, "given documents")?;
+                    for new in &stored {
+                        if new.kind == DocumentKind::Loa.field() {
+                            order.loa = Some(new.document.clone());
+                        } else {
+                            order.bill = Some(new.document.clone());
+                        }
                     }
-                }
-                if matches!(order.status, OrderStatus::LoaFileInvalid | OrderStatus::IncompleteDocumentation) {
-                    order.transition(OrderEvent::Reopen, "documents uploaded again", changes)?;
-                }
-                order.settle(changes)?;
-                let mut effects = Effects::updated_if(changes);
-                effects.event = Some("updated");
-                effects.documents = std::mem::take(&mut stored);
-                Ok(((), effects))
-            })
+                    if matches!(
+                        order.status,
+                        OrderStatus::LoaFileInvalid | OrderStatus::IncompleteDocumentation
+                    ) {
+                        order.transition(
+                            OrderEvent::Reopen,
+                            "documents uploaded again",
+                            changes,
+                        )?;
+                    }
+                    order.settle(changes)?;
+                    // New documents are a step of their own, with or without a status change.
+                    Ok((
+                        (),
+                        Effects {
+                            event: Some("updated"),
+                            documents: std::mem::take(&mut stored),
+                            ..Effects::default()
+                        },
+                    ))
+                },
+            )
             .await?;
         Ok((order, warnings))
     }
@@ -680,14 +734,20 @@ impl App {
             .collect();
         let date = self.clock.now().date_naive();
         let order_id = id.to_string();
-        tokio::task::spawn_blocking(move || documents::loa_template(&order_id, &name, &numbers, date))
-            .await
-            .map_err(|error| Error::Blobs(error.into()))?
-            .map_err(|error| Error::Document { part: "loa", error })
+        tokio::task::spawn_blocking(move || {
+            documents::loa_template(&order_id, &name, &numbers, date)
+        })
+        .await
+        .map_err(|error| Error::Blobs(error.into()))?
+        .map_err(|error| Error::Document { part: "loa", error })
     }
 
     /// An uploaded document's bytes and file name, for the reviewer.
-    pub async fn document(&self, id: OrderId, kind: DocumentKind) -> Result<(Vec<u8>, String), Error> {
+    pub async fn document(
+        &self,
+        id: OrderId,
+        kind: DocumentKind,
+    ) -> Result<(Vec<u8>, String), Error> {
         let order = self.get(None, id).await?;
         let document = match kind {
             DocumentKind::Loa => order.loa,
@@ -727,9 +787,9 @@ impl App {
                 .map(|(at, raw)| {
                     let pointer = format!("/phone_numbers/{at}");
                     let number = E164::parse(raw).map_err(|e| invalid(&pointer, &e.to_string()))?;
-                    let index = order
-                        .index_of(&number)
-                        .ok_or_else(|| invalid(&pointer, "This phone number is not part of the order."))?;
+                    let index = order.index_of(&number).ok_or_else(|| {
+                        invalid(&pointer, "This phone number is not part of the order.")
+                    })?;
                     order.numbers[index]
                         .status
                         .apply(NumberEvent::Retry)
@@ -739,7 +799,10 @@ impl App {
                 .collect::<Result<_, Error>>()?
         };
         if numbers.is_empty() {
-            return Err(invalid("/phone_numbers", "The order has no failed number to retry."));
+            return Err(invalid(
+                "/phone_numbers",
+                "The order has no failed number to retry.",
+            ));
         }
         order.status.apply(OrderEvent::Retry)?;
         let raw: Vec<String> = numbers.iter().map(|n| n.as_str().to_owned()).collect();
@@ -781,9 +844,16 @@ impl App {
                     order.transition(OrderEvent::Retry, "failed numbers retried", changes)?;
                 }
                 for number in &numbers {
-                    let Some(index) = order.index_of(number) else { continue };
+                    let Some(index) = order.index_of(number) else {
+                        continue;
+                    };
                     if order.numbers[index].status.is_failed() {
-                        order.transition_number(index, NumberEvent::Retry, "retried by the customer", changes)?;
+                        order.transition_number(
+                            index,
+                            NumberEvent::Retry,
+                            "retried by the customer",
+                            changes,
+                        )?;
                         let n = &mut order.numbers[index];
                         n.code_attempts_remaining = None;
                         n.code_resend_allowed_at = None;
@@ -803,7 +873,12 @@ impl App {
     }
 
     /// Accepts the review: `provisioning`, and activation starts at once.
-    pub async fn accept(&self, id: OrderId, note: Option<String>, actor: Actor) -> Result<Order, Error> {
+    pub async fn accept(
+        &self,
+        id: OrderId,
+        note: Option<String>,
+        actor: Actor,
+    ) -> Result<Order, Error> {
         let reason = note.unwrap_or_else(|| "review accepted".to_owned());
         let timeout = self.policy.activation_timeout;
         let (order, ()) = self
@@ -811,10 +886,16 @@ impl App {
                 order.transition(OrderEvent::Accept, reason.clone(), changes)?;
                 for index in 0..order.numbers.len() {
                     if order.numbers[index].status == NumberStatus::OwnershipSuccessful {
-                        order.transition_number(index, NumberEvent::Provision, "activation started", changes)?;
+                        order.transition_number(
+                            index,
+                            NumberEvent::Provision,
+                            "activation started",
+                            changes,
+                        )?;
                     }
                 }
-                let deadline = now + chrono::Duration::from_std(timeout).unwrap_or(chrono::Duration::MAX);
+                let deadline =
+                    now + chrono::Duration::from_std(timeout).unwrap_or(chrono::Duration::MAX);
                 Ok((
                     (),
                     Effects {
@@ -833,7 +914,11 @@ impl App {
     pub async fn fail(&self, id: OrderId, failure: Failure) -> Result<Order, Error> {
         let (order, ()) = self
             .update(None, id, Actor::Operator, |order, changes, _| {
-                order.transition(OrderEvent::Fail(failure.status), failure.reason.clone(), changes)?;
+                order.transition(
+                    OrderEvent::Fail(failure.status),
+                    failure.reason.clone(),
+                    changes,
+                )?;
                 order.failure_reason = failure.reason.clone();
                 for (at, (number, status)) in failure.numbers.iter().enumerate() {
                     let pointer = format!("/phone_numbers/{at}");
@@ -841,14 +926,24 @@ impl App {
                         invalid(&pointer, "This phone number is not part of the order.")
                     })?;
                     order
-                        .transition_number(index, NumberEvent::Fail(*status), failure.reason.clone(), changes)
+                        .transition_number(
+                            index,
+                            NumberEvent::Fail(*status),
+                            failure.reason.clone(),
+                            changes,
+                        )
                         .map_err(|source| Error::NumberTransition { pointer, source })?;
                 }
                 if let Some(implied) = failure.status.number_failure() {
                     for index in 0..order.numbers.len() {
                         let status = order.numbers[index].status;
                         if status.is_live() && status != NumberStatus::Successful {
-                            order.transition_number(index, NumberEvent::Fail(implied), failure.reason.clone(), changes)?;
+                            order.transition_number(
+                                index,
+                                NumberEvent::Fail(implied),
+                                failure.reason.clone(),
+                                changes,
+                            )?;
                         }
                     }
                 }
@@ -922,7 +1017,8 @@ impl App {
                 }
                 Ok(false) => {
                     let due = self.clock.now()
-                        + chrono::Duration::from_std(self.policy.activation_poll).unwrap_or_default();
+                        + chrono::Duration::from_std(self.policy.activation_poll)
+                            .unwrap_or_default();
                     store::again(&self.db, row.id, claim.token, due).await?;
                 }
                 Err(error) => {
@@ -932,7 +1028,8 @@ impl App {
                         Duration::from_secs(1),
                         self.policy.activation_poll.max(Duration::from_secs(1)),
                     );
-                    let due = self.clock.now() + chrono::Duration::from_std(wait).unwrap_or_default();
+                    let due =
+                        self.clock.now() + chrono::Duration::from_std(wait).unwrap_or_default();
                     store::again(&self.db, row.id, claim.token, due).await?;
                 }
             }
@@ -972,7 +1069,10 @@ impl App {
             .update(None, id, Actor::System, |order, changes, now| {
                 let timed_out = now >= deadline;
                 for result in &results {
-                    let Some(index) = E164::parse(&result.phone_number).ok().and_then(|n| order.index_of(&n)) else {
+                    let Some(index) = E164::parse(&result.phone_number)
+                        .ok()
+                        .and_then(|n| order.index_of(&n))
+                    else {
                         continue;
                     };
                     if order.numbers[index].status != NumberStatus::Provisioning {
@@ -1015,14 +1115,27 @@ impl App {
                 order.settle(changes)?;
                 // A timed-out number's reservation is still held: it goes with the failure.
                 let release = failed_now(order, changes);
-                Ok(((), Effects { release, ..Effects::updated_if(changes) }))
+                Ok((
+                    (),
+                    Effects {
+                        release,
+                        ..Effects::updated_if(changes)
+                    },
+                ))
             })
             .await?;
         Ok(order.status != OrderStatus::Provisioning)
     }
 
     async fn auto_review(&self, id: OrderId) -> Result<(), Error> {
-        match self.accept(id, Some("accepted by the sandbox's automatic review".to_owned()), Actor::Sandbox).await {
+        match self
+            .accept(
+                id,
+                Some("accepted by the sandbox's automatic review".to_owned()),
+                Actor::Sandbox,
+            )
+            .await
+        {
             // The order moved on (deleted, failed) before its review came due.
             Ok(_) | Err(Error::Transition(_)) | Err(Error::OrderNotFound) => Ok(()),
             Err(error) => Err(error),
@@ -1090,28 +1203,42 @@ impl App {
     }
 
     /// Deletes a hosted number: it is `deleted` in its order, and the account no longer holds it.
-    pub async fn delete_hosted(&self, account: AccountId, id: HostedNumberId) -> Result<Order, Error> {
+    pub async fn delete_hosted(
+        &self,
+        account: AccountId,
+        id: HostedNumberId,
+    ) -> Result<Order, Error> {
         let (order_id, _) = store::find_hosted(&self.db, account, &HostedKey::Id(id))
             .await?
             .ok_or(Error::NumberNotFound)?;
         let (order, ()) = self
-            .update(Some(account), order_id, Actor::Customer, |order, changes, _| {
-                let index = order
-                    .numbers
-                    .iter()
-                    .position(|n| n.id == id && n.status == NumberStatus::Successful)
-                    .ok_or(Error::NumberNotFound)?;
-                let number = order.numbers[index].phone_number.clone();
-                order.transition_number(index, NumberEvent::Delete, "hosted number deleted", changes)?;
-                Ok((
-                    (),
-                    Effects {
-                        release: vec![number],
-                        unhost: true,
-                        ..Effects::updated_if(changes)
-                    },
-                ))
-            })
+            .update(
+                Some(account),
+                order_id,
+                Actor::Customer,
+                |order, changes, _| {
+                    let index = order
+                        .numbers
+                        .iter()
+                        .position(|n| n.id == id && n.status == NumberStatus::Successful)
+                        .ok_or(Error::NumberNotFound)?;
+                    let number = order.numbers[index].phone_number.clone();
+                    order.transition_number(
+                        index,
+                        NumberEvent::Delete,
+                        "hosted number deleted",
+                        changes,
+                    )?;
+                    Ok((
+                        (),
+                        Effects {
+                            release: vec![number],
+                            unhost: true,
+                            ..Effects::updated_if(changes)
+                        },
+                    ))
+                },
+            )
             .await?;
         Ok(order)
     }
@@ -1134,7 +1261,10 @@ impl App {
             let now = self.clock.now();
             let mut changes = Changes::default();
             let (value, effects) = apply(&mut order, &mut changes, now)?;
-            if self.write(&mut order, &changes, actor, effects, now).await? {
+            if self
+                .write(&mut order, &changes, actor, effects, now)
+                .await?
+            {
                 return Ok((order, value));
             }
         }
@@ -1165,7 +1295,11 @@ impl App {
             txn.rollback().await?;
             return Ok(false);
         }
-        let touched: Vec<&Number> = order.numbers.iter().filter(|n| n.updated_at == now).collect();
+        let touched: Vec<&Number> = order
+            .numbers
+            .iter()
+            .filter(|n| n.updated_at == now)
+            .collect();
         store::save_numbers(&txn, &touched).await?;
         store::append_history(&txn, order.id, changes, actor, &trace_id(), now).await?;
         store::insert_documents(&txn, order.id, &effects.documents).await?;
@@ -1184,7 +1318,11 @@ impl App {
         if !effects.release.is_empty() {
             let release = ReleaseNumbers {
                 order_id: order.id.to_string(),
-                phone_numbers: effects.release.iter().map(|n| n.as_str().to_owned()).collect(),
+                phone_numbers: effects
+                    .release
+                    .iter()
+                    .map(|n| n.as_str().to_owned())
+                    .collect(),
                 unhost_account_id: effects.unhost.then(|| order.account.to_string()),
             };
             outbox::push(
@@ -1257,19 +1395,22 @@ fn failed_now(order: &Order, changes: &Changes) -> Vec<E164> {
         .collect()
 }
 
-/// Codes are sent and checked only while ownership is being proven.
-fn check_verifying(order: &Order) -> Result<(), Error> {
-    match order.status {
-        OrderStatus::Pending | OrderStatus::LoaFileInvalid | OrderStatus::IncompleteDocumentation => {
-            Ok(())
-        }
-        status => Err(Error::Transition(crate::domain::InvalidTransition {
-            entity: "order",
-            action: "verified",
-            current: status.as_str(),
-            allowed: vec!["pending", "loa_file_invalid", "incomplete_documentation"],
-        })),
+/// Codes and documents are taken only while the customer still has work to do on the order.
+fn check_open(order: &Order, action: &'static str) -> Result<(), Error> {
+    if order.status.awaits_customer() {
+        return Ok(());
     }
+    let allowed = [
+        OrderStatus::Pending,
+        OrderStatus::LoaFileInvalid,
+        OrderStatus::IncompleteDocumentation,
+    ];
+    Err(Error::Transition(crate::domain::InvalidTransition {
+        entity: "order",
+        action,
+        current: order.status.as_str(),
+        allowed: allowed.iter().map(|s| s.as_str()).collect(),
+    }))
 }
 
 fn new_order(

@@ -124,7 +124,12 @@ impl hosted_order_service_server::HostedOrderService for HostedOrderApi {
         };
         let sent = self
             .app
-            .request_codes(caller, order_id(&request.order_id)?, request.phone_numbers, method)
+            .request_codes(
+                caller,
+                order_id(&request.order_id)?,
+                request.phone_numbers,
+                method,
+            )
             .await?;
         Ok(Response::new(pb::RequestVerificationCodesResponse {
             results: sent
@@ -324,8 +329,15 @@ impl hosted_number_service_server::HostedNumberService for HostedOrderApi {
     ) -> Result<Response<pb::UpdateHostedNumberResponse>, Status> {
         let request = request.into_inner();
         let caller = convert::caller(&request.account_id)?;
-        let id = convert::id("/hosted_number_id", HostedNumberId::parse, &request.hosted_number_id)?;
-        let profile = match request.messaging_profile_id.and_then(|change| change.change) {
+        let id = convert::id(
+            "/hosted_number_id",
+            HostedNumberId::parse,
+            &request.hosted_number_id,
+        )?;
+        let profile = match request
+            .messaging_profile_id
+            .and_then(|change| change.change)
+        {
             None => None,
             Some(pb::nullable_string::Change::Clear(_)) => Some(None),
             Some(pb::nullable_string::Change::Set(raw)) => {
@@ -353,7 +365,11 @@ impl hosted_number_service_server::HostedNumberService for HostedOrderApi {
     ) -> Result<Response<pb::DeleteHostedNumberResponse>, Status> {
         let request = request.into_inner();
         let caller = convert::caller(&request.account_id)?;
-        let id = convert::id("/hosted_number_id", HostedNumberId::parse, &request.hosted_number_id)?;
+        let id = convert::id(
+            "/hosted_number_id",
+            HostedNumberId::parse,
+            &request.hosted_number_id,
+        )?;
         let order = self.app.delete_hosted(caller, id).await?;
         Ok(Response::new(pb::DeleteHostedNumberResponse {
             order: Some(order_to_proto(&order)),
@@ -399,7 +415,11 @@ impl operator_review_service_server::OperatorReviewService for HostedOrderApi {
     ) -> Result<Response<pb::FailHostedOrderResponse>, Status> {
         let request = request.into_inner();
         let status = order_status_from_proto(request.failure_status()).ok_or_else(|| {
-            ApiError::at_pointer(ErrorKind::InvalidEnum, "/status", "status must be one of the order failure statuses.")
+            ApiError::at_pointer(
+                ErrorKind::InvalidEnum,
+                "/status",
+                "status must be one of the order failure statuses.",
+            )
         })?;
         let numbers = request
             .number_failures
@@ -408,7 +428,11 @@ impl operator_review_service_server::OperatorReviewService for HostedOrderApi {
             .map(|(at, failure)| {
                 let pointer = format!("/phone_numbers/{at}");
                 let number = E164::parse(&failure.phone_number).map_err(|error| {
-                    ApiError::at_pointer(ErrorKind::InvalidPhoneNumber, format!("{pointer}/phone_number"), error.to_string())
+                    ApiError::at_pointer(
+                        ErrorKind::InvalidPhoneNumber,
+                        format!("{pointer}/phone_number"),
+                        error.to_string(),
+                    )
                 })?;
                 let status = number_status_from_proto(failure.status())
                     .filter(|s| s.is_failed())
@@ -429,7 +453,9 @@ impl operator_review_service_server::OperatorReviewService for HostedOrderApi {
                 Failure {
                     status,
                     numbers,
-                    reason: request.reason.unwrap_or_else(|| format!("review failed: {}", status.as_str())),
+                    reason: request
+                        .reason
+                        .unwrap_or_else(|| format!("review failed: {}", status.as_str())),
                 },
             )
             .await?;
@@ -482,8 +508,14 @@ fn order_to_proto(order: &Order) -> pb::HostedOrder {
         documents: Some(pb::HostedOrderDocuments {
             loa_document_id: order.loa.as_ref().map(|d| d.id.to_string()),
             bill_document_id: order.bill.as_ref().map(|d| d.id.to_string()),
-            loa_uploaded_at: order.loa.as_ref().map(|d| convert::timestamp(d.uploaded_at)),
-            bill_uploaded_at: order.bill.as_ref().map(|d| convert::timestamp(d.uploaded_at)),
+            loa_uploaded_at: order
+                .loa
+                .as_ref()
+                .map(|d| convert::timestamp(d.uploaded_at)),
+            bill_uploaded_at: order
+                .bill
+                .as_ref()
+                .map(|d| convert::timestamp(d.uploaded_at)),
         }),
         failure_reason: order.failure_reason.clone(),
         created_at: Some(convert::timestamp(order.created_at)),

@@ -111,14 +111,7 @@ impl GrpcService for HostedOrder {
             sweep_poll: Duration::from_millis(500),
             lease: Duration::from_secs(60),
         };
-        let app = app::App::new(
-            deps.db,
-            deps.clock,
-            clients,
-            blobs,
-            relay.waker(),
-            policy,
-        );
+        let app = app::App::new(deps.db, deps.clock, clients, blobs, relay.waker(), policy);
         deps.workers.spawn(|shutdown| relay.run(shutdown));
         let work = app.clone();
         deps.workers.spawn(|shutdown| work.run_deadlines(shutdown));

@@ -8,11 +8,11 @@ mod reservation;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::OnConflict;
 use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::OnConflict;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
-use uuid::Uuid;
 use textport_domain::{AccountId, BillingCheck, E164, Holding, LineType, NumberFacts};
+use uuid::Uuid;
 
 pub use migration::Migrator;
 
@@ -118,7 +118,11 @@ pub async fn reserve(
         .collect();
     Ok(numbers
         .iter()
-        .filter(|number| taken.get(number.as_str()).is_some_and(|holder| *holder != order))
+        .filter(|number| {
+            taken
+                .get(number.as_str())
+                .is_some_and(|holder| *holder != order)
+        })
         .cloned()
         .collect())
 }

@@ -153,7 +153,9 @@ impl HostedNumberJson {
     }
 }
 
-fn number_data(number: Option<pb::HostedNumber>) -> Result<Json<Data<HostedNumberJson>>, HttpError> {
+fn number_data(
+    number: Option<pb::HostedNumber>,
+) -> Result<Json<Data<HostedNumberJson>>, HttpError> {
     Ok(Json(Data {
         data: HostedNumberJson::new(number)?,
     }))
@@ -491,7 +493,10 @@ pub async fn file_upload(
             return Err(ApiError::at_pointer(
                 ErrorKind::PayloadTooLarge,
                 format!("/{name}"),
-                format!("Each document may be at most {} MB.", MAX_DOCUMENT_BYTES / (1024 * 1024)),
+                format!(
+                    "Each document may be at most {} MB.",
+                    MAX_DOCUMENT_BYTES / (1024 * 1024)
+                ),
             )
             .into());
         }
@@ -539,7 +544,10 @@ fn multipart_error(error: axum::extract::multipart::MultipartError) -> HttpError
     } else {
         ApiError::new(
             ErrorKind::MalformedBody,
-            format!("The multipart body could not be read: {}.", error.body_text()),
+            format!(
+                "The multipart body could not be read: {}.",
+                error.body_text()
+            ),
         )
         .into()
     }
@@ -757,7 +765,11 @@ pub async fn retrieve_number(
     ApiPath(key): ApiPath<String>,
 ) -> Result<Json<Data<HostedNumberJson>>, HttpError> {
     let key = if key.starts_with('+') || key.chars().all(|c| c.is_ascii_digit()) {
-        let number = if key.starts_with('+') { key } else { format!("+{key}") };
+        let number = if key.starts_with('+') {
+            key
+        } else {
+            format!("+{key}")
+        };
         get_hosted_number_request::Key::PhoneNumber(number)
     } else {
         get_hosted_number_request::Key::HostedNumberId(key)
@@ -895,7 +907,10 @@ pub async fn document(
         })
         .await?
         .into_inner();
-    let disposition = format!("attachment; filename=\"{}\"", found.filename.replace('"', ""));
+    let disposition = format!(
+        "attachment; filename=\"{}\"",
+        found.filename.replace('"', "")
+    );
     Ok((
         [
             (http::header::CONTENT_TYPE, "application/pdf".to_owned()),

@@ -205,8 +205,8 @@ impl OrderStatus {
         )
     }
 
-    /// Whether new documents may be uploaded.
-    pub fn takes_documents(self) -> bool {
+    /// Whether the customer may still send codes and documents.
+    pub fn awaits_customer(self) -> bool {
         matches!(
             self,
             O::Pending | O::LoaFileInvalid | O::IncompleteDocumentation

@@ -82,7 +82,11 @@ fn order_table() -> Vec<(OrderEvent, Vec<OrderStatus>, OrderStatus)> {
             vec![O::LoaFileInvalid, O::IncompleteDocumentation],
             O::Pending,
         ),
-        (OrderEvent::Accept, vec![O::LoaFileSuccessful], O::Provisioning),
+        (
+            OrderEvent::Accept,
+            vec![O::LoaFileSuccessful],
+            O::Provisioning,
+        ),
         (OrderEvent::Activated, vec![O::Provisioning], O::Successful),
         (OrderEvent::Delete, open_or_failed.clone(), O::Deleted),
         (
@@ -155,7 +159,11 @@ fn deleting_a_successful_order_names_the_state_and_the_way_out() {
 #[test]
 fn every_number_transition_is_allowed_exactly_from_its_documented_states() {
     let mut table: Vec<(NumberEvent, Vec<NumberStatus>, NumberStatus)> = vec![
-        (NumberEvent::Verified, vec![N::Pending], N::OwnershipSuccessful),
+        (
+            NumberEvent::Verified,
+            vec![N::Pending],
+            N::OwnershipSuccessful,
+        ),
         (
             NumberEvent::OwnershipUnproven,
             vec![N::Pending],
@@ -256,10 +264,19 @@ fn activation_settles_the_order_when_no_number_is_left_provisioning() {
     assert_eq!(partly.status, O::Provisioning, "one number still waits");
     assert_eq!(partly.waiting(), Some(WaitingOn::Carrier));
     partly
-        .transition_number(1, NumberEvent::Fail(N::FailedTimeout), "timeout", &mut changes)
+        .transition_number(
+            1,
+            NumberEvent::Fail(N::FailedTimeout),
+            "timeout",
+            &mut changes,
+        )
         .expect("provisioning → failed_timeout");
     partly.settle(&mut changes).expect("settles");
-    assert_eq!(partly.status, O::Successful, "a partly hosted order is successful");
+    assert_eq!(
+        partly.status,
+        O::Successful,
+        "a partly hosted order is successful"
+    );
 
     let mut rejected = order(
         O::Provisioning,
@@ -282,7 +299,11 @@ fn waiting_since_restarts_only_when_what_the_order_waits_on_changes() {
     order.touch(at(10));
     assert_eq!(order.waiting_since, Some(at(10)));
     order.touch(at(20));
-    assert_eq!(order.waiting_since, Some(at(10)), "still waiting on the customer");
+    assert_eq!(
+        order.waiting_since,
+        Some(at(10)),
+        "still waiting on the customer"
+    );
     order.status = O::LoaFileSuccessful;
     order.touch(at(30));
     assert_eq!(order.waiting_on, Some(WaitingOn::Review));

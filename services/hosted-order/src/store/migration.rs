@@ -135,14 +135,54 @@ impl MigrationTrait for CreateHostedOrderTables {
             )
             .await?;
         for (name, table, columns, unique) in [
-            ("hosted_orders_account", "hosted_orders", &["account_id", "id"][..], false),
-            ("hosted_orders_status", "hosted_orders", &["status", "updated_at"][..], false),
-            ("hosted_numbers_order", "hosted_numbers", &["order_id", "id"][..], false),
-            ("hosted_numbers_account", "hosted_numbers", &["account_id", "status", "phone_number"][..], false),
-            ("order_documents_order", "order_documents", &["order_id"][..], false),
-            ("order_history_order", "order_history", &["order_id", "id"][..], false),
-            ("order_deadlines_due", "order_deadlines", &["due_at"][..], false),
-            ("order_deadlines_kind", "order_deadlines", &["order_id", "kind"][..], true),
+            (
+                "hosted_orders_account",
+                "hosted_orders",
+                &["account_id", "id"][..],
+                false,
+            ),
+            (
+                "hosted_orders_status",
+                "hosted_orders",
+                &["status", "updated_at"][..],
+                false,
+            ),
+            (
+                "hosted_numbers_order",
+                "hosted_numbers",
+                &["order_id", "id"][..],
+                false,
+            ),
+            (
+                "hosted_numbers_account",
+                "hosted_numbers",
+                &["account_id", "status", "phone_number"][..],
+                false,
+            ),
+            (
+                "order_documents_order",
+                "order_documents",
+                &["order_id"][..],
+                false,
+            ),
+            (
+                "order_history_order",
+                "order_history",
+                &["order_id", "id"][..],
+                false,
+            ),
+            (
+                "order_deadlines_due",
+                "order_deadlines",
+                &["due_at"][..],
+                false,
+            ),
+            (
+                "order_deadlines_kind",
+                "order_deadlines",
+                &["order_id", "kind"][..],
+                true,
+            ),
         ] {
             let mut index = Index::create();
             index.name(name).table(table).if_not_exists();

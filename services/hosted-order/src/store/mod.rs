@@ -13,9 +13,7 @@ use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, ExprTrait, QueryFilter,
     QueryOrder, Set,
 };
-use textport_domain::{
-    AccountId, E164, HostedNumberId, MessagingProfileId, OrderId, Page,
-};
+use textport_domain::{AccountId, E164, HostedNumberId, MessagingProfileId, OrderId, Page};
 use textport_platform::db::{contains, fetch_page};
 use uuid::Uuid;
 
@@ -69,10 +67,7 @@ pub async fn load_order(
 }
 
 /// Orders with their numbers and documents: three queries whatever the count.
-async fn assemble(
-    db: &impl ConnectionTrait,
-    rows: Vec<order::Model>,
-) -> Result<Vec<Order>, DbErr> {
+async fn assemble(db: &impl ConnectionTrait, rows: Vec<order::Model>) -> Result<Vec<Order>, DbErr> {
     if rows.is_empty() {
         return Ok(Vec::new());
     }
@@ -85,7 +80,10 @@ async fn assemble(
         .all(db)
         .await?
     {
-        numbers.entry(row.order_id).or_default().push(number_from_row(row)?);
+        numbers
+            .entry(row.order_id)
+            .or_default()
+            .push(number_from_row(row)?);
     }
     let mut documents: HashMap<Uuid, Document> = document::Entity::find()
         .filter(document::Column::OrderId.is_in(ids))
@@ -153,7 +151,10 @@ pub async fn save_numbers(db: &impl ConnectionTrait, numbers: &[&Number]) -> Res
             number::Entity::update_many()
                 .col_expr(number::Column::Status, Expr::value(status))
                 .col_expr(number::Column::MessagingProfileId, Expr::value(profile))
-                .col_expr(number::Column::MessagingProduct, Expr::value(product.clone()))
+                .col_expr(
+                    number::Column::MessagingProduct,
+                    Expr::value(product.clone()),
+                )
                 .col_expr(number::Column::Tags, Expr::value(tags.clone()))
                 .col_expr(
                     number::Column::CodeAttemptsRemaining,
@@ -338,7 +339,9 @@ pub async fn list_hosted(
     };
     let (rows, total) = fetch_page(db, query.order_by_asc(number::Column::Id), page).await?;
     Ok((
-        rows.into_iter().map(number_from_row).collect::<Result<_, _>>()?,
+        rows.into_iter()
+            .map(number_from_row)
+            .collect::<Result<_, _>>()?,
         total,
     ))
 }
@@ -394,7 +397,7 @@ pub async fn schedule(
         deadline_at: Set(deadline),
         attempts: Set(0),
         traceparent: Set(
-            textport_platform::trace_context::current_traceparent().unwrap_or_default(),
+            textport_platform::trace_context::current_traceparent().unwrap_or_default()
         ),
     })
     .on_conflict(
@@ -430,7 +433,9 @@ pub async fn unschedule(
 /// The claimed row is done: removed while the claim still holds it.
 pub async fn finish(db: &impl ConnectionTrait, id: Uuid, claim: Uuid) -> Result<bool, DbErr> {
     let deleted = deadline::Entity::delete_many()
-        .filter(textport_platform::sweeper::held::<deadline::Entity>(id, claim))
+        .filter(textport_platform::sweeper::held::<deadline::Entity>(
+            id, claim,
+        ))
         .exec(db)
         .await?;
     Ok(deleted.rows_affected == 1)
@@ -450,7 +455,9 @@ pub async fn again(
             deadline::Column::Attempts,
             Expr::col(deadline::Column::Attempts).add(1),
         )
-        .filter(textport_platform::sweeper::held::<deadline::Entity>(id, claim))
+        .filter(textport_platform::sweeper::held::<deadline::Entity>(
+            id, claim,
+        ))
         .exec(db)
         .await?;
     Ok(())
