@@ -896,3 +896,34 @@ async fn orders_list_newest_first_over_pages_and_the_loa_template_is_a_pdf() {
     );
     suite.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_sandbox_reviews_an_order_itself_after_the_configured_delay() {
+    let clock = ManualClock::starting_at(SystemClock.now());
+    let mut config = Config::default();
+    config
+        .sections
+        .get_mut("hosted_order")
+        .expect("hosted_order section")
+        .settings
+        .insert("auto_review_seconds".to_owned(), figment::value::Value::from(600u64));
+    let suite = support::spawn_timed(config, Storage::fresh("t"), Arc::new(clock.clone())).await;
+    let key = suite.acme().api_key.clone();
+    let order = reviewed_order(&suite, &key, &["+13125550080"], None).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let waiting = suite.get(&format!("{ORDERS}/{order}"), &key).await;
+    assert_eq!(waiting.body["data"]["status"], "loa_file_successful", "not before the delay");
+    clock.advance(chrono::Duration::seconds(601));
+    let done = order_with_status(&suite, &key, &order, "successful").await;
+    assert_eq!(statuses(&done)["+13125550080"], "successful");
+    let timeline = suite.get(&format!("{ORDERS}/{order}/timeline"), &key).await;
+    let accepted = timeline.body["data"]["order"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .find(|e| e["to_status"] == "provisioning")
+        .cloned()
+        .expect("an acceptance");
+    assert_eq!(accepted["actor"], "sandbox", "{accepted}");
+    suite.stop().await;
+}
