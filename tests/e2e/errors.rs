@@ -257,7 +257,7 @@ async fn the_sandbox_api_exists_only_with_the_sandbox_on() {
     );
     on.stop().await;
 
-    let mut config = textport::Config::default();
+    let mut config = crate::support::plain_config();
     config.sandbox.enabled = Some(false);
     let off = spawn_with(config).await;
     assert!(off.state.accounts.iter().all(|a| a.numbers.is_empty()));

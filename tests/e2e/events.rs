@@ -318,7 +318,7 @@ fn notifier_channel(suite: &TestSuite) -> Downstream {
 /// A suite on a manual clock whose notifier gives up after `horizon_hours`.
 async fn timed_suite(horizon_hours: u64) -> (TestSuite, ManualClock) {
     let clock = ManualClock::starting_at(SystemClock.now());
-    let mut config = Config::default();
+    let mut config = support::plain_config();
     let notifier = config
         .sections
         .get_mut("notifier")

@@ -69,7 +69,7 @@ fn package_services(package: &str) -> BTreeSet<String> {
 #[tokio::test(flavor = "multi_thread")]
 async fn every_role_answers_health_and_lists_exactly_its_own_services() {
     for sandbox in [true, false] {
-        let mut config = textport::Config::default();
+        let mut config = crate::support::plain_config();
         config.sandbox.enabled = Some(sandbox);
         let suite = spawn_with(config).await;
         for role in textport::ROLES.iter().filter(|role| role.grpc) {

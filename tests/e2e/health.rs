@@ -188,7 +188,7 @@ async fn on_shutdown_a_grpc_server_drains_reports_not_serving_and_finishes_calls
 
 #[tokio::test(flavor = "multi_thread")]
 async fn on_shutdown_the_gateway_is_not_ready_while_it_drains() {
-    let mut config = Config::default();
+    let mut config = crate::support::plain_config();
     config.gateway.drain_seconds = 3;
     let suite = support::spawn_with(config).await;
     let http = reqwest::Client::new();

@@ -466,7 +466,7 @@ async fn an_order_goes_from_eligibility_to_a_hosted_number_with_a_signed_webhook
 async fn magic_numbers_fail_each_their_own_way_at_activation_and_failed_numbers_can_be_retried() {
     let clock = ManualClock::starting_at(SystemClock.now());
     let suite = support::spawn_timed(
-        Config::default(),
+        support::plain_config(),
         Storage::fresh("t"),
         Arc::new(clock.clone()),
     )
@@ -625,7 +625,7 @@ async fn the_operator_can_fail_an_order_with_every_documented_failure() {
 async fn a_new_users_mistakes_are_clear_errors_and_leave_the_order_consistent() {
     let clock = ManualClock::starting_at(SystemClock.now());
     let suite = support::spawn_timed(
-        Config::default(),
+        support::plain_config(),
         Storage::fresh("t"),
         Arc::new(clock.clone()),
     )
@@ -900,19 +900,25 @@ async fn orders_list_newest_first_over_pages_and_the_loa_template_is_a_pdf() {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_sandbox_reviews_an_order_itself_after_the_configured_delay() {
     let clock = ManualClock::starting_at(SystemClock.now());
-    let mut config = Config::default();
+    let mut config = support::plain_config();
     config
         .sections
         .get_mut("hosted_order")
         .expect("hosted_order section")
         .settings
-        .insert("auto_review_seconds".to_owned(), figment::value::Value::from(600u64));
+        .insert(
+            "auto_review_seconds".to_owned(),
+            figment::value::Value::from(600u64),
+        );
     let suite = support::spawn_timed(config, Storage::fresh("t"), Arc::new(clock.clone())).await;
     let key = suite.acme().api_key.clone();
     let order = reviewed_order(&suite, &key, &["+13125550080"], None).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     let waiting = suite.get(&format!("{ORDERS}/{order}"), &key).await;
-    assert_eq!(waiting.body["data"]["status"], "loa_file_successful", "not before the delay");
+    assert_eq!(
+        waiting.body["data"]["status"], "loa_file_successful",
+        "not before the delay"
+    );
     clock.advance(chrono::Duration::seconds(601));
     let done = order_with_status(&suite, &key, &order, "successful").await;
     assert_eq!(statuses(&done)["+13125550080"], "successful");

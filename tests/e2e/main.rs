@@ -2,6 +2,7 @@
 //! API (and, for reflection and health, gRPC). One binary, so the suite links once.
 //! With `TEXTPORT_TEST_DATABASE_URL` set, every service runs on PostgreSQL (a fresh schema each).
 
+mod campaigns;
 mod eligibility;
 mod errors;
 mod events;
@@ -9,6 +10,7 @@ mod grpc;
 mod health;
 mod hosted;
 mod idempotency;
+mod internal_transfer;
 mod metrics;
 mod notifications;
 mod operator;
@@ -16,4 +18,5 @@ mod profiles;
 mod services;
 mod support;
 mod tls;
+mod transfers;
 mod verification;

@@ -256,7 +256,7 @@ async fn data_survives_a_restart() {
     let id = created.body["data"]["id"].as_str().expect("id").to_owned();
     let storage = suite.stop_keeping_data().await;
 
-    let again = spawn_on(textport::Config::default(), storage).await;
+    let again = spawn_on(crate::support::plain_config(), storage).await;
     let key = again.acme().api_key.clone();
     let read = again
         .get(&format!("/v2/messaging_profiles/{id}"), &key)

@@ -14,8 +14,15 @@ pub struct TestSuite {
     http: reqwest::Client,
 }
 
+/// A suite whose demo accounts have no notification settings, so each test sets up its own.
 pub async fn spawn() -> TestSuite {
-    spawn_with(Config::default()).await
+    spawn_with(plain_config()).await
+}
+
+pub fn plain_config() -> Config {
+    let mut config = Config::default();
+    config.demo.transfer_request_emails = false;
+    config
 }
 
 pub async fn spawn_with(config: Config) -> TestSuite {

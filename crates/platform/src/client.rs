@@ -4,6 +4,7 @@
 //! network hops cost, the service's own routes called in memory.
 
 use std::convert::Infallible;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use tonic::body::Body;
@@ -12,7 +13,7 @@ use tonic::service::Routes;
 use tonic::service::interceptor::{InterceptedService, ResponseBody};
 use tonic::transport::Endpoint;
 use tower::util::BoxCloneSyncService;
-use tower::{BoxError, ServiceBuilder};
+use tower::{BoxError, ServiceBuilder, ServiceExt as _};
 
 use crate::tls::Tls;
 use crate::trace_context;
@@ -75,6 +76,35 @@ pub fn in_process(routes: Routes) -> Downstream {
             })
             .service(traced),
     )
+}
+
+/// The sending end of a [`deferred`] downstream: where its calls go, once that service exists.
+#[derive(Clone)]
+pub struct DeferredTarget(Arc<OnceLock<Downstream>>);
+
+impl DeferredTarget {
+    /// Points the deferred downstream at `target`; a second call changes nothing.
+    pub fn set(&self, target: Downstream) {
+        let _ = self.0.set(target);
+    }
+}
+
+/// A downstream whose service is built after its caller (an event sink later in `up`'s order,
+/// such as a relay's destination that itself calls the relay's service): calls before
+/// [`DeferredTarget::set`] fail as a connection would, and relays retry them.
+pub fn deferred() -> (Downstream, DeferredTarget) {
+    let target = Arc::new(OnceLock::<Downstream>::new());
+    let calls = target.clone();
+    let service = tower::service_fn(move |request: http::Request<Body>| {
+        let target = calls.get().cloned();
+        async move {
+            match target {
+                Some(target) => target.oneshot(request).await,
+                None => Err(TransportError("the service is not started yet".into())),
+            }
+        }
+    });
+    (Downstream::new(service), DeferredTarget(target))
 }
 
 #[derive(Debug, Clone, Copy)]

@@ -31,6 +31,13 @@ pub mod hosted_order {
 pub mod transfer_approval {
     pub mod v1 {
         tonic::include_proto!("textport.transfer_approval.v1");
+
+        /// The `kind` of an outbox event whose body is an [`OpenTransfers`].
+        pub const OPEN_TRANSFERS_KIND: &str = "textport.transfer_approval.v1.OpenTransfers";
+        /// The `kind` of an outbox event whose body is a [`CancelTransfers`].
+        pub const CANCEL_TRANSFERS_KIND: &str = "textport.transfer_approval.v1.CancelTransfers";
+        /// The `kind` of an outbox event whose body is a [`TransferChanged`].
+        pub const TRANSFER_CHANGED_KIND: &str = "textport.transfer_approval.v1.TransferChanged";
     }
 }
 

@@ -178,6 +178,15 @@ pub struct DemoConfig {
     /// A fixed operator key for `up` (`KEY…`); absent = a new one at every start.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator_api_key: Option<String>,
+    /// Give each demo account without notification profiles an e-mail channel
+    /// (`<name>@demo.textport.invalid`) for internal-transfer requests, so a holder's approval
+    /// e-mail lands in the sandbox mailbox.
+    #[serde(default = "yes")]
+    pub transfer_request_emails: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -251,6 +260,7 @@ impl Default for DemoConfig {
                 account("globex", "+13125552100"),
             ],
             operator_api_key: None,
+            transfer_request_emails: true,
         }
     }
 }

@@ -10,6 +10,7 @@ use textport_hosted_order::HostedOrder;
 use textport_notifier::Notifier;
 use textport_platform::config::{DatabaseConfig, ServiceConfig};
 use textport_platform::service::{BoxFuture, Built, BuiltGrpc, GrpcService, Start, migrate};
+use textport_transfer_approval::TransferApproval;
 use textport_verification::Verification;
 
 use crate::config::Config;
@@ -33,16 +34,29 @@ pub struct Role {
     build: Build,
 }
 
-/// Callees before callers, so `up` can hand each service its downstreams.
+/// Callees before callers, so `up` can hand each service its downstreams. The one exception is an
+/// event sink that itself calls its caller (transfer decisions flow back to hosted-order): it may
+/// come later, and `up` connects that downstream once the sink is built.
 pub const ROLES: &[Role] = &[
     grpc::<Accounts>("accounts", "accounts", &[]),
     grpc::<Eligibility>("eligibility", "eligibility", &[]),
     grpc::<Verification>("verification", "verification", &[]),
     grpc::<Notifier>("notifier", "notifier", &["accounts"]),
+    grpc::<TransferApproval>(
+        "transfer-approval",
+        "transfer_approval",
+        &["accounts", "notifier", "hosted_order"],
+    ),
     grpc::<HostedOrder>(
         "hosted-order",
         "hosted_order",
-        &["accounts", "eligibility", "verification", "notifier"],
+        &[
+            "accounts",
+            "eligibility",
+            "verification",
+            "notifier",
+            "transfer_approval",
+        ],
     ),
     Role {
         name: "gateway",
@@ -171,11 +185,16 @@ mod tests {
         for (i, role) in ROLES.iter().enumerate() {
             assert_eq!(role.section, role.name.replace('-', "_"), "{}", role.name);
             for callee in role.calls {
+                let earlier = ROLES[..i]
+                    .iter()
+                    .any(|earlier| earlier.section == *callee && earlier.grpc);
+                let later_sink = ROLES[i..]
+                    .iter()
+                    .any(|later| later.section == *callee && later.event_sink);
                 assert!(
-                    ROLES[..i]
-                        .iter()
-                        .any(|earlier| earlier.section == *callee && earlier.grpc),
-                    "{} calls {callee}, which must be a gRPC service listed before it",
+                    earlier || later_sink,
+                    "{} calls {callee}, which must be a gRPC service listed before it, or an \
+                     event sink (its relay's destination) listed after it",
                     role.name
                 );
             }

@@ -9,14 +9,19 @@ use anyhow::Context as _;
 use serde::Serialize;
 use textport_domain::{ApiKey, E164, SharedClock};
 use textport_platform::CancellationToken;
-use textport_platform::client::{Downstream, channel, in_process};
+use textport_platform::client::{Downstream, channel, deferred, in_process};
 use textport_platform::config::{DatabaseConfig, ServiceConfig};
 use textport_platform::db::Schema;
 use textport_platform::metrics::MetricsServer;
 use textport_platform::secret::new_api_key;
 use textport_platform::service::{Built, Downstreams, Start};
 use textport_proto::accounts::v1::account_service_client::AccountServiceClient;
-use textport_proto::accounts::v1::{EnsureAccountRequest, IssueApiKeyRequest};
+use textport_proto::accounts::v1::notification_service_client::NotificationServiceClient;
+use textport_proto::accounts::v1::{
+    CreateNotificationChannelRequest, CreateNotificationProfileRequest,
+    CreateNotificationSettingRequest, EnsureAccountRequest, IssueApiKeyRequest,
+    ListNotificationProfilesRequest, NotificationChannelType,
+};
 use textport_proto::eligibility::v1::directory_sandbox_service_client::DirectorySandboxServiceClient;
 use textport_proto::eligibility::v1::{Holding, SeedNumberRequest, SeedNumbersRequest};
 use textport_proto::notifier::v1::GetWebhookPublicKeyRequest;
@@ -94,6 +99,8 @@ pub struct DemoAccountState {
     pub id: String,
     pub api_key: String,
     pub numbers: String,
+    /// Where its internal-transfer requests are e-mailed (the sandbox mailbox in `up`).
+    pub email: String,
 }
 
 /// What scripts need to drive a running suite (`--state-file`).
@@ -149,10 +156,20 @@ impl Suite {
 
         let mut built: Vec<(&Role, Box<dyn Built>)> = Vec::with_capacity(ROLES.len());
         let mut reachable = Downstreams::default();
+        let mut later = Vec::new();
         for role in ROLES {
             let mut downstreams = Downstreams::default();
             for callee in role.calls {
-                downstreams.insert(callee, reachable.get(callee)?);
+                let downstream = match reachable.get(callee) {
+                    Ok(downstream) => downstream,
+                    // An event sink built later (see the registry's order rule).
+                    Err(_) => {
+                        let (downstream, target) = deferred();
+                        later.push((callee, target));
+                        downstream
+                    }
+                };
+                downstreams.insert(callee, downstream);
             }
             let listen = if role.grpc {
                 LOOPBACK_ANY_PORT
@@ -181,6 +198,9 @@ impl Suite {
                 reachable.insert(role.section, downstream);
             }
             built.push((role, service));
+        }
+        for (callee, target) in later {
+            target.set(reachable.get(callee)?);
         }
 
         let shutdown = CancellationToken::new();
@@ -291,6 +311,7 @@ async fn provision_demo(
 ) -> anyhow::Result<Vec<DemoAccountState>> {
     let mut accounts = AccountServiceClient::new(reachable.get("accounts")?);
     let mut directory = DirectorySandboxServiceClient::new(reachable.get("eligibility")?);
+    let mut notifications = NotificationServiceClient::new(reachable.get("accounts")?);
     let mut provisioned = Vec::with_capacity(config.demo.accounts.len());
     for demo in &config.demo.accounts {
         let account = accounts
@@ -314,6 +335,14 @@ async fn provision_demo(
             })
             .await
             .with_context(|| format!("issuing the key of demo account {:?}", demo.name))?;
+        let email = format!("{}@demo.textport.invalid", demo.name);
+        if config.demo.transfer_request_emails {
+            notify_transfer_requests(&mut notifications, &account.id, &email)
+                .await
+                .with_context(|| {
+                    format!("the notification settings of demo account {:?}", demo.name)
+                })?;
+        }
         let numbers = demo_numbers(demo)?;
         if sandbox && !numbers.is_empty() {
             let seeds = numbers
@@ -339,9 +368,62 @@ async fn provision_demo(
             id: account.id,
             api_key: api_key.expose().to_owned(),
             numbers: range,
+            email,
         });
     }
     Ok(provisioned)
+}
+
+/// The internal-transfer public id of `NotificationEventCondition::InternalTransferRequests`.
+const INTERNAL_TRANSFER_REQUESTS: &str = "1f14102b-5920-4180-94bf-cea1fbfbf11d";
+
+/// Gives a demo account, once, an e-mail channel for internal-transfer requests, so a holder's
+/// approval e-mail has somewhere to go. An account that has notification profiles is left as
+/// its owner set it up.
+async fn notify_transfer_requests(
+    notifications: &mut NotificationServiceClient<Downstream>,
+    account: &str,
+    email: &str,
+) -> anyhow::Result<()> {
+    let existing = notifications
+        .list_notification_profiles(ListNotificationProfilesRequest {
+            account_id: account.to_owned(),
+            page: None,
+        })
+        .await?
+        .into_inner();
+    if !existing.profiles.is_empty() {
+        return Ok(());
+    }
+    let profile = notifications
+        .create_notification_profile(CreateNotificationProfileRequest {
+            account_id: account.to_owned(),
+            name: "demo".to_owned(),
+        })
+        .await?
+        .into_inner()
+        .profile
+        .context("accounts answered without a profile")?;
+    let channel = notifications
+        .create_notification_channel(CreateNotificationChannelRequest {
+            account_id: account.to_owned(),
+            notification_profile_id: profile.id.clone(),
+            channel_type: NotificationChannelType::Email as i32,
+            channel_destination: email.to_owned(),
+        })
+        .await?
+        .into_inner()
+        .channel
+        .context("accounts answered without a channel")?;
+    notifications
+        .create_notification_setting(CreateNotificationSettingRequest {
+            account_id: account.to_owned(),
+            notification_profile_id: profile.id,
+            notification_channel_id: Some(channel.id),
+            notification_event_condition_id: INTERNAL_TRANSFER_REQUESTS.to_owned(),
+        })
+        .await?;
+    Ok(())
 }
 
 /// `number_count` consecutive numbers from `first_number`.

@@ -3,18 +3,20 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use sea_orm::{DatabaseConnection, TransactionTrait};
-use textport_domain::{AccountId, E164, NumberFacts, SharedClock};
+use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait};
+use textport_domain::{AccountId, E164, NumberFacts, Page, SharedClock};
+use textport_platform::db::{DbFailure, failure};
 use textport_sandbox::{MAGIC_RANGES, MagicRange};
 use uuid::Uuid;
 
 use crate::RoutingDatabase;
 use crate::domain::{
-    self, Activation, DirectoryEntry, Eligibility, EligibilityStatus, Portability, Screened, Seed,
-    Stored, apply_seed, check_count,
+    self, Activation, CampaignId, CampaignLink, CreateLink, DirectoryEntry, Eligibility,
+    EligibilityStatus, LinkFilter, LinkSort, Portability, Screened, Seed, Stored, apply_seed,
+    check_count,
 };
 use crate::error::Error;
-use crate::store;
+use crate::store::{self, campaigns};
 
 /// One seed of a request, and where it sits there (for errors).
 pub struct NumberSeed {
@@ -96,8 +98,15 @@ impl App {
                 None => updated.push((number, facts)),
             }
         }
-        store::save(&self.db, &updated, self.clock.now()).await?;
-        let numbers: Vec<E164> = updated.into_iter().map(|(number, _)| number).collect();
+        let numbers: Vec<E164> = updated.iter().map(|(number, _)| number.clone()).collect();
+        let txn = self.db.begin().await?;
+        store::save(&txn, &updated, self.clock.now()).await?;
+        // A seed that moves a number away from its holder ends the holder's link to it.
+        let links = campaigns::links_of(&txn, &numbers).await?;
+        let facts: HashMap<&E164, &NumberFacts> = updated.iter().map(|(n, f)| (n, f)).collect();
+        let ended = domain::ended_links(&links, |number| facts.get(number).copied());
+        campaigns::delete_for_numbers(&txn, &ended).await?;
+        txn.commit().await?;
         self.entries(&numbers).await
     }
 
@@ -111,18 +120,20 @@ impl App {
         dry_run: bool,
     ) -> Result<(Vec<(Eligibility, Option<String>)>, bool), Error> {
         let screened = screen(raw)?;
-        let known = self.known(&domain::candidates(&screened)).await?;
+        let candidates = domain::candidates(&screened);
+        let facts = self.facts(&candidates).await?;
+        // Whichever account made the link: activation for this account would end it.
+        let campaigns = campaigns::campaign_ids(&self.db, &candidates).await?;
         let verdicts: Vec<(Eligibility, Option<String>)> = screened
             .iter()
             .map(|s| {
-                let entry = match s {
-                    Screened::Candidate(number) => known.get(number),
+                let number = match s {
+                    Screened::Candidate(number) => Some(number),
                     _ => None,
                 };
-                let verdict = domain::hosted_eligibility(account, s, entry.map(|(facts, _)| facts));
-                let campaign = entry
-                    .and_then(|(_, stored)| stored.as_ref())
-                    .and_then(|stored| stored.campaign_id.clone());
+                let verdict =
+                    domain::hosted_eligibility(account, s, number.and_then(|n| facts.get(n)));
+                let campaign = number.and_then(|n| campaigns.get(n.as_str()).cloned());
                 (verdict, campaign)
             })
             .collect();
@@ -220,9 +231,131 @@ impl App {
         store::release(&txn, order, numbers).await?;
         if let Some(account) = unhost {
             store::unhost(&txn, account, numbers, self.clock.now()).await?;
+            // A link stands only while its account holds the number.
+            campaigns::delete_own_numbers(&txn, account, numbers).await?;
         }
         txn.commit().await?;
         Ok(())
+    }
+
+    // === 10DLC campaign links ===
+
+    /// Links a number the account holds to a campaign; see [`domain::create_link`] for a number
+    /// that has a link already.
+    pub async fn create_link(
+        &self,
+        account: AccountId,
+        raw_number: &str,
+        raw_campaign: &str,
+    ) -> Result<CampaignLink, Error> {
+        let number = domain::link_number(raw_number).map_err(Error::LinkNumber)?;
+        let campaign = CampaignId::parse(raw_campaign).map_err(Error::CampaignId)?;
+        let now = self.clock.now();
+        let txn = self.db.begin().await?;
+        held(&txn, account, &number).await?;
+        let link = CampaignLink {
+            number: number.clone(),
+            account,
+            campaign_id: campaign.as_str().to_owned(),
+            created_at: now,
+            updated_at: now,
+        };
+        let existing = campaigns::find(&txn, &number).await?;
+        match domain::create_link(account, existing, &campaign) {
+            CreateLink::Unchanged(existing) => return Ok(existing),
+            CreateLink::Conflict(existing) => {
+                return Err(Error::LinkConflict {
+                    number,
+                    campaign_id: existing.campaign_id,
+                });
+            }
+            CreateLink::ReplaceStale => campaigns::replace(&txn, &link).await?,
+            CreateLink::Insert => {
+                campaigns::insert(&txn, &link)
+                    .await
+                    .map_err(|error| match failure(&error) {
+                        // Another create won between our read and write: asking again answers it.
+                        DbFailure::UniqueViolation => Error::Collided,
+                        _ => Error::Store(error),
+                    })?;
+            }
+        }
+        txn.commit().await?;
+        Ok(link)
+    }
+
+    /// One page of the account's links and how many match.
+    pub async fn list_links(
+        &self,
+        account: AccountId,
+        filter: &LinkFilter,
+        sort: LinkSort,
+        page: Page,
+    ) -> Result<(Vec<CampaignLink>, u64), Error> {
+        Ok(campaigns::list(&self.db, account, filter, sort, page).await?)
+    }
+
+    pub async fn get_link(
+        &self,
+        account: AccountId,
+        raw_number: &str,
+    ) -> Result<CampaignLink, Error> {
+        let number = path_number(raw_number)?;
+        campaigns::find_own(&self.db, account, &number)
+            .await?
+            .ok_or(Error::NoLink {
+                number: Some(number),
+            })
+    }
+
+    /// Moves the account's link of a number it still holds to another campaign.
+    pub async fn update_link(
+        &self,
+        account: AccountId,
+        raw_number: &str,
+        raw_campaign: &str,
+    ) -> Result<CampaignLink, Error> {
+        let number = path_number(raw_number)?;
+        let campaign = CampaignId::parse(raw_campaign).map_err(Error::CampaignId)?;
+        let now = self.clock.now();
+        let txn = self.db.begin().await?;
+        held(&txn, account, &number).await?;
+        let existing = campaigns::find_own(&txn, account, &number)
+            .await?
+            .ok_or_else(|| Error::NoLink {
+                number: Some(number.clone()),
+            })?;
+        if existing.campaign_id == campaign.as_str() {
+            return Ok(existing);
+        }
+        campaigns::set_campaign(&txn, account, &number, campaign.as_str(), now).await?;
+        txn.commit().await?;
+        Ok(CampaignLink {
+            campaign_id: campaign.as_str().to_owned(),
+            updated_at: now,
+            ..existing
+        })
+    }
+
+    /// Removes the account's link of a number and answers it as it was.
+    pub async fn delete_link(
+        &self,
+        account: AccountId,
+        raw_number: &str,
+    ) -> Result<CampaignLink, Error> {
+        let number = path_number(raw_number)?;
+        let no_link = || Error::NoLink {
+            number: Some(number.clone()),
+        };
+        let txn = self.db.begin().await?;
+        let link = campaigns::find_own(&txn, account, &number)
+            .await?
+            .ok_or_else(no_link)?;
+        if !campaigns::delete_own(&txn, account, &number).await? {
+            return Err(no_link());
+        }
+        txn.commit().await?;
+        Ok(link)
     }
 
     pub fn magic_numbers(&self) -> &'static [MagicRange] {
@@ -242,6 +375,7 @@ impl App {
     /// One entry per requested number, in request order (a number listed twice appears twice).
     async fn entries(&self, numbers: &[E164]) -> Result<Vec<DirectoryEntry>, Error> {
         let known = self.known(numbers).await?;
+        let campaigns = campaigns::campaign_ids(&self.db, numbers).await?;
         numbers
             .iter()
             .map(|number| {
@@ -252,6 +386,7 @@ impl App {
                     number: number.clone(),
                     facts: facts.clone(),
                     stored: stored.clone(),
+                    campaign_id: campaigns.get(number.as_str()).cloned(),
                 })
             })
             .collect()
@@ -294,6 +429,22 @@ impl App {
         );
         Ok(known)
     }
+}
+
+/// Fails unless the account holds the number in the directory (only a directory row can say an
+/// account holds it), locking the row so the holder cannot change before the transaction ends.
+async fn held(txn: &impl ConnectionTrait, account: AccountId, number: &E164) -> Result<(), Error> {
+    match store::load_locked(txn, number).await? {
+        Some(facts) if domain::may_link(account, &facts) => Ok(()),
+        _ => Err(Error::NotHeld {
+            number: number.clone(),
+        }),
+    }
+}
+
+/// A number from a path: one that does not parse has no link.
+fn path_number(raw: &str) -> Result<E164, Error> {
+    E164::parse(raw).map_err(|_| Error::NoLink { number: None })
 }
 
 fn screen(raw: &[String]) -> Result<Vec<Screened>, Error> {

@@ -5,8 +5,8 @@ use prost::Message as _;
 use textport_domain::{AccountId, BillingCheck, E164, Holding, LineType};
 use textport_platform::{ApiError, ErrorKind, convert};
 use textport_proto::eligibility::v1::{
-    self as pb, RELEASE_NUMBERS_KIND, directory_sandbox_service_server, eligibility_service_server,
-    number_directory_service_server,
+    self as pb, RELEASE_NUMBERS_KIND, campaign_service_server, directory_sandbox_service_server,
+    eligibility_service_server, number_directory_service_server,
 };
 use textport_proto::events::v1::{self as events_pb, event_sink_service_server};
 use tonic::{Request, Response, Status};
@@ -14,8 +14,8 @@ use uuid::Uuid;
 
 use crate::app::{App, NumberSeed};
 use crate::domain::{
-    Activation, CarrierAnswer, DirectoryEntry, Eligibility, EligibilityStatus, HoldingKind, Seed,
-    check_count,
+    Activation, CampaignLink, CarrierAnswer, DirectoryEntry, Eligibility, EligibilityStatus,
+    HoldingKind, LinkFilter, LinkOrder, LinkSort, Seed, check_count,
 };
 use crate::error::Error;
 
@@ -244,6 +244,121 @@ fn activation_to_proto(outcome: Activation) -> (pb::ActivationOutcome, &'static 
     }
 }
 
+// === impl CampaignService ===
+
+#[tonic::async_trait]
+impl campaign_service_server::CampaignService for EligibilityApi {
+    async fn create_phone_number_campaign(
+        &self,
+        request: Request<pb::CreatePhoneNumberCampaignRequest>,
+    ) -> Result<Response<pb::CreatePhoneNumberCampaignResponse>, Status> {
+        let request = request.into_inner();
+        let caller = convert::caller(&request.account_id)?;
+        let link = self
+            .app
+            .create_link(caller, &request.phone_number, &request.campaign_id)
+            .await?;
+        Ok(Response::new(pb::CreatePhoneNumberCampaignResponse {
+            link: Some(link.into()),
+        }))
+    }
+
+    async fn list_phone_number_campaigns(
+        &self,
+        request: Request<pb::ListPhoneNumberCampaignsRequest>,
+    ) -> Result<Response<pb::ListPhoneNumberCampaignsResponse>, Status> {
+        let request = request.into_inner();
+        let caller = convert::caller(&request.account_id)?;
+        let page = convert::page(request.page.as_ref())?;
+        let filter = LinkFilter::new(
+            request.campaign_id,
+            request.brand_id.as_deref(),
+            request.tcr_brand_id.as_deref(),
+            request.tcr_campaign_id.as_deref(),
+        );
+        let sort = link_sort(request.sort)?;
+        let (links, total) = self.app.list_links(caller, &filter, sort, page).await?;
+        Ok(Response::new(pb::ListPhoneNumberCampaignsResponse {
+            links: links.into_iter().map(Into::into).collect(),
+            page: Some(convert::page_info(page.info(total))),
+        }))
+    }
+
+    async fn get_phone_number_campaign(
+        &self,
+        request: Request<pb::GetPhoneNumberCampaignRequest>,
+    ) -> Result<Response<pb::GetPhoneNumberCampaignResponse>, Status> {
+        let request = request.into_inner();
+        let caller = convert::caller(&request.account_id)?;
+        let link = self.app.get_link(caller, &request.phone_number).await?;
+        Ok(Response::new(pb::GetPhoneNumberCampaignResponse {
+            link: Some(link.into()),
+        }))
+    }
+
+    async fn update_phone_number_campaign(
+        &self,
+        request: Request<pb::UpdatePhoneNumberCampaignRequest>,
+    ) -> Result<Response<pb::UpdatePhoneNumberCampaignResponse>, Status> {
+        let request = request.into_inner();
+        let caller = convert::caller(&request.account_id)?;
+        let link = self
+            .app
+            .update_link(caller, &request.phone_number, &request.campaign_id)
+            .await?;
+        Ok(Response::new(pb::UpdatePhoneNumberCampaignResponse {
+            link: Some(link.into()),
+        }))
+    }
+
+    async fn delete_phone_number_campaign(
+        &self,
+        request: Request<pb::DeletePhoneNumberCampaignRequest>,
+    ) -> Result<Response<pb::DeletePhoneNumberCampaignResponse>, Status> {
+        let request = request.into_inner();
+        let caller = convert::caller(&request.account_id)?;
+        let link = self.app.delete_link(caller, &request.phone_number).await?;
+        Ok(Response::new(pb::DeletePhoneNumberCampaignResponse {
+            link: Some(link.into()),
+        }))
+    }
+}
+
+fn link_sort(raw: i32) -> Result<LinkSort, ApiError> {
+    use pb::PhoneNumberCampaignSort as P;
+    let (by, descending) = match P::try_from(raw) {
+        Ok(P::Unspecified) => return Ok(LinkSort::default()),
+        Ok(P::PhoneNumber) => (LinkOrder::PhoneNumber, false),
+        Ok(P::PhoneNumberDesc) => (LinkOrder::PhoneNumber, true),
+        Ok(P::CreatedAt) => (LinkOrder::CreatedAt, false),
+        Ok(P::CreatedAtDesc) => (LinkOrder::CreatedAt, true),
+        Ok(P::AssignmentStatus) => (LinkOrder::AssignmentStatus, false),
+        Ok(P::AssignmentStatusDesc) => (LinkOrder::AssignmentStatus, true),
+        Err(_) => {
+            return Err(ApiError::at_parameter(
+                ErrorKind::InvalidEnum,
+                "sort",
+                "sort must be one of phoneNumber, createdAt, assignmentStatus, each optionally \
+                 prefixed with '-'.",
+            ));
+        }
+    };
+    Ok(LinkSort { by, descending })
+}
+
+impl From<CampaignLink> for pb::PhoneNumberCampaign {
+    fn from(link: CampaignLink) -> Self {
+        pb::PhoneNumberCampaign {
+            phone_number: link.number.to_string(),
+            campaign_id: link.campaign_id,
+            // No campaign registry to wait on: a stored link is assigned.
+            assignment_status: pb::CampaignAssignmentStatus::Assigned as i32,
+            created_at: Some(convert::timestamp(link.created_at)),
+            updated_at: Some(convert::timestamp(link.updated_at)),
+        }
+    }
+}
+
 // === impl EventSinkService ===
 
 #[tonic::async_trait]
@@ -329,7 +444,7 @@ impl From<DirectoryEntry> for pb::NumberFacts {
             holder_account_id: holder,
             transferable,
             seeded: entry.stored.is_some(),
-            campaign_id: entry.stored.as_ref().and_then(|s| s.campaign_id.clone()),
+            campaign_id: entry.campaign_id,
             updated_at: entry
                 .stored
                 .map(|stored| convert::timestamp(stored.updated_at)),

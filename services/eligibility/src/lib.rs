@@ -1,5 +1,6 @@
 //! The eligibility service: the number directory (who holds each number on the platform, and the
-//! routing facts the rules need) and the hosted-eligibility and portability rules.
+//! routing facts the rules need, and each number's 10DLC campaign link) and the hosted-eligibility
+//! and portability rules.
 
 mod app;
 pub mod domain;
@@ -11,6 +12,7 @@ use std::sync::Arc;
 
 use textport_domain::{E164, NumberFacts};
 use textport_platform::service::{Deps, GrpcService, NoSettings, ServiceRoutes};
+use textport_proto::eligibility::v1::campaign_service_server::CampaignServiceServer;
 use textport_proto::eligibility::v1::directory_sandbox_service_server::DirectorySandboxServiceServer;
 use textport_proto::eligibility::v1::eligibility_service_server::EligibilityServiceServer;
 use textport_proto::eligibility::v1::number_directory_service_server::NumberDirectoryServiceServer;
@@ -70,7 +72,8 @@ impl GrpcService for Eligibility {
         let routes = ServiceRoutes::new()
             .add_service(EventSinkServiceServer::new(api.clone()))
             .add_service(EligibilityServiceServer::new(api.clone()))
-            .add_service(NumberDirectoryServiceServer::new(api.clone()));
+            .add_service(NumberDirectoryServiceServer::new(api.clone()))
+            .add_service(CampaignServiceServer::new(api.clone()));
         // The sandbox's hand on the directory exists only with the sandbox on.
         Ok(if deps.sandbox {
             routes.add_service(DirectorySandboxServiceServer::new(api))

@@ -31,6 +31,7 @@ use textport_platform::service::{BoxFuture, Built, Start};
 use textport_proto::accounts::v1::account_service_client::AccountServiceClient;
 use textport_proto::accounts::v1::messaging_profile_service_client::MessagingProfileServiceClient;
 use textport_proto::accounts::v1::notification_service_client::NotificationServiceClient;
+use textport_proto::eligibility::v1::campaign_service_client::CampaignServiceClient;
 use textport_proto::eligibility::v1::directory_sandbox_service_client::DirectorySandboxServiceClient;
 use textport_proto::eligibility::v1::eligibility_service_client::EligibilityServiceClient;
 use textport_proto::eligibility::v1::number_directory_service_client::NumberDirectoryServiceClient;
@@ -147,6 +148,7 @@ impl Gateway {
             notifications: NotificationServiceClient::new(accounts),
             eligibility: EligibilityServiceClient::new(eligibility.clone()),
             directory: NumberDirectoryServiceClient::new(eligibility.clone()),
+            campaigns: CampaignServiceClient::new(eligibility.clone()),
             directory_sandbox: DirectorySandboxServiceClient::new(eligibility),
             notifier: NotifierServiceClient::new(notifier.clone()),
             notifier_sandbox: NotifierSandboxServiceClient::new(notifier),
@@ -265,7 +267,7 @@ async fn prune_idempotency_keys(state: AppState, shutdown: CancellationToken) {
 
 /// The public listener's routes: `/v2/…` and the probes.
 fn public_routes() -> Router<AppState> {
-    use routes::{eligibility, health, hosted, notifications, profiles, webhooks};
+    use routes::{campaigns, eligibility, health, hosted, notifications, profiles, webhooks};
     Router::new()
         .route(
             "/v2/messaging_hosted_number_orders",
@@ -290,6 +292,14 @@ fn public_routes() -> Router<AppState> {
         .route(
             "/v2/messaging_hosted_number_orders/{id}/actions/retry",
             post(hosted::retry),
+        )
+        .route(
+            "/v2/messaging_hosted_number_orders/{id}/approve",
+            post(hosted::approve),
+        )
+        .route(
+            "/v2/messaging_hosted_number_orders/{id}/reject",
+            post(hosted::reject),
         )
         .route(
             "/v2/messaging_hosted_number_orders/{id}/timeline",
@@ -344,6 +354,16 @@ fn public_routes() -> Router<AppState> {
             get(profiles::retrieve)
                 .patch(profiles::update)
                 .delete(profiles::delete),
+        )
+        .route(
+            "/v2/10dlc/phone_number_campaigns",
+            get(campaigns::list).post(campaigns::create),
+        )
+        .route(
+            "/v2/10dlc/phone_number_campaigns/{phone_number}",
+            get(campaigns::retrieve)
+                .put(campaigns::update)
+                .delete(campaigns::delete),
         )
         .route(
             "/v2/notification_profiles",

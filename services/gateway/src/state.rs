@@ -8,6 +8,7 @@ use textport_platform::outbox::RelayWaker;
 use textport_proto::accounts::v1::account_service_client::AccountServiceClient;
 use textport_proto::accounts::v1::messaging_profile_service_client::MessagingProfileServiceClient;
 use textport_proto::accounts::v1::notification_service_client::NotificationServiceClient;
+use textport_proto::eligibility::v1::campaign_service_client::CampaignServiceClient;
 use textport_proto::eligibility::v1::directory_sandbox_service_client::DirectorySandboxServiceClient;
 use textport_proto::eligibility::v1::eligibility_service_client::EligibilityServiceClient;
 use textport_proto::eligibility::v1::number_directory_service_client::NumberDirectoryServiceClient;
@@ -30,6 +31,7 @@ pub struct AppState {
     pub notifications: NotificationServiceClient<Downstream>,
     pub eligibility: EligibilityServiceClient<Downstream>,
     pub directory: NumberDirectoryServiceClient<Downstream>,
+    pub campaigns: CampaignServiceClient<Downstream>,
     pub directory_sandbox: DirectorySandboxServiceClient<Downstream>,
     pub notifier: NotifierServiceClient<Downstream>,
     pub notifier_sandbox: NotifierSandboxServiceClient<Downstream>,

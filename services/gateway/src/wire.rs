@@ -156,6 +156,32 @@ public_enum! {
     }
 }
 
+public_enum! {
+    /// A 10DLC link's `assignmentStatus` (Telnyx's upper-case spelling).
+    pub AssignmentStatus: eligibility::CampaignAssignmentStatus {
+        unspecified: Unspecified,
+        PendingAssignment => "PENDING_ASSIGNMENT",
+        Assigned => "ASSIGNED",
+        FailedAssignment => "FAILED_ASSIGNMENT",
+        PendingUnassignment => "PENDING_UNASSIGNMENT",
+        FailedUnassignment => "FAILED_UNASSIGNMENT",
+    }
+}
+
+public_enum! {
+    /// `sort` of a 10DLC link list: a field, `-` first for descending. Checked against the
+    /// OpenAPI document in `routes::campaigns`.
+    pub CampaignSort: eligibility::PhoneNumberCampaignSort {
+        unspecified: Unspecified,
+        PhoneNumber => "phoneNumber",
+        PhoneNumberDesc => "-phoneNumber",
+        CreatedAt => "createdAt",
+        CreatedAtDesc => "-createdAt",
+        AssignmentStatus => "assignmentStatus",
+        AssignmentStatusDesc => "-assignmentStatus",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::Value;

@@ -27,6 +27,11 @@ use textport_proto::eligibility::v1::{
 };
 use textport_proto::events::v1::event_sink_service_client::EventSinkServiceClient;
 use textport_proto::notifier::v1::{EVENT_KIND, Event};
+use textport_proto::transfer_approval::v1::transfer_approval_service_client::TransferApprovalServiceClient;
+use textport_proto::transfer_approval::v1::{
+    self as transfer_pb, CANCEL_TRANSFERS_KIND, CancelTransfers, DecideTransferRequest, Holding,
+    OPEN_TRANSFERS_KIND, OpenTransfers,
+};
 use textport_proto::verification::v1::verification_service_client::VerificationServiceClient;
 use textport_proto::verification::v1::{
     self as verification_pb, CheckCodesRequest, CodeAttempt, CodeCheckStatus, RejectionReason,
@@ -38,6 +43,7 @@ use tracing::Instrument as _;
 use crate::documents::{self, BlobStore, DocumentKind, PdfSummary, Warning};
 use crate::domain::{
     Actor, Changes, Document, Number, NumberEvent, NumberStatus, Order, OrderEvent, OrderStatus,
+    TransferDecision,
 };
 use crate::error::Error;
 use crate::store::{self, HistoryRow, HostedFilter, HostedKey, NewDocument};
@@ -67,6 +73,7 @@ pub struct Clients {
     pub verification: VerificationServiceClient<Downstream>,
     /// Eligibility's event sink, for releasing an order that could not be stored at once.
     pub eligibility_sink: EventSinkServiceClient<Downstream>,
+    pub transfers: TransferApprovalServiceClient<Downstream>,
 }
 
 #[derive(Clone)]
@@ -124,8 +131,12 @@ pub struct Created {
 /// Everything one use case writes besides the order and its numbers.
 #[derive(Default)]
 struct Effects {
-    /// The webhook to emit (`messaging_hosted_numbers_orders.<event>`).
-    event: Option<&'static str>,
+    /// The webhooks to emit, in order.
+    events: Vec<Emit>,
+    /// Messages for transfer-approval (opening or cancelling the holders' requests).
+    transfers: Vec<(&'static str, Vec<u8>)>,
+    /// The id of the other service's event this change applies: applied once.
+    applied: Option<uuid::Uuid>,
     /// Numbers whose directory reservation goes (through the outbox to eligibility).
     release: Vec<E164>,
     /// With `release`: the account no longer holds them (deleted hosted numbers).
@@ -139,9 +150,59 @@ impl Effects {
     /// The `.updated` webhook when anything changed status.
     fn updated_if(changes: &Changes) -> Self {
         Self {
-            event: (!changes.0.is_empty()).then_some("updated"),
+            events: if changes.0.is_empty() {
+                Vec::new()
+            } else {
+                vec![Emit::plain("updated")]
+            },
             ..Self::default()
         }
+    }
+}
+
+/// One `messaging_hosted_numbers_orders.<event>` webhook and its transfer fields.
+struct Emit {
+    event: &'static str,
+    decision: &'static str,
+    /// Unix seconds.
+    approval_deadline: Option<i64>,
+    /// Also name the decision `approval_decision` (the older texts' `.updated` events).
+    legacy: bool,
+}
+
+impl Emit {
+    fn plain(event: &'static str) -> Self {
+        Self {
+            event,
+            decision: "pending",
+            approval_deadline: None,
+            legacy: false,
+        }
+    }
+
+    /// The webhooks of a holder's decision (or of its request being opened): the transfer
+    /// event, and for a decision the `.updated` event that older receivers handle.
+    fn transfer(
+        event: &'static str,
+        decision: TransferDecision,
+        deadline: Option<DateTime<Utc>>,
+    ) -> Vec<Self> {
+        let approval_deadline = deadline.map(|d| d.timestamp());
+        let mut events = vec![Self {
+            event,
+            decision: decision.public(),
+            approval_deadline,
+            legacy: false,
+        }];
+        if decision != TransferDecision::Pending {
+            events.push(Self {
+                event: "updated",
+                decision: decision.public(),
+                approval_deadline,
+                legacy: true,
+            });
+        }
+        events
     }
 }
 
@@ -205,7 +266,7 @@ impl App {
             });
         }
         let now = self.clock.now();
-        let mut order = new_order(id, account, profile, &results, now)?;
+        let mut order = new_order(id, account, profile, &results, now);
         if dry_run {
             order.touch(now);
             return Ok(Created {
@@ -221,7 +282,10 @@ impl App {
             reason: "order created".to_owned(),
         });
         order.touch(now);
-        let written = self.write_new(&order, &changes, now).await;
+        let written = match self.open_transfers(&order).await {
+            Ok(open) => self.write_new(&order, &changes, open, now).await,
+            Err(error) => Err(error),
+        };
         if let Err(error) = written {
             self.release_now(id, &results).await;
             return Err(error);
@@ -232,16 +296,71 @@ impl App {
         })
     }
 
+    /// The request transfer-approval must open for each holder of the order's numbers; `None`
+    /// when no number moves by internal transfer.
+    async fn open_transfers(&self, order: &Order) -> Result<Option<OpenTransfers>, Error> {
+        let mut holdings: Vec<Holding> = Vec::new();
+        for number in &order.numbers {
+            let Some(holder) = number.transfer_from else {
+                continue;
+            };
+            let holder = holder.to_string();
+            let phone_number = number.phone_number.as_str().to_owned();
+            match holdings.iter_mut().find(|h| h.from_account_id == holder) {
+                Some(holding) => holding.phone_numbers.push(phone_number),
+                None => holdings.push(Holding {
+                    from_account_id: holder,
+                    phone_numbers: vec![phone_number],
+                }),
+            }
+        }
+        if holdings.is_empty() {
+            return Ok(None);
+        }
+        let name = self
+            .clients
+            .accounts
+            .clone()
+            .get_account(GetAccountRequest {
+                account_id: order.account.to_string(),
+            })
+            .await?
+            .into_inner()
+            .account
+            .map(|a| a.name)
+            .unwrap_or_default();
+        Ok(Some(OpenTransfers {
+            order_id: order.id.to_string(),
+            to_account_id: order.account.to_string(),
+            to_account_name: name,
+            holdings,
+        }))
+    }
+
     async fn write_new(
         &self,
         order: &Order,
         changes: &Changes,
+        open: Option<OpenTransfers>,
         now: DateTime<Utc>,
     ) -> Result<(), Error> {
         let txn = self.db.begin().await?;
         store::insert_order(&txn, order).await?;
         store::append_history(&txn, order.id, changes, Actor::Customer, &trace_id(), now).await?;
-        push_event(&txn, now, order, "created").await?;
+        push_event(&txn, now, order, &Emit::plain("created")).await?;
+        if let Some(open) = open {
+            push_event(&txn, now, order, &Emit::plain("internal_transfer_detected")).await?;
+            outbox::push(
+                &txn,
+                now,
+                OutboxEvent {
+                    destination: "transfer_approval",
+                    kind: OPEN_TRANSFERS_KIND,
+                    body: open.encode_to_vec(),
+                },
+            )
+            .await?;
+        }
         txn.commit().await?;
         self.relay.wake();
         Ok(())
@@ -337,10 +456,22 @@ impl App {
                         )?;
                     }
                 }
+                let pending = order
+                    .numbers
+                    .iter()
+                    .any(|n| n.transfer_decision == Some(TransferDecision::Pending));
+                let cancel = CancelTransfers {
+                    order_id: order.id.to_string(),
+                };
                 Ok((
                     (),
                     Effects {
-                        event: Some("deleted"),
+                        events: vec![Emit::plain("deleted")],
+                        transfers: if pending {
+                            vec![(CANCEL_TRANSFERS_KIND, cancel.encode_to_vec())]
+                        } else {
+                            Vec::new()
+                        },
                         release,
                         unschedule: vec![store::ACTIVATION, store::AUTO_REVIEW],
                         ..Effects::default()
@@ -375,6 +506,10 @@ impl App {
         for raw in &requested {
             let refusal = match E164::parse(raw).ok().and_then(|n| order.index_of(&n)) {
                 None => Some("This phone number is not part of the order.".to_owned()),
+                Some(index) if !order.cleared(index) => Some(
+                    "This phone number moves by internal transfer: its holder has not approved it."
+                        .to_owned(),
+                ),
                 Some(index) => match order.numbers[index].status {
                     NumberStatus::Pending => None,
                     NumberStatus::OwnershipSuccessful => {
@@ -488,7 +623,10 @@ impl App {
         let mut answers: Vec<(String, Option<Validation>)> = Vec::with_capacity(entries.len());
         let mut attempts = Vec::new();
         for (raw, code) in &entries {
-            let known = E164::parse(raw).ok().and_then(|n| order.index_of(&n));
+            let known = E164::parse(raw)
+                .ok()
+                .and_then(|n| order.index_of(&n))
+                .filter(|index| order.cleared(*index));
             let answer = match known.map(|index| order.numbers[index].status) {
                 None => Some(Validation::Rejected),
                 Some(NumberStatus::Pending) => None,
@@ -657,7 +795,7 @@ impl App {
                     Ok((
                         (),
                         Effects {
-                            event: Some("updated"),
+                            events: vec![Emit::plain("updated")],
                             documents: std::mem::take(&mut stored),
                             ..Effects::default()
                         },
@@ -1243,6 +1381,125 @@ impl App {
         Ok(order)
     }
 
+    // === internal transfers ===
+
+    /// A holder's decision, or the opening of its request, as transfer-approval reports it.
+    /// Applied once per event id, and only forward.
+    pub async fn apply_transfer(
+        &self,
+        event: uuid::Uuid,
+        request: transfer_pb::TransferRequest,
+    ) -> Result<(), Error> {
+        let order =
+            OrderId::parse(&request.order_id).map_err(|e| invalid("/order_id", &e.to_string()))?;
+        let holder = AccountId::parse(&request.from_account_id)
+            .map_err(|e| invalid("/from_account_id", &e.to_string()))?;
+        let decision = decision_of(request.decision())
+            .ok_or_else(|| invalid("/decision", "a transfer request has no decision"))?;
+        let deadline = convert::datetime(request.approval_deadline.as_ref());
+        let actor = match decision {
+            TransferDecision::AutoApproved => Actor::System,
+            _ if request.cancelled_by_receiver => Actor::Customer,
+            _ => Actor::Holder,
+        };
+        match self
+            .decide(order, holder, decision, deadline, actor, Some(event))
+            .await
+        {
+            // An order deleted meanwhile has nothing left to decide.
+            Err(Error::OrderNotFound) => Ok(()),
+            other => other.map(|_| ()),
+        }
+    }
+
+    async fn decide(
+        &self,
+        id: OrderId,
+        holder: AccountId,
+        decision: TransferDecision,
+        deadline: Option<DateTime<Utc>>,
+        actor: Actor,
+        applied: Option<uuid::Uuid>,
+    ) -> Result<Order, Error> {
+        let (order, ()) = self
+            .update(None, id, actor, |order, changes, _| {
+                let Some(event) = order.apply_transfer(holder, decision, deadline, changes)? else {
+                    return Ok((
+                        (),
+                        Effects {
+                            applied,
+                            ..Effects::default()
+                        },
+                    ));
+                };
+                let deadline = order
+                    .numbers
+                    .iter()
+                    .filter(|n| n.transfer_from == Some(holder))
+                    .find_map(|n| n.approval_deadline);
+                let release = failed_now(order, changes);
+                Ok((
+                    (),
+                    Effects {
+                        events: Emit::transfer(event, decision, deadline),
+                        release,
+                        applied,
+                        ..Effects::default()
+                    },
+                ))
+            })
+            .await?;
+        Ok(order)
+    }
+
+    /// The holder approves or rejects with its token; the answer is the order as the holder may
+    /// see it (its own numbers; not the receiver's profile or documents).
+    pub async fn decide_transfer(
+        &self,
+        caller: AccountId,
+        id: OrderId,
+        token: String,
+        approve: bool,
+    ) -> Result<Order, Error> {
+        let order = self.get(None, id).await?;
+        if !order
+            .numbers
+            .iter()
+            .any(|n| n.transfer_from == Some(caller))
+        {
+            return Err(if order.account == caller {
+                Error::ReceiverDecides
+            } else {
+                Error::OrderNotFound
+            });
+        }
+        let decided = self
+            .clients
+            .transfers
+            .clone()
+            .decide_transfer(DecideTransferRequest {
+                order_id: id.to_string(),
+                holder_account_id: caller.to_string(),
+                token,
+                approve,
+            })
+            .await?
+            .into_inner()
+            .transfer_request
+            .ok_or_else(|| {
+                Error::Downstream(textport_platform::ApiError::internal_message(
+                    "transfer-approval answered no request",
+                ))
+            })?;
+        let decision = decision_of(decided.decision())
+            .ok_or_else(|| invalid("/decision", "a transfer request has no decision"))?;
+        let deadline = convert::datetime(decided.approval_deadline.as_ref());
+        let order = self
+            .decide(id, caller, decision, deadline, Actor::Holder, None)
+            .await?;
+        Ok(order.as_seen_by(caller))
+    }
+
     // === the one write path ===
 
     /// Reads the order (scoped to `scope`), lets `apply` change it, and writes everything in one
@@ -1336,8 +1593,27 @@ impl App {
             )
             .await?;
         }
-        if let Some(event) = effects.event {
-            push_event(&txn, now, order, event).await?;
+        if let Some(id) = effects.applied
+            && !store::mark_applied(&txn, id, now).await?
+        {
+            // Applied before (a resent event): nothing of this change may be written again.
+            txn.rollback().await?;
+            return Ok(true);
+        }
+        for (kind, body) in effects.transfers {
+            outbox::push(
+                &txn,
+                now,
+                OutboxEvent {
+                    destination: "transfer_approval",
+                    kind,
+                    body,
+                },
+            )
+            .await?;
+        }
+        for emit in &effects.events {
+            push_event(&txn, now, order, emit).await?;
         }
         txn.commit().await?;
         self.relay.wake();
@@ -1353,12 +1629,16 @@ async fn push_event(
     txn: &impl sea_orm::ConnectionTrait,
     now: DateTime<Utc>,
     order: &Order,
-    event: &str,
+    emit: &Emit,
 ) -> Result<(), DbErr> {
-    let payload = serde_json::to_string(&order.event_payload())
+    let mut payload = order.event_payload();
+    payload.decision = emit.decision;
+    payload.approval_deadline = emit.approval_deadline;
+    payload.approval_decision = emit.legacy.then_some(emit.decision);
+    let payload = serde_json::to_string(&payload)
         .map_err(|error| DbErr::Custom(format!("event payload: {error}")))?;
     let event = Event {
-        event_type: format!("messaging_hosted_numbers_orders.{event}"),
+        event_type: format!("messaging_hosted_numbers_orders.{}", emit.event),
         account_id: order.account.to_string(),
         payload_json: payload,
         resource_id: Some(order.id.to_string()),
@@ -1419,21 +1699,23 @@ fn new_order(
     profile: Option<MessagingProfileId>,
     results: &[eligibility_pb::HostedEligibilityResult],
     now: DateTime<Utc>,
-) -> Result<Order, Error> {
+) -> Order {
+    // Every number of a stored order is eligible, so well formed; a dry run shows what would be
+    // ordered of a list that may not be.
     let numbers = results
         .iter()
-        .enumerate()
-        .map(|(at, result)| {
-            let phone_number = E164::parse(&result.phone_number)
-                .map_err(|e| invalid(&format!("/phone_numbers/{at}"), &e.to_string()))?;
+        .filter_map(|result| Some((E164::parse(&result.phone_number).ok()?, result)))
+        .map(|(phone_number, result)| {
             let transfer_from = result
                 .transfer_from_account_id
                 .as_deref()
                 .and_then(|raw| AccountId::parse(raw).ok());
-            Ok(Number {
+            Number {
                 id: HostedNumberId::new(),
                 phone_number,
                 status: NumberStatus::Pending,
+                transfer_decision: transfer_from.map(|_| TransferDecision::Pending),
+                approval_deadline: None,
                 transfer_from,
                 campaign_id: result.campaign_id.clone(),
                 messaging_profile_id: None,
@@ -1443,10 +1725,10 @@ fn new_order(
                 code_resend_allowed_at: None,
                 created_at: now,
                 updated_at: now,
-            })
+            }
         })
-        .collect::<Result<Vec<_>, Error>>()?;
-    Ok(Order {
+        .collect();
+    Order {
         id,
         account,
         messaging_profile_id: profile,
@@ -1460,7 +1742,7 @@ fn new_order(
         created_at: now,
         updated_at: now,
         version: 0,
-    })
+    }
 }
 
 fn verification_method(method: Method) -> verification_pb::VerificationMethod {
@@ -1494,4 +1776,14 @@ fn warnings_json(warnings: &[Warning]) -> String {
         })
         .collect();
     serde_json::Value::Array(list).to_string()
+}
+
+fn decision_of(decision: transfer_pb::TransferDecision) -> Option<TransferDecision> {
+    match decision {
+        transfer_pb::TransferDecision::Pending => Some(TransferDecision::Pending),
+        transfer_pb::TransferDecision::Approved => Some(TransferDecision::Approved),
+        transfer_pb::TransferDecision::Rejected => Some(TransferDecision::Rejected),
+        transfer_pb::TransferDecision::AutoApproved => Some(TransferDecision::AutoApproved),
+        transfer_pb::TransferDecision::Unspecified => None,
+    }
 }

@@ -17,6 +17,9 @@ pub enum Error {
     NumberNotFound,
     #[error("document not uploaded")]
     DocumentNotFound,
+    /// The receiving account tried to approve or reject its own transfer.
+    #[error("the receiver cannot decide its own transfer")]
+    ReceiverDecides,
     /// A request field that makes no sense, at its JSON pointer.
     #[error("{pointer}: {detail}")]
     Invalid { pointer: String, detail: String },
@@ -64,6 +67,10 @@ impl From<Error> for ApiError {
             Error::OrderNotFound => ApiError::not_found("hosted number order"),
             Error::NumberNotFound => ApiError::not_found("hosted number"),
             Error::DocumentNotFound => ApiError::not_found("document"),
+            Error::ReceiverDecides => ApiError::new(
+                ErrorKind::Forbidden,
+                "Only the account that holds the numbers may approve or reject their transfer.",
+            ),
             Error::Invalid { pointer, detail } => {
                 ApiError::at_pointer(ErrorKind::Validation, pointer, detail)
             }

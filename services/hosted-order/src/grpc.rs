@@ -1,12 +1,15 @@
 //! The gRPC edge of hosted-order: proto requests become domain values, the app answers, and
 //! domain values become proto responses. No rules and no storage here.
 
+use prost::Message as _;
 use textport_domain::{E164, HostedNumberId, MessagingProfileId, OrderId};
 use textport_platform::{ApiError, ErrorKind, convert};
+use textport_proto::events::v1::{self as events_pb, event_sink_service_server};
 use textport_proto::hosted_order::v1::{
     self as pb, hosted_number_service_server, hosted_order_service_server,
     operator_review_service_server,
 };
+use textport_proto::transfer_approval::v1::{self as transfer_pb, TRANSFER_CHANGED_KIND};
 use tonic::{Request, Response, Status};
 
 use crate::app::{App, Failure, Method, Upload, Validation};
@@ -25,8 +28,13 @@ impl HostedOrderApi {
     }
 }
 
+/// A path id that is no UUID names no order: 404, as for any unknown id.
 fn order_id(raw: &str) -> Result<OrderId, ApiError> {
-    convert::id("/order_id", OrderId::parse, raw)
+    OrderId::parse(raw).map_err(|_| ApiError::not_found("hosted number order"))
+}
+
+fn hosted_number_id(raw: &str) -> Result<HostedNumberId, ApiError> {
+    HostedNumberId::parse(raw).map_err(|_| ApiError::not_found("hosted number"))
 }
 
 fn profile_id(raw: &str, pointer: &str) -> Result<MessagingProfileId, ApiError> {
@@ -210,6 +218,27 @@ impl hosted_order_service_server::HostedOrderService for HostedOrderApi {
         }))
     }
 
+    #[tracing::instrument(skip_all, fields(textport.order.id = %request.get_ref().order_id))]
+    async fn decide_transfer(
+        &self,
+        request: Request<pb::DecideTransferRequest>,
+    ) -> Result<Response<pb::DecideTransferResponse>, Status> {
+        let request = request.into_inner();
+        let caller = convert::caller(&request.account_id)?;
+        let order = self
+            .app
+            .decide_transfer(
+                caller,
+                order_id(&request.order_id)?,
+                request.token,
+                request.approve,
+            )
+            .await?;
+        Ok(Response::new(pb::DecideTransferResponse {
+            order: Some(order_to_proto(&order)),
+        }))
+    }
+
     async fn get_timeline(
         &self,
         request: Request<pb::GetTimelineRequest>,
@@ -254,6 +283,51 @@ impl hosted_order_service_server::HostedOrderService for HostedOrderApi {
     }
 }
 
+// === impl EventSinkService ===
+
+#[tonic::async_trait]
+impl event_sink_service_server::EventSinkService for HostedOrderApi {
+    async fn deliver(
+        &self,
+        request: Request<events_pb::DeliverRequest>,
+    ) -> Result<Response<events_pb::DeliverResponse>, Status> {
+        for event in request.into_inner().events {
+            match transfer_of(&event) {
+                Ok((id, changed)) => self.app.apply_transfer(id, changed).await?,
+                // Sending it again cannot fix it, and refusing the batch would hold back the
+                // valid events sent with it: it is logged and acknowledged.
+                Err(error) => {
+                    tracing::error!(%error, event = %event.id, "an event that cannot be applied was dropped")
+                }
+            }
+        }
+        Ok(Response::new(events_pb::DeliverResponse {}))
+    }
+}
+
+fn transfer_of(
+    event: &events_pb::SinkEvent,
+) -> Result<(uuid::Uuid, transfer_pb::TransferRequest), ApiError> {
+    if event.kind != TRANSFER_CHANGED_KIND {
+        return Err(ApiError::at_pointer(
+            ErrorKind::Validation,
+            "/kind",
+            format!(
+                "hosted-order takes {TRANSFER_CHANGED_KIND}, not {}",
+                event.kind
+            ),
+        ));
+    }
+    let id = uuid::Uuid::parse_str(&event.id)
+        .map_err(|error| ApiError::at_pointer(ErrorKind::Validation, "/id", error.to_string()))?;
+    let changed = transfer_pb::TransferChanged::decode(event.body.as_slice())
+        .map_err(|error| ApiError::at_pointer(ErrorKind::Validation, "/body", error.to_string()))?;
+    let request = changed.transfer_request.ok_or_else(|| {
+        ApiError::at_pointer(ErrorKind::Validation, "/body/transfer_request", "missing")
+    })?;
+    Ok((id, request))
+}
+
 // === impl HostedNumberService ===
 
 #[tonic::async_trait]
@@ -296,9 +370,9 @@ impl hosted_number_service_server::HostedNumberService for HostedOrderApi {
         let request = request.into_inner();
         let caller = convert::caller(&request.account_id)?;
         let key = match request.key {
-            Some(pb::get_hosted_number_request::Key::HostedNumberId(raw)) => HostedKey::Id(
-                convert::id("/hosted_number_id", HostedNumberId::parse, &raw)?,
-            ),
+            Some(pb::get_hosted_number_request::Key::HostedNumberId(raw)) => {
+                HostedKey::Id(hosted_number_id(&raw)?)
+            }
             Some(pb::get_hosted_number_request::Key::PhoneNumber(raw)) => {
                 HostedKey::Number(E164::parse(&raw).map_err(|error| {
                     ApiError::at_pointer(
@@ -553,6 +627,8 @@ fn number_to_proto(number: &Number, order: Option<&Order>, account: String) -> p
         code_attempts_remaining: number.code_attempts_remaining,
         code_resend_allowed_at: number.code_resend_allowed_at.map(convert::timestamp),
         campaign_id: number.campaign_id.clone(),
+        transfer_decision: number.transfer_decision.map(|d| d.as_str().to_owned()),
+        approval_deadline: number.approval_deadline.map(convert::timestamp),
     }
 }
 

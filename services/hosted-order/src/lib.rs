@@ -20,9 +20,11 @@ use textport_proto::accounts::v1::account_service_client::AccountServiceClient;
 use textport_proto::accounts::v1::messaging_profile_service_client::MessagingProfileServiceClient;
 use textport_proto::eligibility::v1::number_directory_service_client::NumberDirectoryServiceClient;
 use textport_proto::events::v1::event_sink_service_client::EventSinkServiceClient;
+use textport_proto::events::v1::event_sink_service_server::EventSinkServiceServer;
 use textport_proto::hosted_order::v1::hosted_number_service_server::HostedNumberServiceServer;
 use textport_proto::hosted_order::v1::hosted_order_service_server::HostedOrderServiceServer;
 use textport_proto::hosted_order::v1::operator_review_service_server::OperatorReviewServiceServer;
+use textport_proto::transfer_approval::v1::transfer_approval_service_client::TransferApprovalServiceClient;
 use textport_proto::verification::v1::verification_service_client::VerificationServiceClient;
 
 pub use error::Error;
@@ -75,6 +77,8 @@ pub struct HostedOrder;
 impl GrpcService for HostedOrder {
     type Migrator = store::Migrator;
     type Settings = Settings;
+    /// Transfer decisions arrive from transfer-approval's outbox.
+    const EVENT_SINK: bool = true;
 
     async fn routes(deps: Deps, settings: Settings) -> anyhow::Result<ServiceRoutes> {
         let eligibility = deps.downstreams.get("eligibility")?;
@@ -85,13 +89,16 @@ impl GrpcService for HostedOrder {
             profiles: MessagingProfileServiceClient::new(accounts.clone()),
             accounts: AccountServiceClient::new(accounts),
             verification: VerificationServiceClient::new(deps.downstreams.get("verification")?),
+            transfers: TransferApprovalServiceClient::new(
+                deps.downstreams.get("transfer_approval")?,
+            ),
         };
         let relay = Relay::new(
             "hosted_order",
             deps.db.clone(),
             deps.clock.clone(),
             &deps.downstreams,
-            &["notifier", "eligibility"],
+            &["notifier", "eligibility", "transfer_approval"],
             RelaySettings::default(),
         )?;
         let blobs: Arc<dyn documents::BlobStore> = match settings.documents_store {
@@ -117,6 +124,7 @@ impl GrpcService for HostedOrder {
         deps.workers.spawn(|shutdown| work.run_deadlines(shutdown));
         let api = grpc::HostedOrderApi::new(app);
         Ok(ServiceRoutes::new()
+            .add_service(EventSinkServiceServer::new(api.clone()))
             .add_service(
                 HostedOrderServiceServer::new(api.clone())
                     .max_decoding_message_size(MAX_UPLOAD_MESSAGE_BYTES),

@@ -2,8 +2,13 @@
 //! each number, and the sandbox's seeding rules. No I/O; the facts are looked up before and
 //! passed in.
 
+mod campaign;
 mod seed;
 
+pub use campaign::{
+    CampaignId, CampaignIdError, CampaignLink, CreateLink, LinkFilter, LinkNumberError, LinkOrder,
+    LinkSort, create_link, ended_links, link_number, may_link,
+};
 pub use seed::{HoldingKind, Seed, SeedError, apply_seed};
 
 use std::collections::HashSet;
@@ -14,18 +19,18 @@ use textport_domain::{
     PLATFORM_NNID,
 };
 
-/// What the directory knows of a number: its facts, and whether they were stored on the platform
-/// (seeded or changed here) rather than read from the routing database.
+/// What the directory knows of a number: its facts, whether they were stored on the platform
+/// (seeded or changed here) rather than read from the routing database, and its 10DLC link.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DirectoryEntry {
     pub number: E164,
     pub facts: NumberFacts,
     pub stored: Option<Stored>,
+    pub campaign_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Stored {
-    pub campaign_id: Option<String>,
     pub updated_at: DateTime<Utc>,
 }
 

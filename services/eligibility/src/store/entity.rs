@@ -16,7 +16,8 @@ pub struct Model {
     pub holding: String,
     pub holder_account_id: Option<Uuid>,
     pub transferable: bool,
-    pub campaign_id: Option<String>,
+    // `campaign_id` is left out on purpose: links live in `phone_number_campaigns` (see the
+    // migration that created it); the column stays NULL for new rows.
     pub updated_at: DateTimeUtc,
 }
 

@@ -11,6 +11,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(CreateDirectoryNumbers),
             Box::new(CreateNumberReservations),
+            Box::new(CreatePhoneNumberCampaigns),
         ]
     }
 }
@@ -105,6 +106,81 @@ impl MigrationTrait for CreateNumberReservations {
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
             .drop_table(Table::drop().table("number_reservations").to_owned())
+            .await
+    }
+}
+
+/// 10DLC links get a table of their own, the one source of truth: a link belongs to the account
+/// that made it, which `directory_numbers.campaign_id` could not say. That column is no longer
+/// read or written; it stays so that replicas of the previous release keep working during a
+/// rolling upgrade, and a later migration drops it. Links it held move here, owned by the
+/// number's holder.
+struct CreatePhoneNumberCampaigns;
+
+impl MigrationName for CreatePhoneNumberCampaigns {
+    fn name(&self) -> &str {
+        "m20261201_000003_create_phone_number_campaigns"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CreatePhoneNumberCampaigns {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table("phone_number_campaigns")
+                    .if_not_exists()
+                    .col(string("phone_number").primary_key())
+                    .col(uuid("account_id"))
+                    .col(string("campaign_id"))
+                    .col(timestamp_with_time_zone("created_at"))
+                    .col(timestamp_with_time_zone("updated_at"))
+                    .to_owned(),
+            )
+            .await?;
+        // A list is one account's links, oldest first by default.
+        manager
+            .create_index(
+                Index::create()
+                    .name("phone_number_campaigns_account_created")
+                    .table("phone_number_campaigns")
+                    .col("account_id")
+                    .col("created_at")
+                    .col("phone_number")
+                    .if_not_exists()
+                    .to_owned(),
+            )
+            .await?;
+        let legacy = Query::select()
+            .column("phone_number")
+            .column("holder_account_id")
+            .column("campaign_id")
+            .column("updated_at")
+            .column("updated_at")
+            .from("directory_numbers")
+            .and_where(Expr::col("campaign_id").is_not_null())
+            .and_where(Expr::col("holding").eq("account"))
+            .and_where(Expr::col("holder_account_id").is_not_null())
+            .to_owned();
+        let copy = Query::insert()
+            .into_table("phone_number_campaigns")
+            .columns([
+                "phone_number",
+                "account_id",
+                "campaign_id",
+                "created_at",
+                "updated_at",
+            ])
+            .select_from(legacy)
+            .map_err(|error| DbErr::Migration(error.to_string()))?
+            .to_owned();
+        manager.execute(copy).await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_table(Table::drop().table("phone_number_campaigns").to_owned())
             .await
     }
 }

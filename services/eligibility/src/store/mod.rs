@@ -1,6 +1,9 @@
 //! The number directory's table: one row per number whose facts were seeded or changed on the
-//! platform. Numbers without a row take what the routing database says.
+//! platform. Numbers without a row take what the routing database says. The numbers' 10DLC
+//! campaign links are in [`campaigns`].
 
+mod campaign;
+pub mod campaigns;
 mod entity;
 mod migration;
 mod reservation;
@@ -10,7 +13,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect, Set};
 use textport_domain::{AccountId, BillingCheck, E164, Holding, LineType, NumberFacts};
 use uuid::Uuid;
 
@@ -38,7 +41,6 @@ pub async fn load(
     rows.into_iter()
         .map(|row| {
             let stored = Stored {
-                campaign_id: row.campaign_id.clone(),
                 updated_at: row.updated_at,
             };
             Ok((row.phone_number.clone(), (row.facts()?, stored)))
@@ -185,17 +187,23 @@ pub async fn unhost(
     Ok(())
 }
 
-/// Activation took the number's 10DLC campaign links with it.
+/// Activation took the number's 10DLC campaign links with it, whichever account made them.
 pub async fn clear_campaigns(db: &impl ConnectionTrait, numbers: &[E164]) -> Result<(), DbErr> {
-    if numbers.is_empty() {
-        return Ok(());
-    }
-    Entity::update_many()
-        .col_expr(Column::CampaignId, Expr::value(Option::<String>::None))
-        .filter(Column::PhoneNumber.is_in(numbers.iter().map(E164::as_str)))
-        .exec(db)
-        .await?;
-    Ok(())
+    campaigns::delete_for_numbers(db, numbers).await
+}
+
+/// The stored facts of one number, its row locked until the transaction ends (PostgreSQL; SQLite
+/// has one writer at a time), so its holder cannot change under a link being written.
+pub async fn load_locked(
+    txn: &impl ConnectionTrait,
+    number: &E164,
+) -> Result<Option<NumberFacts>, DbErr> {
+    Entity::find_by_id(number.as_str())
+        .lock_exclusive()
+        .one(txn)
+        .await?
+        .map(|row| row.facts())
+        .transpose()
 }
 
 fn active_model(number: &E164, facts: &NumberFacts, now: DateTime<Utc>) -> ActiveModel {
@@ -220,7 +228,6 @@ fn active_model(number: &E164, facts: &NumberFacts, now: DateTime<Utc>) -> Activ
         holding: Set(holding.to_owned()),
         holder_account_id: Set(holder),
         transferable: Set(transferable),
-        campaign_id: Set(None),
         updated_at: Set(now),
     }
 }
@@ -256,3 +263,6 @@ impl DirectoryRow {
         })
     }
 }
+
+#[cfg(test)]
+mod tests;

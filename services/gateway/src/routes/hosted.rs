@@ -678,6 +678,64 @@ pub async fn retry(
     )
 }
 
+// === internal transfers: the holder's decision ===
+
+/// `POST …/{id}/approve?token=…`, with the holder's key; the SDK sends no body, or an empty one.
+pub async fn approve(
+    state: State<AppState>,
+    caller: Extension<Caller>,
+    id: ApiPath<String>,
+    query: QueryPairs,
+    body: OptionalJson<serde_json::Value>,
+) -> Result<Json<Data<OrderJson>>, HttpError> {
+    decide(state, caller, id, query, body, true).await
+}
+
+/// `POST …/{id}/reject?token=…`, as [`approve`].
+pub async fn reject(
+    state: State<AppState>,
+    caller: Extension<Caller>,
+    id: ApiPath<String>,
+    query: QueryPairs,
+    body: OptionalJson<serde_json::Value>,
+) -> Result<Json<Data<OrderJson>>, HttpError> {
+    decide(state, caller, id, query, body, false).await
+}
+
+async fn decide(
+    State(state): State<AppState>,
+    Extension(Caller(account)): Extension<Caller>,
+    ApiPath(id): ApiPath<String>,
+    query: QueryPairs,
+    _: OptionalJson<serde_json::Value>,
+    approve: bool,
+) -> Result<Json<Data<OrderJson>>, HttpError> {
+    let token = query
+        .get("token")
+        .filter(|token| !token.is_empty())
+        .ok_or_else(|| {
+            ApiError::at_parameter(
+                ErrorKind::Validation,
+                "token",
+                "token is required: the one-time token from the approval e-mail.",
+            )
+        })?;
+    order_data(
+        state
+            .hosted_orders
+            .clone()
+            .decide_transfer(pb::DecideTransferRequest {
+                account_id: account.to_string(),
+                order_id: id,
+                token: token.to_owned(),
+                approve,
+            })
+            .await?
+            .into_inner()
+            .order,
+    )
+}
+
 // === hosted numbers ===
 
 pub async fn list_numbers(

@@ -1,3 +1,4 @@
+pub mod campaigns;
 pub mod eligibility;
 pub mod health;
 pub mod hosted;

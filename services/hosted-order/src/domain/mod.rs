@@ -19,6 +19,8 @@ pub enum Actor {
     Operator,
     System,
     Sandbox,
+    /// The account that held a number moving by internal transfer.
+    Holder,
 }
 
 impl Actor {
@@ -28,6 +30,48 @@ impl Actor {
             Actor::Operator => "operator",
             Actor::System => "system",
             Actor::Sandbox => "sandbox",
+            Actor::Holder => "holder",
+        }
+    }
+}
+
+/// The holder's decision on a number that moves by internal transfer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransferDecision {
+    Pending,
+    Approved,
+    Rejected,
+    /// The window lapsed with no decision.
+    AutoApproved,
+}
+
+impl TransferDecision {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TransferDecision::Pending => "pending",
+            TransferDecision::Approved => "approved",
+            TransferDecision::Rejected => "rejected",
+            TransferDecision::AutoApproved => "auto_approved",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [
+            TransferDecision::Pending,
+            TransferDecision::Approved,
+            TransferDecision::Rejected,
+            TransferDecision::AutoApproved,
+        ]
+        .into_iter()
+        .find(|d| d.as_str() == text)
+    }
+
+    /// The webhooks' `decision`: an auto-approval is an approval.
+    pub fn public(self) -> &'static str {
+        match self {
+            TransferDecision::Pending => "pending",
+            TransferDecision::Approved | TransferDecision::AutoApproved => "approved",
+            TransferDecision::Rejected => "rejected",
         }
     }
 }
@@ -70,6 +114,10 @@ pub struct Number {
     pub status: NumberStatus,
     /// The account it moves from, by internal transfer.
     pub transfer_from: Option<AccountId>,
+    /// With `transfer_from`: the holder's decision so far.
+    pub transfer_decision: Option<TransferDecision>,
+    /// With `transfer_from`, once the holder was asked: when the window lapses.
+    pub approval_deadline: Option<DateTime<Utc>>,
     /// The 10DLC campaign an internal transfer's activation removes.
     pub campaign_id: Option<String>,
     pub messaging_profile_id: Option<MessagingProfileId>,
@@ -160,6 +208,80 @@ impl Order {
         });
         number.status = next;
         Ok(())
+    }
+
+    /// Whether the number may prove ownership: it moves by no transfer, or its holder approved.
+    pub fn cleared(&self, index: usize) -> bool {
+        matches!(
+            self.numbers[index].transfer_decision,
+            None | Some(TransferDecision::Approved | TransferDecision::AutoApproved)
+        )
+    }
+
+    /// Applies a holder's decision (or the opening of its request, `Pending` with a deadline)
+    /// to the numbers it holds, only forward: a number already decided keeps its decision.
+    /// Answers the webhook the change calls for, if anything changed.
+    pub fn apply_transfer(
+        &mut self,
+        holder: AccountId,
+        decision: TransferDecision,
+        deadline: Option<DateTime<Utc>>,
+        changes: &mut Changes,
+    ) -> Result<Option<&'static str>, InvalidTransition> {
+        let mut changed = false;
+        for index in 0..self.numbers.len() {
+            let number = &self.numbers[index];
+            if number.transfer_from != Some(holder)
+                || number.transfer_decision != Some(TransferDecision::Pending)
+            {
+                continue;
+            }
+            match decision {
+                TransferDecision::Pending => {
+                    if number.approval_deadline.is_none() && deadline.is_some() {
+                        self.numbers[index].approval_deadline = deadline;
+                        changed = true;
+                    }
+                }
+                TransferDecision::Approved | TransferDecision::AutoApproved => {
+                    self.numbers[index].transfer_decision = Some(decision);
+                    changed = true;
+                }
+                TransferDecision::Rejected => {
+                    self.numbers[index].transfer_decision = Some(decision);
+                    changed = true;
+                    if self.numbers[index].status.is_live() {
+                        self.transition_number(
+                            index,
+                            NumberEvent::Fail(NumberStatus::Failed),
+                            "the holder rejected the internal transfer",
+                            changes,
+                        )?;
+                    }
+                }
+            }
+        }
+        if !changed {
+            return Ok(None);
+        }
+        self.settle(changes)?;
+        Ok(Some(match decision {
+            TransferDecision::Pending => "internal_transfer_approval_requested",
+            TransferDecision::Approved => "internal_transfer_approved",
+            TransferDecision::AutoApproved => "internal_transfer_auto_approved",
+            TransferDecision::Rejected => "internal_transfer_rejected",
+        }))
+    }
+
+    /// The order as a number's holder may see it: the numbers it holds, not the receiver's
+    /// profile or documents.
+    pub fn as_seen_by(mut self, holder: AccountId) -> Order {
+        self.numbers.retain(|n| n.transfer_from == Some(holder));
+        self.messaging_profile_id = None;
+        self.loa = None;
+        self.bill = None;
+        self.failure_reason.clear();
+        self
     }
 
     pub fn index_of(&self, number: &E164) -> Option<usize> {
@@ -292,6 +414,9 @@ pub struct EventPayload<'a> {
     pub decision: &'static str,
     /// Unix seconds; only internal-transfer events carry one.
     pub approval_deadline: Option<i64>,
+    /// The older texts' name of `decision`, on `.updated` events a transfer decision caused.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub approval_decision: Option<&'static str>,
 }
 
 #[derive(Debug, Serialize)]
@@ -317,6 +442,7 @@ impl Order {
                 .collect(),
             decision: "pending",
             approval_deadline: None,
+            approval_decision: None,
         }
     }
 }

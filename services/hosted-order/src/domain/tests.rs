@@ -15,6 +15,8 @@ fn number(raw: &str, status: NumberStatus) -> Number {
         phone_number: E164::parse(raw).expect("valid number"),
         status,
         transfer_from: None,
+        transfer_decision: None,
+        approval_deadline: None,
         campaign_id: None,
         messaging_profile_id: None,
         messaging_product: "P2P".to_owned(),
@@ -324,4 +326,71 @@ fn the_event_payload_has_the_documented_fields() {
     assert!(json["approval_deadline"].is_null());
     assert!(json["profile_id"].is_null());
     assert_eq!(json["user_id"], order.account.to_string());
+}
+
+#[test]
+fn a_holders_decision_moves_only_its_own_pending_numbers_and_only_forward() {
+    let holder = AccountId::new();
+    let mut order = order(O::Pending, &[N::Pending, N::Pending, N::Pending]);
+    for index in [0, 1] {
+        order.numbers[index].transfer_from = Some(holder);
+        order.numbers[index].transfer_decision = Some(TransferDecision::Pending);
+    }
+    assert!(!order.cleared(0) && order.cleared(2));
+    let mut changes = Changes::default();
+    let opened = order
+        .apply_transfer(
+            holder,
+            TransferDecision::Pending,
+            Some(at(72 * 3600)),
+            &mut changes,
+        )
+        .expect("opens");
+    assert_eq!(opened, Some("internal_transfer_approval_requested"));
+    assert_eq!(order.numbers[0].approval_deadline, Some(at(72 * 3600)));
+    let again = order
+        .apply_transfer(
+            holder,
+            TransferDecision::Pending,
+            Some(at(72 * 3600)),
+            &mut changes,
+        )
+        .expect("repeats");
+    assert_eq!(again, None, "a resent opening changes nothing");
+
+    let approved = order
+        .apply_transfer(holder, TransferDecision::AutoApproved, None, &mut changes)
+        .expect("approves");
+    assert_eq!(approved, Some("internal_transfer_auto_approved"));
+    assert!(order.cleared(0) && order.cleared(1));
+    let late = order
+        .apply_transfer(holder, TransferDecision::Rejected, None, &mut changes)
+        .expect("ignored");
+    assert_eq!(late, None, "a decided number keeps its decision");
+    assert_eq!(order.numbers[0].status, N::Pending);
+    assert_eq!(TransferDecision::AutoApproved.public(), "approved");
+}
+
+#[test]
+fn a_rejection_fails_the_holders_numbers_and_the_order_when_none_is_left() {
+    let holder = AccountId::new();
+    let mut order = order(O::Pending, &[N::Pending]);
+    order.numbers[0].transfer_from = Some(holder);
+    order.numbers[0].transfer_decision = Some(TransferDecision::Pending);
+    let mut changes = Changes::default();
+    let other = order
+        .apply_transfer(
+            AccountId::new(),
+            TransferDecision::Rejected,
+            None,
+            &mut changes,
+        )
+        .expect("nothing of its own");
+    assert_eq!(other, None, "another account's decision touches nothing");
+    let rejected = order
+        .apply_transfer(holder, TransferDecision::Rejected, None, &mut changes)
+        .expect("rejects");
+    assert_eq!(rejected, Some("internal_transfer_rejected"));
+    assert_eq!(order.numbers[0].status, N::Failed);
+    assert_eq!(order.status, O::Failed);
 }

@@ -40,6 +40,8 @@ pub mod number {
         pub phone_number: String,
         pub status: String,
         pub transfer_from_account_id: Option<Uuid>,
+        pub transfer_decision: Option<String>,
+        pub approval_deadline: Option<DateTimeUtc>,
         pub campaign_id: Option<String>,
         pub messaging_profile_id: Option<Uuid>,
         pub messaging_product: String,
@@ -155,6 +157,24 @@ pub mod blob {
         #[sea_orm(primary_key, auto_increment = false)]
         pub key: String,
         pub bytes: Vec<u8>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod applied {
+    use sea_orm::entity::prelude::*;
+
+    /// Events from other services already applied, by id: a resent event changes nothing.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "applied_events")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub applied_at: DateTimeUtc,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

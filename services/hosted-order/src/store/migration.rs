@@ -21,13 +21,14 @@ impl MigrationName for CreateHostedOrderTables {
     }
 }
 
-const TABLES: [&str; 6] = [
+const TABLES: [&str; 7] = [
     "hosted_orders",
     "hosted_numbers",
     "order_documents",
     "order_history",
     "order_deadlines",
     "document_blobs",
+    "applied_events",
 ];
 
 #[async_trait::async_trait]
@@ -64,6 +65,8 @@ impl MigrationTrait for CreateHostedOrderTables {
                     .col(string("phone_number"))
                     .col(string("status"))
                     .col(uuid("transfer_from_account_id").null())
+                    .col(string_null("transfer_decision"))
+                    .col(timestamp_with_time_zone("approval_deadline").null())
                     .col(string_null("campaign_id"))
                     .col(uuid("messaging_profile_id").null())
                     .col(string("messaging_product"))
@@ -131,6 +134,16 @@ impl MigrationTrait for CreateHostedOrderTables {
                     .if_not_exists()
                     .col(string("key").primary_key())
                     .col(binary("bytes"))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table("applied_events")
+                    .if_not_exists()
+                    .col(uuid("id").primary_key())
+                    .col(timestamp_with_time_zone("applied_at"))
                     .to_owned(),
             )
             .await?;

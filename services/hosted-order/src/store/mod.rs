@@ -22,9 +22,9 @@ pub use entity::history::Model as HistoryRow;
 pub use migration::Migrator;
 
 use crate::domain::{
-    Actor, Changes, Document, Number, NumberStatus, Order, OrderStatus, WaitingOn,
+    Actor, Changes, Document, Number, NumberStatus, Order, OrderStatus, TransferDecision, WaitingOn,
 };
-use entity::{blob, document, history, number, order};
+use entity::{applied, blob, document, history, number, order};
 
 /// Numbers written per statement: well under both databases' bind-parameter limits.
 const CHUNK: usize = 500;
@@ -129,8 +129,8 @@ pub async fn save_numbers(db: &impl ConnectionTrait, numbers: &[&Number]) -> Res
         Option<Uuid>,
         String,
         String,
-        Option<u32>,
-        Option<DateTime<Utc>>,
+        (Option<u32>, Option<DateTime<Utc>>),
+        (Option<&'static str>, Option<DateTime<Utc>>),
         DateTime<Utc>,
     );
     let mut groups: HashMap<Key, Vec<Uuid>> = HashMap::new();
@@ -140,13 +140,20 @@ pub async fn save_numbers(db: &impl ConnectionTrait, numbers: &[&Number]) -> Res
             n.messaging_profile_id.map(|id| *id.as_uuid()),
             n.messaging_product.clone(),
             tags_json(&n.tags),
-            n.code_attempts_remaining,
-            n.code_resend_allowed_at,
+            (n.code_attempts_remaining, n.code_resend_allowed_at),
+            (
+                n.transfer_decision.map(TransferDecision::as_str),
+                n.approval_deadline,
+            ),
             n.updated_at,
         );
         groups.entry(key).or_default().push(*n.id.as_uuid());
     }
-    for ((status, profile, product, tags, attempts, resend, updated_at), ids) in groups {
+    for (
+        (status, profile, product, tags, (attempts, resend), (decision, deadline), updated_at),
+        ids,
+    ) in groups
+    {
         for chunk in ids.chunks(CHUNK) {
             number::Entity::update_many()
                 .col_expr(number::Column::Status, Expr::value(status))
@@ -161,6 +168,8 @@ pub async fn save_numbers(db: &impl ConnectionTrait, numbers: &[&Number]) -> Res
                     Expr::value(attempts.and_then(|a| i32::try_from(a).ok())),
                 )
                 .col_expr(number::Column::CodeResendAllowedAt, Expr::value(resend))
+                .col_expr(number::Column::TransferDecision, Expr::value(decision))
+                .col_expr(number::Column::ApprovalDeadline, Expr::value(deadline))
                 .col_expr(number::Column::UpdatedAt, Expr::value(updated_at))
                 .filter(number::Column::Id.is_in(chunk.iter().copied()))
                 .exec(db)
@@ -230,6 +239,26 @@ pub async fn list_awaiting_review(
         .order_by_asc(order::Column::Id);
     let (rows, total) = fetch_page(db, query, page).await?;
     Ok((assemble(db, rows).await?, total))
+}
+
+/// Records that the event `id` was applied; `false` when it already was (roll back then).
+pub async fn mark_applied(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let inserted = applied::Entity::insert(applied::ActiveModel {
+        id: Set(id),
+        applied_at: Set(now),
+    })
+    .on_conflict(
+        OnConflict::column(applied::Column::Id)
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    Ok(inserted == 1)
 }
 
 // === documents ===
@@ -517,6 +546,8 @@ fn number_row(order: &Order, n: &Number) -> number::ActiveModel {
         phone_number: Set(n.phone_number.as_str().to_owned()),
         status: Set(n.status.as_str().to_owned()),
         transfer_from_account_id: Set(n.transfer_from.map(|a| *a.as_uuid())),
+        transfer_decision: Set(n.transfer_decision.map(|d| d.as_str().to_owned())),
+        approval_deadline: Set(n.approval_deadline),
         campaign_id: Set(n.campaign_id.clone()),
         messaging_profile_id: Set(n.messaging_profile_id.map(|id| *id.as_uuid())),
         messaging_product: Set(n.messaging_product.clone()),
@@ -537,6 +568,12 @@ fn number_from_row(row: number::Model) -> Result<Number, DbErr> {
             .map_err(|_| corrupt("phone_number", &row.phone_number))?,
         status: NumberStatus::parse(&row.status).ok_or_else(|| corrupt("status", &row.status))?,
         transfer_from: row.transfer_from_account_id.map(AccountId::from_uuid),
+        transfer_decision: row
+            .transfer_decision
+            .as_deref()
+            .map(|d| TransferDecision::parse(d).ok_or_else(|| corrupt("transfer_decision", d)))
+            .transpose()?,
+        approval_deadline: row.approval_deadline,
         campaign_id: row.campaign_id,
         messaging_profile_id: row.messaging_profile_id.map(MessagingProfileId::from_uuid),
         messaging_product: row.messaging_product,

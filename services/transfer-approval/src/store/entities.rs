@@ -1,0 +1,50 @@
+//! The transfer-approval service's table. Nothing outside `store` sees this model.
+
+pub mod transfer_request {
+    use sea_orm::entity::prelude::*;
+
+    /// One holder's transfer request of one order (unique per order and holder). While pending
+    /// it has the token's hash and a due time (its deadline) for the sweeper; once closed,
+    /// neither.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "transfer_requests")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub order_id: Uuid,
+        pub from_account_id: Uuid,
+        pub to_account_id: Uuid,
+        /// E.164 numbers separated by spaces.
+        pub phone_numbers: String,
+        /// `pending`, `approved`, `rejected` or `auto_approved`.
+        pub decision: String,
+        pub cancelled_by_receiver: bool,
+        pub approval_deadline: DateTimeUtc,
+        pub decided_at: Option<DateTimeUtc>,
+        /// SHA-256 of the token, while pending.
+        pub token_hash: Option<Vec<u8>>,
+        pub due_at: Option<DateTimeUtc>,
+        pub claim: Option<Uuid>,
+        /// The trace of the change that opened it; the auto-approval continues it.
+        pub traceparent: String,
+        pub created_at: DateTimeUtc,
+        pub updated_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+
+    impl textport_platform::sweeper::Due for Entity {
+        fn id_column() -> Column {
+            Column::Id
+        }
+        fn due_column() -> Column {
+            Column::DueAt
+        }
+        fn claim_column() -> Column {
+            Column::Claim
+        }
+    }
+}
