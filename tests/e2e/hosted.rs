@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use reqwest::Method;
 use serde_json::{Value, json};
-use textport::{Config, Storage};
+use textport::Storage;
 use textport_domain::{Clock as _, ManualClock, SystemClock};
 
 use crate::events::{Receiver, assert_signed, create_profile, listed, select};
