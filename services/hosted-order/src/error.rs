@@ -74,8 +74,9 @@ impl From<Error> for ApiError {
             Error::Invalid { pointer, detail } => {
                 ApiError::at_pointer(ErrorKind::Validation, pointer, detail)
             }
+            // As everywhere: another account's resource is not found, also when a body names it.
             Error::ProfileNotFound { pointer } => ApiError::at_pointer(
-                ErrorKind::Validation,
+                ErrorKind::NotFound,
                 pointer,
                 "No messaging profile with this id exists in your account.",
             ),

@@ -373,15 +373,10 @@ impl hosted_number_service_server::HostedNumberService for HostedOrderApi {
             Some(pb::get_hosted_number_request::Key::HostedNumberId(raw)) => {
                 HostedKey::Id(hosted_number_id(&raw)?)
             }
-            Some(pb::get_hosted_number_request::Key::PhoneNumber(raw)) => {
-                HostedKey::Number(E164::parse(&raw).map_err(|error| {
-                    ApiError::at_pointer(
-                        ErrorKind::InvalidPhoneNumber,
-                        "/phone_number",
-                        error.to_string(),
-                    )
-                })?)
-            }
+            // A path segment that is no number names no hosted number.
+            Some(pb::get_hosted_number_request::Key::PhoneNumber(raw)) => HostedKey::Number(
+                E164::parse(&raw).map_err(|_| ApiError::not_found("hosted number"))?,
+            ),
             None => {
                 return Err(ApiError::at_pointer(
                     ErrorKind::Validation,
