@@ -17,8 +17,9 @@
 //!
 //! The load generator shares the machine with both suites and PostgreSQL. Throughput is the
 //! median over rounds; latency percentiles are over every create of every round; the aim is
-//! gRPC ÷ one process ≥ 0.5 with the gRPC p99 under 45 ms. The last table is each timed step's
-//! mean per create from the process's metrics (server side of each hop), per phase.
+//! gRPC ÷ one process (of the medians) ≥ 0.5 with the gRPC p99 under 45 ms. The last table is,
+//! per phase, each timed step's mean time per call (server side of each hop, from the process's
+//! latency histograms, over the timed runs and their drains) and its calls per create.
 //!
 //! `cargo bench -p textport-e2e --bench orders -- [--requests N] [--concurrency C] [--rounds R]`
 

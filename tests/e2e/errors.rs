@@ -204,6 +204,9 @@ async fn the_openapi_document_lists_every_route() {
     let paths = doc.body["paths"].as_object().expect("paths");
     for path in [
         "/openapi.json",
+        "/approve",
+        "/messaging_hosted_number_orders/{id}/approve",
+        "/messaging_hosted_number_orders/{id}/reject",
         "/messaging_hosted_number_orders/eligibility_numbers_check",
         "/portability_checks",
         "/messaging_profiles",

@@ -2,6 +2,7 @@
 //! API (and, for reflection and health, gRPC). One binary, so the suite links once.
 //! With `TEXTPORT_TEST_DATABASE_URL` set, every service runs on PostgreSQL (a fresh schema each).
 
+mod approval_page;
 mod campaigns;
 mod eligibility;
 mod errors;

@@ -1,7 +1,8 @@
 """Runs schemathesis over the OpenAPI document against the suite in TEXTPORT_STATE_FILE.
 
-The /v2 routes, the sandbox routes and the operator routes have different bases (and the operator
-routes a different key), so they are three runs. A fixed seed,
+The /v2 routes, the approval page (/approve at the public listener's root, no key), the sandbox
+routes and the operator routes have different bases (and the operator routes a different key), so
+they are four runs. A fixed seed,
 deterministic generation (which keeps no example database) and one worker keep CI repeatable: the same
 document and code give the same cases. A failure prints the curl command that reproduces it.
 """
@@ -31,7 +32,8 @@ def main() -> int:
     ]
     runs = [
         ("public API", ["--url", state["api_base_url"], "--header", customer,
-                        "--exclude-path-regex", "^/(sandbox|operator)/"]),
+                        "--exclude-path-regex", "^/((sandbox|operator)/|approve$)"]),
+        ("approval page", ["--url", state["gateway_url"], "--include-path-regex", "^/approve$"]),
         ("sandbox API", ["--url", state["admin_url"], "--header", customer,
                          "--include-path-regex", "^/sandbox/"]),
         ("operator API", ["--url", state["admin_url"], "--header", operator,

@@ -67,6 +67,7 @@ pub const ROLES: &[Role] = &[
             "verification",
             "notifier",
             "hosted_order",
+            "transfer_approval",
         ],
         grpc: false,
         event_sink: false,

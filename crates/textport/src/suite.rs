@@ -134,7 +134,9 @@ pub struct Suite {
 impl Suite {
     /// Builds every service of the registry (migrated, bound) in order, each with channels to
     /// the services it calls, starts them, and provisions the demo accounts. `gateway_listen`
-    /// may use port 0.
+    /// may use port 0. The gateway is built first: its bound address is what the holder's
+    /// approval e-mail links to (`transfer_approval.approval_page_url`, unless configured), and
+    /// it calls nothing before it serves, so its channels are connected once the rest is built.
     pub async fn start(
         config: &Config,
         storage: &Storage,
@@ -157,7 +159,11 @@ impl Suite {
         let mut built: Vec<(&Role, Box<dyn Built>)> = Vec::with_capacity(ROLES.len());
         let mut reachable = Downstreams::default();
         let mut later = Vec::new();
-        for role in ROLES {
+        let gateway_first = ROLES
+            .iter()
+            .filter(|role| !role.grpc)
+            .chain(ROLES.iter().filter(|role| role.grpc));
+        for role in gateway_first {
             let mut downstreams = Downstreams::default();
             for callee in role.calls {
                 let downstream = match reachable.get(callee) {
@@ -190,6 +196,9 @@ impl Suite {
                 downstreams,
             };
             let service = role.build(start, &config).await?;
+            if !role.grpc {
+                link_approval_page(&mut config, service.local_addr());
+            }
             if let Some(routes) = service.routes() {
                 let downstream: Downstream = match transport {
                     Transport::Grpc => channel(&format!("http://{}", service.local_addr()))?,
@@ -291,6 +300,21 @@ impl Suite {
             ended??;
         }
         Ok(())
+    }
+}
+
+/// Points the holder's approval link at the gateway's page, unless the configuration names a
+/// page of its own.
+fn link_approval_page(config: &mut Config, gateway: SocketAddr) {
+    const KEY: &str = "approval_page_url";
+    let section = config
+        .sections
+        .entry("transfer_approval".to_owned())
+        .or_insert_with(|| ServiceConfig::default_for("transfer_approval"));
+    if !section.settings.contains_key(KEY) {
+        section
+            .settings
+            .insert(KEY.to_owned(), format!("http://{gateway}/approve").into());
     }
 }
 
@@ -437,4 +461,43 @@ fn demo_numbers(demo: &DemoAccount) -> anyhow::Result<Vec<E164>> {
                 .map_err(|e| anyhow::anyhow!("demo.accounts {:?}: number {i}: {e}", demo.name))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page(config: &Config) -> Option<String> {
+        config.sections["transfer_approval"]
+            .settings
+            .get("approval_page_url")
+            .and_then(|value| value.as_str().map(str::to_owned))
+    }
+
+    #[test]
+    fn the_approval_link_points_at_the_gateway_unless_configured() {
+        let gateway: SocketAddr = "127.0.0.1:4321".parse().expect("address");
+        let mut config = Config::default();
+        link_approval_page(&mut config, gateway);
+        assert_eq!(
+            page(&config).as_deref(),
+            Some("http://127.0.0.1:4321/approve")
+        );
+
+        let mut configured = Config::default();
+        configured
+            .sections
+            .get_mut("transfer_approval")
+            .expect("a section")
+            .settings
+            .insert(
+                "approval_page_url".to_owned(),
+                "https://portal.example/approve".into(),
+            );
+        link_approval_page(&mut configured, gateway);
+        assert_eq!(
+            page(&configured).as_deref(),
+            Some("https://portal.example/approve")
+        );
+    }
 }

@@ -90,10 +90,12 @@ pub enum Access {
 }
 
 pub fn access(path: &str) -> Access {
-    // The webhook key is public by nature: receivers verify with it.
-    const PUBLIC: [&str; 5] = [
+    // The webhook key is public by nature: receivers verify with it. The approval page's proof
+    // is the one-time token it carries.
+    const PUBLIC: [&str; 6] = [
         "/healthz",
         "/readyz",
+        "/approve",
         "/v2/openapi.json",
         "/sandbox/v1/magic_numbers",
         "/sandbox/v1/webhook_public_key",
@@ -192,6 +194,7 @@ mod tests {
     #[test]
     fn the_path_alone_decides_the_credential() {
         assert_eq!(access("/v2/openapi.json"), Access::Public);
+        assert_eq!(access("/approve"), Access::Public);
         assert_eq!(access("/v2/portability_checks"), Access::Customer);
         assert_eq!(access("/v2/no_such_route"), Access::Customer);
         assert_eq!(access("/v2"), Access::Customer);

@@ -40,6 +40,7 @@ use textport_proto::hosted_order::v1::hosted_order_service_client::HostedOrderSe
 use textport_proto::hosted_order::v1::operator_review_service_client::OperatorReviewServiceClient;
 use textport_proto::notifier::v1::notifier_sandbox_service_client::NotifierSandboxServiceClient;
 use textport_proto::notifier::v1::notifier_service_client::NotifierServiceClient;
+use textport_proto::transfer_approval::v1::transfer_approval_service_client::TransferApprovalServiceClient;
 use textport_proto::verification::v1::verification_sandbox_service_client::VerificationSandboxServiceClient;
 use tokio::net::TcpListener;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -130,6 +131,7 @@ impl Gateway {
         let notifier = start.downstreams.get("notifier")?;
         let hosted_order = start.downstreams.get("hosted_order")?;
         let verification = start.downstreams.get("verification")?;
+        let transfer_approval = start.downstreams.get("transfer_approval")?;
         let relay = if start.sandbox {
             Some(Relay::new(
                 "gateway",
@@ -158,6 +160,7 @@ impl Gateway {
             review: OperatorReviewServiceClient::new(hosted_order)
                 .max_decoding_message_size(routes::hosted::UPLOAD_BODY_LIMIT),
             verification_sandbox: VerificationSandboxServiceClient::new(verification),
+            transfers: TransferApprovalServiceClient::new(transfer_approval),
             key_cache: KeyCache::new(Duration::from_secs(config.key_cache_seconds)),
             operator_key,
             db,
@@ -265,10 +268,13 @@ async fn prune_idempotency_keys(state: AppState, shutdown: CancellationToken) {
     }
 }
 
-/// The public listener's routes: `/v2/…` and the probes.
+/// The public listener's routes: `/v2/…`, the approval page and the probes.
 fn public_routes() -> Router<AppState> {
-    use routes::{campaigns, eligibility, health, hosted, notifications, profiles, webhooks};
+    use routes::{
+        approval, campaigns, eligibility, health, hosted, notifications, profiles, webhooks,
+    };
     Router::new()
+        .route("/approve", get(approval::page).post(approval::decide))
         .route(
             "/v2/messaging_hosted_number_orders",
             get(hosted::list).post(hosted::create),

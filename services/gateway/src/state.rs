@@ -18,6 +18,7 @@ use textport_proto::hosted_order::v1::hosted_order_service_client::HostedOrderSe
 use textport_proto::hosted_order::v1::operator_review_service_client::OperatorReviewServiceClient;
 use textport_proto::notifier::v1::notifier_sandbox_service_client::NotifierSandboxServiceClient;
 use textport_proto::notifier::v1::notifier_service_client::NotifierServiceClient;
+use textport_proto::transfer_approval::v1::transfer_approval_service_client::TransferApprovalServiceClient;
 use textport_proto::verification::v1::verification_sandbox_service_client::VerificationSandboxServiceClient;
 
 use crate::auth::KeyCache;
@@ -39,6 +40,8 @@ pub struct AppState {
     pub hosted_numbers: HostedNumberServiceClient<Downstream>,
     pub review: OperatorReviewServiceClient<Downstream>,
     pub verification_sandbox: VerificationSandboxServiceClient<Downstream>,
+    /// The approval page's reads and decisions by token.
+    pub transfers: TransferApprovalServiceClient<Downstream>,
     pub key_cache: KeyCache,
     /// `None`: no operator key configured, so the operator API refuses everyone.
     pub operator_key: Option<ApiKeyHash>,

@@ -1422,8 +1422,9 @@ impl App {
         applied: Option<uuid::Uuid>,
     ) -> Result<Order, Error> {
         let (order, ()) = self
-            .update(None, id, actor, |order, changes, _| {
-                let Some(event) = order.apply_transfer(holder, decision, deadline, changes)? else {
+            .update(None, id, actor, |order, changes, now| {
+                let Some(event) = order.apply_transfer(holder, decision, deadline, now, changes)?
+                else {
                     return Ok((
                         (),
                         Effects {

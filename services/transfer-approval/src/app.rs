@@ -60,10 +60,9 @@ struct Inner {
     policy: Policy,
 }
 
-/// One request being opened, with what only its opening knows.
-struct Opened<'a> {
+/// One request being opened, with its token, which only its opening knows.
+struct Opened {
     stored: Stored,
-    opening: &'a Opening,
     token: Token,
 }
 
@@ -138,11 +137,11 @@ impl App {
 
     /// The requests the openings ask for, each with a fresh token: one per (order, holder) of
     /// the delivery, the first opening naming it deciding.
-    fn open<'a>(
+    fn open(
         &self,
-        openings: &'a [Received<Opening>],
+        openings: &[Received<Opening>],
         now: DateTime<Utc>,
-    ) -> Result<Vec<Opened<'a>>, Error> {
+    ) -> Result<Vec<Opened>, Error> {
         let mut asked: HashSet<(OrderId, AccountId)> = HashSet::new();
         let mut opened = Vec::new();
         for received in openings {
@@ -170,7 +169,6 @@ impl App {
                             received.traceparent.clone()
                         },
                     },
-                    opening,
                     token,
                 });
             }
@@ -183,7 +181,7 @@ impl App {
     async fn push_opened(
         &self,
         txn: &impl ConnectionTrait,
-        opened: &Opened<'_>,
+        opened: &Opened,
         now: DateTime<Utc>,
     ) -> Result<(), DbErr> {
         let request = &opened.stored.request;
@@ -192,7 +190,7 @@ impl App {
             request.order,
             &opened.token,
         );
-        let message = approval_message(request, &opened.opening.to_name, &link, &opened.token);
+        let message = approval_message(request, &link, &opened.token);
         let traceparent = &opened.stored.traceparent;
         push_in_trace(
             txn,
@@ -242,6 +240,40 @@ impl App {
             };
         }
         Err(Error::Contended)
+    }
+
+    /// The request of `order` that `token` was issued for, pending or closed; one whose window
+    /// lapsed unswept shows as auto-approved, as a decision would find it. Each request's hash is
+    /// compared in constant time.
+    pub async fn find_by_token(
+        &self,
+        order: OrderId,
+        token: &Token,
+    ) -> Result<TransferRequest, Error> {
+        let presented = token.hash();
+        let requests = store::with_tokens(&self.inner.db, order).await?;
+        if requests.is_empty() {
+            return Err(Error::NoRequest);
+        }
+        let mut request = requests
+            .into_iter()
+            .find(|(_, issued)| issued.as_ref() == Some(&presented))
+            .map(|(request, _)| request)
+            .ok_or(Error::WrongToken)?;
+        request.lapse(self.inner.clock.now());
+        Ok(request)
+    }
+
+    /// The holder's decision with the token alone (the approval page): the holder is the one of
+    /// the request the token was issued for, and the decision is [`App::decide`]'s.
+    pub async fn decide_by_token(
+        &self,
+        order: OrderId,
+        token: &Token,
+        choice: Choice,
+    ) -> Result<TransferRequest, Error> {
+        let holder = self.find_by_token(order, token).await?.from;
+        self.decide(order, holder, token, choice).await
     }
 
     /// Writes a request the holder's decision closed, with its event; false if it was no

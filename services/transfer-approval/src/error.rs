@@ -13,6 +13,9 @@ pub enum Error {
     /// No request of the order is held by the caller.
     #[error("no transfer request of this order is held by this account")]
     NotFound,
+    /// The order has no transfer request at all.
+    #[error("the order has no transfer request")]
+    NoRequest,
     /// The token is not the request's; nothing changed.
     #[error("the token is not this request's")]
     WrongToken,
@@ -33,6 +36,10 @@ impl From<Error> for ApiError {
             Error::NotFound => ApiError::new(
                 ErrorKind::NotFound,
                 "No transfer request of this order is held by this account.",
+            ),
+            Error::NoRequest => ApiError::new(
+                ErrorKind::NotFound,
+                "No transfer request exists for this order.",
             ),
             Error::WrongToken => ApiError::new(
                 ErrorKind::Forbidden,

@@ -34,6 +34,7 @@ pub fn transfer_request(request: &TransferRequest) -> pb::TransferRequest {
         cancelled_by_receiver: request.cancelled_by_receiver(),
         created_at: Some(convert::timestamp(request.created_at)),
         updated_at: Some(convert::timestamp(request.updated_at)),
+        to_account_name: request.to_name.clone(),
     }
 }
 

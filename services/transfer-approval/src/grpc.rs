@@ -29,6 +29,25 @@ fn order_id(pointer: &str, raw: &str) -> Result<OrderId, ApiError> {
     convert::id(pointer, OrderId::parse, raw)
 }
 
+fn token(raw: String) -> Result<Token, ApiError> {
+    if raw.is_empty() {
+        return Err(ApiError::at_pointer(
+            ErrorKind::Validation,
+            "/token",
+            "token is required: the one from the approval e-mail.",
+        ));
+    }
+    Ok(Token::presented(raw))
+}
+
+fn choice(approve: bool) -> Choice {
+    if approve {
+        Choice::Approve
+    } else {
+        Choice::Reject
+    }
+}
+
 // === impl TransferApprovalService ===
 
 #[tonic::async_trait]
@@ -46,24 +65,45 @@ impl transfer_approval_service_server::TransferApprovalService for TransferAppro
             AccountId::parse,
             &request.holder_account_id,
         )?;
-        if request.token.is_empty() {
-            return Err(ApiError::at_pointer(
-                ErrorKind::Validation,
-                "/token",
-                "token is required: the one from the approval e-mail.",
-            )
-            .into());
-        }
-        let choice = if request.approve {
-            Choice::Approve
-        } else {
-            Choice::Reject
-        };
+        let token = token(request.token)?;
         let decided = self
             .app
-            .decide(order, holder, &Token::presented(request.token), choice)
+            .decide(order, holder, &token, choice(request.approve))
             .await?;
         Ok(Response::new(pb::DecideTransferResponse {
+            transfer_request: Some(transfer_request(&decided)),
+        }))
+    }
+
+    // The by-token calls record only the order: their request carries the token.
+    #[tracing::instrument(skip_all, fields(textport.order.id = %request.get_ref().order_id))]
+    async fn get_transfer_by_token(
+        &self,
+        request: Request<pb::GetTransferByTokenRequest>,
+    ) -> Result<Response<pb::GetTransferByTokenResponse>, Status> {
+        let request = request.into_inner();
+        let order = order_id("/order_id", &request.order_id)?;
+        let found = self
+            .app
+            .find_by_token(order, &token(request.token)?)
+            .await?;
+        Ok(Response::new(pb::GetTransferByTokenResponse {
+            transfer_request: Some(transfer_request(&found)),
+        }))
+    }
+
+    #[tracing::instrument(skip_all, fields(textport.order.id = %request.get_ref().order_id))]
+    async fn decide_by_token(
+        &self,
+        request: Request<pb::DecideByTokenRequest>,
+    ) -> Result<Response<pb::DecideByTokenResponse>, Status> {
+        let request = request.into_inner();
+        let order = order_id("/order_id", &request.order_id)?;
+        let decided = self
+            .app
+            .decide_by_token(order, &token(request.token)?, choice(request.approve))
+            .await?;
+        Ok(Response::new(pb::DecideByTokenResponse {
             transfer_request: Some(transfer_request(&decided)),
         }))
     }

@@ -8,7 +8,7 @@ a missing required one; a kind without a schema fails too: every kind here is bu
 Besides validity, the wiring: every role of the registry has a Deployment (`serve <role>`), a
 Service, a ServiceAccount and a migration hook Job (`migrate <role>`); each Deployment names exactly
 its callees in TEXTPORT__SERVICES__*; each NetworkPolicy admits exactly its callers; nothing runs
-as root; probes are there; the Ingress routes /v2/ only and never reaches the gateway's admin
+as root; probes are there; the Ingress routes /v2/ and /approve only and never reaches the gateway's admin
 listener (its own port and Service, admitted only from `services.gateway.admin.allowFrom`); with
 mutual TLS every pod mounts its certificate read-only where TEXTPORT__TLS__* point, callee URLs are
 https:// and the gRPC services are probed over TCP. The roles come from `$TEXTPORT_BIN roles`
@@ -921,7 +921,7 @@ class Chart(unittest.TestCase):
 
     # ---- the public edge ---------------------------------------------------------------------
 
-    def test_ingress_routes_only_v2(self) -> None:
+    def test_ingress_routes_only_v2_and_the_approval_page(self) -> None:
         for scenario, objs in self.rendered.items():
             ingresses = of_kind(objs, "Ingress")
             if not self.values(scenario)["ingress"]["enabled"]:
@@ -931,10 +931,14 @@ class Chart(unittest.TestCase):
                 [ingress] = ingresses
                 self.assertNotIn("defaultBackend", ingress["spec"])
                 paths = [p for rule in ingress["spec"]["rules"] for p in rule["http"]["paths"]]
-                self.assertEqual([(p["path"], p["pathType"]) for p in paths], [("/v2/", "Prefix")])
-                backend = paths[0]["backend"]["service"]
-                self.assertEqual(backend["name"], f"{RELEASE}-gateway")
-                self.assertEqual(backend["port"], {"name": "http"})
+                self.assertEqual(
+                    [(p["path"], p["pathType"]) for p in paths],
+                    [("/v2/", "Prefix"), ("/approve", "Exact")],
+                )
+                for path in paths:
+                    backend = path["backend"]["service"]
+                    self.assertEqual(backend["name"], f"{RELEASE}-gateway")
+                    self.assertEqual(backend["port"], {"name": "http"})
                 gateway = find(objs, "Service", f"{RELEASE}-gateway")
                 assert gateway is not None
                 self.assertIn("http", [p["name"] for p in gateway["spec"]["ports"]])

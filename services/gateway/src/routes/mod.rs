@@ -1,3 +1,4 @@
+pub mod approval;
 pub mod campaigns;
 pub mod eligibility;
 pub mod health;

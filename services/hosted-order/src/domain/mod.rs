@@ -226,6 +226,7 @@ impl Order {
         holder: AccountId,
         decision: TransferDecision,
         deadline: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
         changes: &mut Changes,
     ) -> Result<Option<&'static str>, InvalidTransition> {
         let mut changed = false;
@@ -240,15 +241,18 @@ impl Order {
                 TransferDecision::Pending => {
                     if number.approval_deadline.is_none() && deadline.is_some() {
                         self.numbers[index].approval_deadline = deadline;
+                        self.numbers[index].updated_at = now;
                         changed = true;
                     }
                 }
                 TransferDecision::Approved | TransferDecision::AutoApproved => {
                     self.numbers[index].transfer_decision = Some(decision);
+                    self.numbers[index].updated_at = now;
                     changed = true;
                 }
                 TransferDecision::Rejected => {
                     self.numbers[index].transfer_decision = Some(decision);
+                    self.numbers[index].updated_at = now;
                     changed = true;
                     if self.numbers[index].status.is_live() {
                         self.transition_number(

@@ -343,6 +343,7 @@ fn a_holders_decision_moves_only_its_own_pending_numbers_and_only_forward() {
             holder,
             TransferDecision::Pending,
             Some(at(72 * 3600)),
+            at(5),
             &mut changes,
         )
         .expect("opens");
@@ -353,18 +354,36 @@ fn a_holders_decision_moves_only_its_own_pending_numbers_and_only_forward() {
             holder,
             TransferDecision::Pending,
             Some(at(72 * 3600)),
+            at(5),
             &mut changes,
         )
         .expect("repeats");
     assert_eq!(again, None, "a resent opening changes nothing");
 
     let approved = order
-        .apply_transfer(holder, TransferDecision::AutoApproved, None, &mut changes)
+        .apply_transfer(
+            holder,
+            TransferDecision::AutoApproved,
+            None,
+            at(6),
+            &mut changes,
+        )
         .expect("approves");
     assert_eq!(approved, Some("internal_transfer_auto_approved"));
     assert!(order.cleared(0) && order.cleared(1));
+    assert_eq!(
+        order.numbers[0].updated_at,
+        at(6),
+        "a decided number is written"
+    );
     let late = order
-        .apply_transfer(holder, TransferDecision::Rejected, None, &mut changes)
+        .apply_transfer(
+            holder,
+            TransferDecision::Rejected,
+            None,
+            at(7),
+            &mut changes,
+        )
         .expect("ignored");
     assert_eq!(late, None, "a decided number keeps its decision");
     assert_eq!(order.numbers[0].status, N::Pending);
@@ -383,12 +402,19 @@ fn a_rejection_fails_the_holders_numbers_and_the_order_when_none_is_left() {
             AccountId::new(),
             TransferDecision::Rejected,
             None,
+            at(7),
             &mut changes,
         )
         .expect("nothing of its own");
     assert_eq!(other, None, "another account's decision touches nothing");
     let rejected = order
-        .apply_transfer(holder, TransferDecision::Rejected, None, &mut changes)
+        .apply_transfer(
+            holder,
+            TransferDecision::Rejected,
+            None,
+            at(7),
+            &mut changes,
+        )
         .expect("rejects");
     assert_eq!(rejected, Some("internal_transfer_rejected"));
     assert_eq!(order.numbers[0].status, N::Failed);

@@ -357,3 +357,109 @@ async fn an_opening_and_its_cancellation_in_one_delivery_leave_it_rejected() {
     assert!(listed[0].cancelled_by_receiver());
     assert_eq!(changes(&h.db).await.len(), 2);
 }
+
+#[tokio::test]
+async fn the_token_alone_finds_its_own_request_and_decides_it_once() {
+    let h = harness().await;
+    let holders = [AccountId::new(), AccountId::new()];
+    let opening = opening(&holders);
+    h.app
+        .apply(&[received(opening.clone())], &[])
+        .await
+        .expect("applied");
+    let tokens: Vec<Token> = notices(&h.db).await.iter().map(token_in).collect();
+    let found = h
+        .app
+        .find_by_token(opening.order, &tokens[1])
+        .await
+        .expect("found");
+    assert_eq!(found.from, holders[1]);
+    assert_eq!(found.to_name, "Globex");
+    assert_eq!(found.decision(), Decision::Pending);
+
+    // A wrong token, or an order without requests, changes nothing and tells which.
+    let events_before = outbox_rows(&h.db).await.len();
+    let wrong = Token::presented("not-the-token".to_owned());
+    for choice in [Choice::Approve, Choice::Reject] {
+        assert!(matches!(
+            h.app.decide_by_token(opening.order, &wrong, choice).await,
+            Err(Error::WrongToken)
+        ));
+        assert!(matches!(
+            h.app
+                .decide_by_token(OrderId::new(), &tokens[0], choice)
+                .await,
+            Err(Error::NoRequest)
+        ));
+    }
+    assert!(matches!(
+        h.app.find_by_token(opening.order, &wrong).await,
+        Err(Error::WrongToken)
+    ));
+    assert!(matches!(
+        h.app.find_by_token(OrderId::new(), &tokens[0]).await,
+        Err(Error::NoRequest)
+    ));
+    assert_eq!(outbox_rows(&h.db).await.len(), events_before);
+
+    h.clock.advance(chrono::Duration::hours(1));
+    let decided = h
+        .app
+        .decide_by_token(opening.order, &tokens[1], Choice::Approve)
+        .await
+        .expect("decided");
+    assert_eq!(decided.from, holders[1]);
+    assert_eq!(decided.decision(), Decision::Approved);
+    let changes = changes(&h.db).await;
+    assert_eq!(changes.len(), 3, "two openings and one approval");
+    assert_eq!(changes[2].id, decided.id.to_string());
+    assert_eq!(changes[2].decision(), pb::TransferDecision::Approved);
+    assert_eq!(changes[2].to_account_name, "Globex");
+
+    // The spent token still finds its request, now decided, and decides nothing more; the other
+    // holder's request is untouched.
+    let again = h
+        .app
+        .find_by_token(opening.order, &tokens[1])
+        .await
+        .expect("found");
+    assert_eq!(again.decision(), Decision::Approved);
+    for choice in [Choice::Approve, Choice::Reject] {
+        assert!(matches!(
+            h.app
+                .decide_by_token(opening.order, &tokens[1], choice)
+                .await,
+            Err(Error::Closed(Verdict::Approved))
+        ));
+    }
+    assert_eq!(outbox_rows(&h.db).await.len(), events_before + 1);
+    let listed = h.app.list(opening.order).await.expect("listed");
+    assert_eq!(listed[0].decision(), Decision::Pending);
+}
+
+#[tokio::test]
+async fn after_the_deadline_the_token_finds_its_request_auto_approved() {
+    let h = harness().await;
+    let (opening, token) = open_one(&h).await;
+    h.clock.advance(chrono::Duration::hours(73));
+    let found = h
+        .app
+        .find_by_token(opening.order, &token)
+        .await
+        .expect("found");
+    assert_eq!(
+        found.decision(),
+        Decision::AutoApproved,
+        "as a decision finds it"
+    );
+    assert!(matches!(
+        h.app
+            .decide_by_token(opening.order, &token, Choice::Reject)
+            .await,
+        Err(Error::Closed(Verdict::AutoApproved))
+    ));
+    assert_eq!(
+        h.app.list(opening.order).await.expect("listed")[0].decision(),
+        Decision::AutoApproved
+    );
+}

@@ -27,13 +27,9 @@ pub fn approval_link(page: &Url, order: OrderId, token: &Token) -> String {
     link.into()
 }
 
-pub fn approval_message(
-    request: &TransferRequest,
-    to_name: &str,
-    link: &str,
-    token: &Token,
-) -> ApprovalMessage {
+pub fn approval_message(request: &TransferRequest, link: &str, token: &Token) -> ApprovalMessage {
     let order = request.order;
+    let to_name = &request.to_name;
     let numbers: Vec<&str> = request.phone_numbers.iter().map(|n| n.as_str()).collect();
     let count = match numbers.len() {
         1 => "1 number".to_owned(),

@@ -129,6 +129,8 @@ pub struct TransferRequest {
     pub from: AccountId,
     /// The receiver: the order's account.
     pub to: AccountId,
+    /// The receiver's account name when the request opened, for the holder to see.
+    pub to_name: String,
     pub approval_deadline: DateTime<Utc>,
     pub state: State,
     pub created_at: DateTime<Utc>,
@@ -150,6 +152,7 @@ impl TransferRequest {
             phone_numbers: holding.phone_numbers.clone(),
             from: holding.from,
             to: opening.to,
+            to_name: opening.to_name.clone(),
             approval_deadline: now + window,
             state: State::Pending { token },
             created_at: now,

@@ -321,7 +321,7 @@ fn the_email_carries_the_link_and_the_api_form_and_nothing_else_carries_the_toke
             token.expose()
         )
     );
-    let message = approval_message(&request, "Globex", &link, &token);
+    let message = approval_message(&request, &link, &token);
     let order = request.order;
     for expected in [
         "Globex",

@@ -5,7 +5,7 @@ pub mod transfer_request {
 
     /// One holder's transfer request of one order (unique per order and holder). While pending
     /// it has the token's hash and a due time (its deadline) for the sweeper; once closed,
-    /// neither.
+    /// neither (the hash moves to `closed_token_hash`).
     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
     #[sea_orm(table_name = "transfer_requests")]
     pub struct Model {
@@ -14,6 +14,9 @@ pub mod transfer_request {
         pub order_id: Uuid,
         pub from_account_id: Uuid,
         pub to_account_id: Uuid,
+        /// The receiver's name when the request opened; empty on requests opened before it was
+        /// kept.
+        pub to_account_name: String,
         /// E.164 numbers separated by spaces.
         pub phone_numbers: String,
         /// `pending`, `approved`, `rejected` or `auto_approved`.
@@ -23,6 +26,9 @@ pub mod transfer_request {
         pub decided_at: Option<DateTimeUtc>,
         /// SHA-256 of the token, while pending.
         pub token_hash: Option<Vec<u8>>,
+        /// The same hash once closed: it can decide nothing, but it tells its token "already
+        /// decided" rather than "wrong token".
+        pub closed_token_hash: Option<Vec<u8>>,
         pub due_at: Option<DateTimeUtc>,
         pub claim: Option<Uuid>,
         /// The trace of the change that opened it; the auto-approval continues it.

@@ -10,7 +10,11 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(CreateTransferTables), Box::new(CreateOutbox)]
+        vec![
+            Box::new(CreateTransferTables),
+            Box::new(CreateOutbox),
+            Box::new(AddReceiverNameAndClosedToken),
+        ]
     }
 }
 
@@ -82,5 +86,53 @@ impl MigrationTrait for CreateTransferTables {
                     .to_owned(),
             )
             .await
+    }
+}
+
+/// The approval page shows the receiver's name, and tells a token of a closed request "already
+/// decided" rather than "wrong token": both need a column. Rows of earlier requests keep an empty
+/// name and no closed token.
+struct AddReceiverNameAndClosedToken;
+
+impl MigrationName for AddReceiverNameAndClosedToken {
+    fn name(&self) -> &str {
+        "m20261216_000001_add_receiver_name_and_closed_token"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for AddReceiverNameAndClosedToken {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        // One column per statement: SQLite alters a table one change at a time.
+        manager
+            .alter_table(
+                Table::alter()
+                    .table("transfer_requests")
+                    .add_column(text("to_account_name").default(""))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table("transfer_requests")
+                    .add_column(binary_null("closed_token_hash"))
+                    .to_owned(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        for column in ["closed_token_hash", "to_account_name"] {
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table("transfer_requests")
+                        .drop_column(column)
+                        .to_owned(),
+                )
+                .await?;
+        }
+        Ok(())
     }
 }

@@ -75,6 +75,41 @@ pub async fn find(
         .transpose()
 }
 
+/// Every request of `order` with the hash of the token issued for it: the live one while
+/// pending, the one kept at closing once closed (`None` for requests closed before it was kept).
+pub async fn with_tokens(
+    db: &impl ConnectionTrait,
+    order: OrderId,
+) -> Result<Vec<(TransferRequest, Option<TokenHash>)>, DbErr> {
+    row::Entity::find()
+        .filter(row::Column::OrderId.eq(*order.as_uuid()))
+        .order_by_asc(row::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|row| {
+            let closed_token = row
+                .closed_token_hash
+                .as_deref()
+                .map(|hash| {
+                    TokenHash::from_slice(hash).ok_or_else(|| {
+                        DbErr::Custom(
+                            "transfer_requests row has a closed_token_hash not of 32 bytes"
+                                .to_owned(),
+                        )
+                    })
+                })
+                .transpose()?;
+            let request = stored_of(row)?.request;
+            let token = match &request.state {
+                State::Pending { token } => Some(*token),
+                State::Closed(_) => closed_token,
+            };
+            Ok((request, token))
+        })
+        .collect()
+}
+
 /// Every request of `order`, oldest first.
 pub async fn list(
     db: &impl ConnectionTrait,
@@ -112,7 +147,8 @@ pub async fn pending_of(
 }
 
 /// Closes the requests `ids` with `outcome`, each only while it is still pending and, with
-/// `claim`, still held by that claim; forgets their token and due time. Answers the ids closed.
+/// `claim`, still held by that claim; moves their token's hash aside (it decides nothing more)
+/// and forgets their due time. Answers the ids closed.
 pub async fn close(
     db: &impl ConnectionTrait,
     ids: &[TransferRequestId],
@@ -132,6 +168,8 @@ pub async fn close(
                 Expr::value(outcome.verdict == Verdict::CancelledByReceiver),
             )
             .col_expr(C::DecidedAt, Expr::value(Some(outcome.at)))
+            // Every assignment reads the row as it was, so the hash moves before it is cleared.
+            .col_expr(C::ClosedTokenHash, Expr::col(C::TokenHash))
             .col_expr(C::TokenHash, Expr::value(Option::<Vec<u8>>::None))
             .col_expr(C::DueAt, Expr::value(Option::<DateTime<Utc>>::None))
             .col_expr(C::Claim, Expr::value(Option::<Uuid>::None))
@@ -180,6 +218,7 @@ fn new_row(stored: &Stored) -> row::ActiveModel {
         order_id: Set(*request.order.as_uuid()),
         from_account_id: Set(*request.from.as_uuid()),
         to_account_id: Set(*request.to.as_uuid()),
+        to_account_name: Set(request.to_name.clone()),
         phone_numbers: Set(request
             .phone_numbers
             .iter()
@@ -191,6 +230,7 @@ fn new_row(stored: &Stored) -> row::ActiveModel {
         approval_deadline: Set(request.approval_deadline),
         decided_at: Set(outcome.map(|outcome| outcome.at)),
         token_hash: Set(token),
+        closed_token_hash: Set(None),
         // The sweeper looks at a pending request when its window lapses.
         due_at: Set(outcome.is_none().then_some(request.approval_deadline)),
         claim: Set(None),
@@ -240,6 +280,7 @@ fn stored_of(row: row::Model) -> Result<Stored, DbErr> {
             phone_numbers,
             from: AccountId::from_uuid(row.from_account_id),
             to: AccountId::from_uuid(row.to_account_id),
+            to_name: row.to_account_name,
             approval_deadline: row.approval_deadline,
             state,
             created_at: row.created_at,

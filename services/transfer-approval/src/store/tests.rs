@@ -229,3 +229,84 @@ async fn a_claim_whose_lease_ran_out_cannot_finish_its_successors_row() {
         1
     );
 }
+
+#[tokio::test]
+async fn a_closed_request_keeps_its_token_hash_aside_for_recognising_it() {
+    let db = database().await;
+    let order = OrderId::new();
+    let holders = [AccountId::new(), AccountId::new()];
+    let stored = requests(&opening(order, &holders));
+    insert_new(&db, &stored).await.expect("inserted");
+    close(
+        &db,
+        &[stored[0].request.id],
+        outcome(Verdict::Approved, 1),
+        None,
+    )
+    .await
+    .expect("closed");
+    let with = with_tokens(&db, order).await.expect("read");
+    assert_eq!(with.len(), 2);
+    for (request, token_hash) in &with {
+        assert_eq!(
+            token_hash.as_ref(),
+            Some(&token().hash()),
+            "{:?}",
+            request.id
+        );
+        assert_eq!(request.to_name, "Globex");
+    }
+    assert_eq!(with[0].0.decision(), Decision::Approved);
+    assert_eq!(with[1].0.decision(), Decision::Pending);
+    assert!(
+        with_tokens(&db, OrderId::new())
+            .await
+            .expect("read")
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn requests_from_before_the_receiver_name_read_back_without_one() {
+    use sea_orm::{ConnectOptions, ConnectionTrait as _, Database, Statement};
+    use sea_orm_migration::MigratorTrait as _;
+
+    let mut options = ConnectOptions::new("sqlite::memory:");
+    // One connection: each in-memory SQLite connection is a database of its own.
+    options.max_connections(1).min_connections(1);
+    let db = Database::connect(options)
+        .await
+        .expect("in-memory database");
+    Migrator::up(&db, Some(2))
+        .await
+        .expect("the earlier schema");
+    let (order, id) = (OrderId::new(), uuid::Uuid::now_v7());
+    db.execute_raw(Statement::from_sql_and_values(
+        db.get_database_backend(),
+        "INSERT INTO transfer_requests (id, order_id, from_account_id, to_account_id, \
+         phone_numbers, decision, cancelled_by_receiver, approval_deadline, decided_at, \
+         token_hash, due_at, claim, traceparent, created_at, updated_at) \
+         VALUES (?, ?, ?, ?, '+13125550001', 'approved', false, ?, ?, NULL, NULL, NULL, '', ?, ?)",
+        [
+            id.into(),
+            (*order.as_uuid()).into(),
+            uuid::Uuid::now_v7().into(),
+            uuid::Uuid::now_v7().into(),
+            at(72).into(),
+            at(1).into(),
+            at(0).into(),
+            at(1).into(),
+        ],
+    ))
+    .await
+    .expect("an earlier row");
+    Migrator::up(&db, None).await.expect("migrated");
+    let with = with_tokens(&db, order).await.expect("read");
+    assert_eq!(with.len(), 1);
+    assert_eq!(with[0].0.to_name, "");
+    assert_eq!(with[0].0.decision(), Decision::Approved);
+    assert_eq!(
+        with[0].1, None,
+        "its token was forgotten before hashes were kept"
+    );
+}
