@@ -817,6 +817,11 @@ async fn a_number_that_cannot_receive_sms_says_so_and_a_dry_run_stores_nothing()
         "{}",
         dry.body
     );
+    assert!(
+        dry.body["data"]["id"].is_null(),
+        "nothing stored, no id: {}",
+        dry.body
+    );
     let listed = suite.get(ORDERS, &key).await;
     assert_eq!(
         listed.body["meta"]["total_results"], 0,

@@ -22,8 +22,9 @@ def main() -> int:
         state = json.load(f)
     customer = f"Authorization: Bearer {state['accounts'][0]['api_key']}"
     operator = f"Authorization: Bearer {state['operator_api_key']}"
+    config = os.path.join(os.path.dirname(os.path.abspath(__file__)), "schemathesis.toml")
     common = [
-        schemathesis, "run", document,
+        schemathesis, "--config-file", config, "run", document,
         "--checks", "all",
         "--max-examples", EXAMPLES,
         "--seed", SEED,

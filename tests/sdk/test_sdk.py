@@ -20,6 +20,7 @@ import base64
 import json
 import os
 import pathlib
+import re
 import socket
 import sys
 import threading
@@ -788,8 +789,10 @@ class HostedOrderTest(SdkTestCase):
         deleted = api.messaging_hosted_number_orders.delete(order.id).data
         self.assertEqual((deleted.id, deleted.status), (order.id, "deleted"), fields(deleted))
         self.assertEqual(number_statuses(deleted), {number: "deleted"})
-        self.assertEqual(api.messaging_hosted_number_orders.retrieve(order.id).data.status, "deleted")
-        self.assertApiError(telnyx.UnprocessableEntityError, 422,
+        # A deleted order is gone: retrieving or deleting it again is 404.
+        self.assertApiError(telnyx.NotFoundError, 404,
+                            api.messaging_hosted_number_orders.retrieve, order.id)
+        self.assertApiError(telnyx.NotFoundError, 404,
                             api.messaging_hosted_number_orders.delete, order.id)
         # A deleted order releases its number.
         self.create_order([number])
@@ -1327,6 +1330,185 @@ class MailboxAndNoticeTest(SdkTestCase):
             delete(id_)
         except telnyx.NotFoundError:
             pass
+
+
+# --------------------------------------------------------------------------
+# 7. internal transfer between accounts
+# --------------------------------------------------------------------------
+
+ORDER_CREATED = "messaging_hosted_numbers_orders.created"
+TRANSFER_DETECTED = "messaging_hosted_numbers_orders.internal_transfer_detected"
+TRANSFER_APPROVAL_REQUESTED = "messaging_hosted_numbers_orders.internal_transfer_approval_requested"
+TRANSFER_APPROVED = "messaging_hosted_numbers_orders.internal_transfer_approved"
+
+# The approval window (transfer_approval.approval_window_hours, 72 by default).
+APPROVAL_WINDOW = 72 * 3600
+
+
+def approval_token(order_id):
+    """The one-time token from globex's approval e-mail about `order_id`: read from the sandbox
+    mailbox (admin listener, globex's key), the first `token=…` after the order id."""
+    holder = account(STATE, "globex")
+    url = f"{STATE['admin_url'].rstrip('/')}/sandbox/v1/mailbox"
+
+    def probe():
+        status, body = http_json("GET", url, api_key=holder["api_key"],
+                                 query={"filter[to]": holder["email"]})
+        if status != 200:
+            raise AssertionError(f"GET /sandbox/v1/mailbox answered {status}: {body!r}")
+        for mail in body["data"]:
+            text = mail.get("body_text") or ""
+            at = text.find(order_id)
+            if at < 0:
+                continue
+            found = re.search(r"token=([A-Za-z0-9_-]+)", text[at:])
+            if found:
+                return mail, found.group(1)
+        return None
+    return wait_until(f"the approval e-mail about order {order_id} to {holder['email']}", probe)
+
+
+class InternalTransferTest(SdkTestCase):
+    """acme orders a number globex holds (up's demo holdings, +13125552100..2199): acme's profile
+    hears the transfer's webhooks (verified with client.webhooks.unwrap), globex approves with
+    the token from its e-mail through the client's generic post (the SDK has no method for it).
+
+    Numbers: +13125552140 (the Node SDK test uses 2141..2142, the e2e tests 2105..2120)."""
+
+    def setUp(self):
+        self.receiver = WebhookReceiver()
+        self.addCleanup(self.receiver.close)
+        self.public_key = STATE["webhook_public_key"]
+        # The key set on the client (as from TELNYX_PUBLIC_KEY): unwrap uses it by default.
+        self.api = telnyx.Telnyx(api_key=account(STATE, "acme")["api_key"], base_url=STATE["api_base_url"],
+                                 public_key=self.public_key, max_retries=0)
+        self.addCleanup(self.api.close)
+
+    def counting_client(self, api_key, max_retries=2):
+        """A client with the SDK's default retries and the log of every request it sends,
+        (method, path): shows that an answer was not retried."""
+        sent = []
+        http = telnyx.DefaultHttpxClient(
+            event_hooks={"request": [lambda request: sent.append((request.method, request.url.path))]})
+        api = telnyx.Telnyx(api_key=api_key, base_url=STATE["api_base_url"],
+                            max_retries=max_retries, http_client=http)
+        self.addCleanup(api.close)
+        return api, sent
+
+    def webhook(self, path, event_type):
+        """The first webhook of `event_type` at `path` (waiting, bounded)."""
+        def probe():
+            return [r for r in self.receiver.received(path) if r.json()["data"]["event_type"] == event_type]
+        return wait_until(f"a {event_type} webhook at {path}", probe)[0]
+
+    def verified(self, got, order_id):
+        """The webhook as client.webhooks.unwrap returns it (a dict), after checking that unwrap
+        refuses the same body with the order id changed."""
+        event = self.api.webhooks.unwrap(got.text, headers=got.headers).to_dict()
+        envelope = got.json()
+        self.assertEqual(event["data"]["id"], envelope["data"]["id"])
+        self.assertEqual(event["data"]["event_type"], envelope["data"]["event_type"])
+        self.assertEqual(event["data"]["record_type"], "event")
+        self.assertEqual(event["data"]["payload"]["order_id"], order_id, event)
+        tampered = got.text.replace(order_id, str(uuid.uuid4()))
+        self.assertNotEqual(tampered, got.text)
+        with self.assertRaises(ValueError):
+            self.api.webhooks.unwrap(tampered, headers=got.headers)
+        with self.assertRaises(ValueError):
+            self.api.webhooks.unwrap(got.text, headers=got.headers, key=other_public_key())
+        return event
+
+    def test_the_holder_approves_with_the_token_from_its_email(self):
+        number = magic(2140)
+        path = "/hooks/transfer"
+        profile = self.api.messaging_profiles.create(
+            name=unique("transfer"), whitelisted_destinations=["US"],
+            webhook_url=self.receiver.url(path)).data
+
+        def delete_quietly():
+            try:
+                self.api.messaging_profiles.delete(profile.id)
+            except telnyx.APIStatusError:
+                pass  # gone, or still in use: the suite is discarded anyway
+        self.addCleanup(delete_quietly)
+
+        (check,) = self.api.messaging_hosted_number_orders.check_eligibility(
+            phone_numbers=[number]).phone_numbers
+        self.assertEqual(check.eligible_status, "eligible", fields(check))
+        self.assertIn("transfer", check.detail.lower(), fields(check))
+
+        order = self.api.messaging_hosted_number_orders.create(
+            phone_numbers=[number], messaging_profile_id=profile.id).data
+        order_id = order.id
+        self.assertEqual((order.status, order.messaging_profile_id), ("pending", profile.id), fields(order))
+        self.assertEqual([n.phone_number for n in order.phone_numbers], [number], fields(order))
+        created_at = time.time()
+
+        # The receiver hears the order, the transfer, and the open approval request.
+        created = self.verified(self.webhook(path, ORDER_CREATED), order_id)
+        self.assertEqual(created["data"]["event_type"], ORDER_CREATED)
+        self.assertEqual(created["data"]["payload"]["profile_id"], profile.id, created)
+        detected = self.verified(self.webhook(path, TRANSFER_DETECTED), order_id)
+        self.assertEqual(detected["data"]["event_type"], TRANSFER_DETECTED)
+        self.assertEqual([n["value"] for n in detected["data"]["payload"]["numbers"]], [number], detected)
+        requested = self.verified(self.webhook(path, TRANSFER_APPROVAL_REQUESTED), order_id)
+        payload = requested["data"]["payload"]
+        self.assertEqual(payload["decision"], "pending", requested)
+        deadline = payload["approval_deadline"]
+        self.assertIsInstance(deadline, int, requested)
+        self.assertNotIsInstance(deadline, bool, requested)
+        self.assertLess(abs(deadline - (created_at + APPROVAL_WINDOW)), 120,
+                        f"approval_deadline {deadline} is not about 72 h after the order")
+
+        # The holder's e-mail carries the token; no webhook to the receiver does.
+        mail, token = approval_token(order_id)
+        self.assertIn(number, mail["body_text"], mail)
+        self.assertGreaterEqual(len(token), 40, token)
+        for got in self.receiver.received(path):
+            self.assertNotIn(token, got.text, "a webhook carries the token")
+
+        # Until the holder approves, the receiver cannot prove ownership: no code is sent.
+        (early,) = self.api.messaging_hosted_number_orders.create_verification_codes(
+            order_id, phone_numbers=[number], verification_method="sms").data
+        self.assertIsInstance(early.error, str, fields(early))
+
+        approve = f"/messaging_hosted_number_orders/{order_id}/approve"
+        approve_path = f"/v2{approve}"
+
+        # The receiver's own key: 403, final (not retried even with max_retries=2).
+        receiver_api, sent = self.counting_client(account(STATE, "acme")["api_key"])
+        err = self.assertApiError(telnyx.PermissionDeniedError, 403, receiver_api.post, approve,
+                                  cast_to=object, options={"params": {"token": token}})
+        self.assertEqual(err["code"], "10010", err)
+        self.assertEqual(sent, [("POST", approve_path)], "one request: a 403 is not retried")
+
+        # The holder approves with its key and the token (the right one stays usable after the 403).
+        holder_api, sent = self.counting_client(account(STATE, "globex")["api_key"])
+        answer = holder_api.post(approve, cast_to=object, options={"params": {"token": token}})
+        self.assertEqual(sent, [("POST", approve_path)])
+        data = answer["data"]
+        self.assertEqual(data["id"], order_id, answer)
+        self.assertEqual([n["phone_number"] for n in data["phone_numbers"]], [number], answer)
+        self.assertIsNone(data.get("messaging_profile_id"), "the holder sees no profile of the receiver")
+
+        # The token works once: 422, final.
+        sent.clear()
+        with self.assertRaises(telnyx.UnprocessableEntityError) as cm:
+            holder_api.post(approve, cast_to=object, options={"params": {"token": token}})
+        exc = cm.exception
+        self.assertEqual(exc.status_code, 422)
+        self.assertEqual(exc.response.headers.get("x-should-retry"), "false")
+        self.assertEqual(exc.body["errors"][0]["code"], "10015", exc.body)
+        self.assertEqual(sent, [("POST", approve_path)], "one request: a 422 is not retried")
+
+        approved = self.verified(self.webhook(path, TRANSFER_APPROVED), order_id)
+        self.assertEqual(approved["data"]["event_type"], TRANSFER_APPROVED)
+        self.assertEqual(approved["data"]["payload"]["decision"], "approved", approved)
+
+        # Approved: the receiver can now prove ownership of the number.
+        (codes,) = self.api.messaging_hosted_number_orders.create_verification_codes(
+            order_id, phone_numbers=[number], verification_method="sms").data
+        self.assertIsNone(codes.error, fields(codes))
 
 
 # --------------------------------------------------------------------------

@@ -65,7 +65,9 @@ impl From<Error> for ApiError {
             Error::LinkNumber(error) => {
                 let kind = match error {
                     LinkNumberError::NotE164(_) => ErrorKind::InvalidPhoneNumber,
-                    LinkNumberError::Missing | LinkNumberError::NotUs => ErrorKind::Validation,
+                    LinkNumberError::Missing => ErrorKind::Validation,
+                    // Only numbers the account holds can be linked, and it holds no such one.
+                    LinkNumberError::NotUs => ErrorKind::NotFound,
                 };
                 ApiError::at_pointer(kind, "/phoneNumber", error.to_string())
             }

@@ -23,6 +23,7 @@ import Telnyx, {
   BadRequestError,
   ConflictError,
   NotFoundError,
+  PermissionDeniedError,
   UnprocessableEntityError,
   toFile,
 } from 'telnyx';
@@ -550,8 +551,9 @@ test('hosted orders: retrieve, delete, and another account gets NotFoundError', 
   assert.equal(deleted.id, order.id);
   assert.equal(deleted.status, 'deleted');
   assert.deepEqual(numberStatuses(deleted), { [number]: 'deleted' });
-  assert.equal((await api.messagingHostedNumberOrders.retrieve(order.id)).data.status, 'deleted');
-  await expectApiError(api.messagingHostedNumberOrders.delete(order.id), UnprocessableEntityError, 422);
+  // A deleted order is gone: retrieving or deleting it again is 404.
+  await expectApiError(api.messagingHostedNumberOrders.retrieve(order.id), NotFoundError, 404);
+  await expectApiError(api.messagingHostedNumberOrders.delete(order.id), NotFoundError, 404);
   // A deleted order releases its number.
   await createOrder(api, [number]);
 });
@@ -667,6 +669,8 @@ async function startReceiver() {
         });
       }
     },
+    /** Everything received at `path` so far, in arrival order. */
+    received: (path) => received.filter((r) => r.path === path),
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }
@@ -761,4 +765,217 @@ test('webhooks: a delivered webhook verifies with client.webhooks.unwrap; a tamp
   });
   assert.equal((await keyed.webhooks.unwrap(got.body, { headers: got.headers })).data.id, event.id);
   await expectVerificationError(keyed.webhooks.unwrap(tampered, { headers: got.headers }));
+});
+
+// ---------------------------------------------------------------------------
+// internal transfer between accounts
+// ---------------------------------------------------------------------------
+//
+// acme orders a number globex holds (`up`'s demo holdings, +13125552100..2199): acme's profile
+// hears the transfer's webhooks (verified with client.webhooks.unwrap), and globex approves with
+// the token from its e-mail through the client's generic post (the SDK has no method for it).
+// Numbers: 2141 the opened request, 2142 the approval (the Python test uses 2140, the e2e
+// tests 2105..2120).
+
+const ORDER_CREATED = 'messaging_hosted_numbers_orders.created';
+const TRANSFER_DETECTED = 'messaging_hosted_numbers_orders.internal_transfer_detected';
+const TRANSFER_APPROVAL_REQUESTED = 'messaging_hosted_numbers_orders.internal_transfer_approval_requested';
+const TRANSFER_APPROVED = 'messaging_hosted_numbers_orders.internal_transfer_approved';
+/** The approval window (transfer_approval.approval_window_hours, 72 by default), in seconds. */
+const APPROVAL_WINDOW_S = 72 * 3600;
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The first webhook of `eventType` at `path` (waiting, bounded). */
+async function waitForEvent(receiver, path, eventType, timeoutMs = ARRIVAL_TIMEOUT_MS) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const got = receiver.received(path);
+    const found = got.find((r) => JSON.parse(r.body).data?.event_type === eventType);
+    if (found) return found;
+    if (Date.now() > deadline) {
+      const types = got.map((r) => JSON.parse(r.body).data?.event_type);
+      throw new Error(`no ${eventType} at ${path} within ${timeoutMs} ms; received: ${JSON.stringify(types)}`);
+    }
+    await sleep(50);
+  }
+}
+
+/**
+ * The one-time token from globex's approval e-mail about `orderId`: read from the sandbox
+ * mailbox (admin listener, globex's key), the first `token=…` after the order id.
+ */
+async function approvalToken(orderId) {
+  const holder = account('globex');
+  const query = new URLSearchParams({ 'filter[to]': holder.email });
+  const deadline = Date.now() + ARRIVAL_TIMEOUT_MS;
+  for (;;) {
+    const { status, body, text } = await adminJson('GET', `/sandbox/v1/mailbox?${query}`, holder.api_key);
+    assert.equal(status, 200, `GET /sandbox/v1/mailbox: ${text}`);
+    for (const mail of body.data) {
+      const mailText = mail.body_text ?? '';
+      const at = mailText.indexOf(orderId);
+      if (at < 0) continue;
+      const found = /token=([A-Za-z0-9_-]+)/.exec(mailText.slice(at));
+      if (found) return { mail, token: found[1] };
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`no approval e-mail about order ${orderId} to ${holder.email}: ${text}`);
+    }
+    await sleep(100);
+  }
+}
+
+/**
+ * A receiver, acme's profile pointing at it, and acme's order for `number` (held by globex).
+ * The acme client carries the state file's publicKey, which unwrap uses by default.
+ */
+async function openTransfer(t, number) {
+  const receiver = await startReceiver();
+  t.after(() => receiver.close());
+  const api = new Telnyx({
+    apiKey: account('acme').api_key,
+    baseURL: STATE.api_base_url,
+    publicKey: STATE.webhook_public_key,
+    maxRetries: 0,
+  });
+  const path = '/hooks/transfer';
+  const profile = (
+    await api.messagingProfiles.create({
+      name: unique('transfer'),
+      whitelisted_destinations: ['US'],
+      webhook_url: receiver.url(path),
+    })
+  ).data;
+  t.after(async () => {
+    try {
+      await api.messagingProfiles.delete(profile.id);
+    } catch {
+      // gone, or still in use: the suite is discarded anyway
+    }
+  });
+  const createdAt = Date.now() / 1000;
+  const order = await createOrder(api, [number], { messaging_profile_id: profile.id });
+  assert.equal(order.messaging_profile_id, profile.id, JSON.stringify(order));
+  return { api, receiver, path, profile, order, createdAt };
+}
+
+/**
+ * The webhook as client.webhooks.unwrap returns it, after checking that unwrap refuses the same
+ * body with the order id changed, and the right body under another key.
+ */
+async function verifiedTransferEvent(api, got, orderId) {
+  const event = await api.webhooks.unwrap(got.body, { headers: got.headers });
+  const envelope = JSON.parse(got.body);
+  assert.equal(event.data.id, envelope.data.id);
+  assert.equal(event.data.event_type, envelope.data.event_type);
+  assert.equal(event.data.record_type, 'event');
+  assert.equal(event.data.payload.order_id, orderId, got.body);
+  const tampered = got.body.replace(orderId, randomUUID());
+  assert.notEqual(tampered, got.body);
+  await expectVerificationError(api.webhooks.unwrap(tampered, { headers: got.headers }));
+  await expectVerificationError(api.webhooks.unwrap(got.body, { headers: got.headers, key: otherPublicKey() }));
+  return event;
+}
+
+test('internal transfer: the receiver hears the order, the transfer and the approval request', async (t) => {
+  const number = '+13125552141';
+  const { api, receiver, path, profile, order, createdAt } = await openTransfer(t, number);
+
+  const created = await verifiedTransferEvent(api, await waitForEvent(receiver, path, ORDER_CREATED), order.id);
+  assert.equal(created.data.event_type, ORDER_CREATED);
+  assert.equal(created.data.payload.profile_id, profile.id, JSON.stringify(created));
+
+  const detected = await verifiedTransferEvent(
+    api,
+    await waitForEvent(receiver, path, TRANSFER_DETECTED),
+    order.id,
+  );
+  assert.equal(detected.data.event_type, TRANSFER_DETECTED);
+  assert.deepEqual(detected.data.payload.numbers.map((n) => n.value), [number], JSON.stringify(detected));
+
+  const requested = await verifiedTransferEvent(
+    api,
+    await waitForEvent(receiver, path, TRANSFER_APPROVAL_REQUESTED),
+    order.id,
+  );
+  const { decision, approval_deadline: deadline } = requested.data.payload;
+  assert.equal(decision, 'pending', JSON.stringify(requested));
+  assert.ok(Number.isInteger(deadline), `approval_deadline is not an integer: ${JSON.stringify(requested)}`);
+  assert.ok(
+    Math.abs(deadline - (createdAt + APPROVAL_WINDOW_S)) < 120,
+    `approval_deadline ${deadline} is not about 72 h after the order (${createdAt})`,
+  );
+
+  // The holder's e-mail carries the token; no webhook to the receiver does.
+  const { mail, token } = await approvalToken(order.id);
+  assert.ok(mail.body_text.includes(number), JSON.stringify(mail));
+  assert.ok(token.length >= 40, token);
+  for (const got of receiver.received(path)) {
+    assert.ok(!got.body.includes(token), 'a webhook carries the token');
+  }
+
+  // Until the holder approves, the receiver cannot prove ownership: no code is sent.
+  const early = (
+    await api.messagingHostedNumberOrders.createVerificationCodes(order.id, {
+      phone_numbers: [number],
+      verification_method: 'sms',
+    })
+  ).data;
+  assert.equal(early.length, 1, JSON.stringify(early));
+  assert.equal(typeof early[0].error, 'string', JSON.stringify(early[0]));
+});
+
+test('internal transfer: the holder approves through client.post with the e-mailed token', async (t) => {
+  const number = '+13125552142';
+  const { api, receiver, path, order } = await openTransfer(t, number);
+  await waitForEvent(receiver, path, TRANSFER_APPROVAL_REQUESTED);
+  const { token } = await approvalToken(order.id);
+  const approve = `/messaging_hosted_number_orders/${order.id}/approve`;
+  const sentApprove = `POST /v2${approve}`;
+
+  // The receiver's own key: PermissionDeniedError, final (not retried even with maxRetries 2).
+  const asReceiver = countingClient(account('acme').api_key);
+  const denied = await expectApiError(asReceiver.api.post(approve, { query: { token } }), PermissionDeniedError, 403);
+  assert.equal(denied.code, '10010', JSON.stringify(denied));
+  assert.deepEqual(asReceiver.sent, [sentApprove], 'one request: a 403 is not retried');
+
+  // The holder approves with its key and the token (the 403 did not use it up).
+  const asHolder = countingClient(account('globex').api_key);
+  const answer = await asHolder.api.post(approve, { query: { token } });
+  assert.deepEqual(asHolder.sent, [sentApprove]);
+  const shown = JSON.stringify(answer);
+  assert.equal(answer.data.id, order.id, shown);
+  assert.deepEqual(answer.data.phone_numbers.map((n) => n.phone_number), [number], shown);
+  assert.ok(answer.data.messaging_profile_id == null, `the holder sees no profile of the receiver: ${shown}`);
+
+  // The token works once: UnprocessableEntityError, final.
+  asHolder.sent.length = 0;
+  let caught;
+  await assert.rejects(asHolder.api.post(approve, { query: { token } }), (e) => {
+    caught = e;
+    return true;
+  });
+  assert.ok(
+    caught instanceof UnprocessableEntityError,
+    `expected UnprocessableEntityError, got ${caught?.constructor?.name}: ${caught?.message}`,
+  );
+  assert.equal(caught.status, 422);
+  assert.equal(caught.headers.get('x-should-retry'), 'false');
+  assert.equal(caught.error?.errors?.[0]?.code, '10015', JSON.stringify(caught.error));
+  assert.deepEqual(asHolder.sent, [sentApprove], 'one request: a 422 is not retried');
+
+  const approved = await verifiedTransferEvent(api, await waitForEvent(receiver, path, TRANSFER_APPROVED), order.id);
+  assert.equal(approved.data.event_type, TRANSFER_APPROVED);
+  assert.equal(approved.data.payload.decision, 'approved', JSON.stringify(approved));
+
+  // Approved: the receiver can now prove ownership of the number.
+  const codes = (
+    await api.messagingHostedNumberOrders.createVerificationCodes(order.id, {
+      phone_numbers: [number],
+      verification_method: 'sms',
+    })
+  ).data;
+  assert.equal(codes.length, 1, JSON.stringify(codes));
+  assert.ok(!codes[0].error, JSON.stringify(codes[0]));
 });

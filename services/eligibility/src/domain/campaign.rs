@@ -61,7 +61,9 @@ pub enum LinkNumberError {
     #[error("phoneNumber must be in +E.164 format: {0}")]
     NotE164(E164Error),
     /// 10DLC is the US long-code registry.
-    #[error("phoneNumber must be a US number; 10DLC campaigns are for US numbers only.")]
+    #[error(
+        "phoneNumber is not a US number; 10DLC campaigns exist only for US numbers your account holds."
+    )]
     NotUs,
 }
 

@@ -229,7 +229,18 @@ pub async fn update(
     ApiPath(phone_number): ApiPath<String>,
     ApiJson(body): ApiJson<LinkBody>,
 ) -> Result<Json<PhoneNumberCampaignJson>, HttpError> {
-    same_number(&phone_number, body.phone_number.as_deref())?;
+    if let Err(mismatch) = same_number(&phone_number, body.phone_number.as_deref()) {
+        // A number without the caller's link is not found, whatever the body says.
+        state
+            .campaigns
+            .clone()
+            .get_phone_number_campaign(pb::GetPhoneNumberCampaignRequest {
+                account_id: account.to_string(),
+                phone_number,
+            })
+            .await?;
+        return Err(mismatch.into());
+    }
     let request = pb::UpdatePhoneNumberCampaignRequest {
         account_id: account.to_string(),
         phone_number,

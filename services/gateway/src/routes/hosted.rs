@@ -30,7 +30,8 @@ pub const UPLOAD_BODY_LIMIT: usize = 2 * MAX_DOCUMENT_BYTES + 64 * 1024;
 #[derive(Serialize)]
 pub struct OrderJson {
     record_type: &'static str,
-    id: String,
+    /// `null` in a dry run: nothing was stored.
+    id: Option<String>,
     messaging_profile_id: Option<String>,
     status: &'static str,
     phone_numbers: Vec<OrderNumberJson>,
@@ -46,7 +47,8 @@ pub struct OrderJson {
 #[derive(Serialize)]
 pub struct OrderNumberJson {
     record_type: &'static str,
-    id: String,
+    /// `null` in a dry run.
+    id: Option<String>,
     phone_number: String,
     status: &'static str,
     /// Beyond Telnyx: wrong tries left on the current code and when a new one may be sent.
@@ -69,7 +71,7 @@ impl OrderJson {
                     )?,
                     code_resend_allowed_at: time(number.code_resend_allowed_at.as_ref()),
                     code_attempts_remaining: number.code_attempts_remaining,
-                    id: number.id,
+                    id: Some(number.id),
                     phone_number: number.phone_number,
                 })
             })
@@ -82,10 +84,20 @@ impl OrderJson {
             failure_reason: Some(order.failure_reason).filter(|r| !r.is_empty()),
             created_at: time(order.created_at.as_ref()),
             updated_at: time(order.updated_at.as_ref()),
-            id: order.id,
+            id: Some(order.id),
             messaging_profile_id: order.messaging_profile_id,
             phone_numbers,
         })
+    }
+}
+
+impl OrderJson {
+    /// A dry run's order was never stored, so it has no ids to look up.
+    fn forget_ids(&mut self) {
+        self.id = None;
+        for number in &mut self.phone_numbers {
+            number.id = None;
+        }
     }
 }
 
@@ -224,10 +236,11 @@ pub async fn create(
         .create_hosted_order(request)
         .await?
         .into_inner();
-    let order = OrderJson::new(response.order)?;
+    let mut order = OrderJson::new(response.order)?;
     if !dry_run {
         return Ok(Json(Data { data: order }).into_response());
     }
+    order.forget_ids();
     let phone_numbers = response
         .eligibility
         .into_iter()
@@ -471,6 +484,15 @@ pub async fn file_upload(
     ApiPath(id): ApiPath<String>,
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<Json<UploadAnswer>, HttpError> {
+    // An unknown order is 404 before any of a large body is read.
+    state
+        .hosted_orders
+        .clone()
+        .get_hosted_order(pb::GetHostedOrderRequest {
+            account_id: account.to_string(),
+            order_id: id.clone(),
+        })
+        .await?;
     let mut multipart = multipart.map_err(|_| {
         ApiError::new(
             ErrorKind::UnsupportedMediaType,

@@ -50,7 +50,8 @@ pub async fn insert_order(db: &impl ConnectionTrait, order: &Order) -> Result<()
     Ok(())
 }
 
-/// The order, scoped to `account` (`None`: the operator, any account).
+/// The order, scoped to `account` (`None`: the operator and the service's own work, any account).
+/// A deleted order is gone for its customer (kept for the history and late events).
 pub async fn load_order(
     db: &impl ConnectionTrait,
     id: OrderId,
@@ -58,7 +59,9 @@ pub async fn load_order(
 ) -> Result<Option<Order>, DbErr> {
     let mut query = order::Entity::find_by_id(*id.as_uuid());
     if let Some(account) = account {
-        query = query.filter(order::Column::AccountId.eq(*account.as_uuid()));
+        query = query
+            .filter(order::Column::AccountId.eq(*account.as_uuid()))
+            .filter(order::Column::Status.ne(OrderStatus::Deleted.as_str()));
     }
     let Some(row) = query.one(db).await? else {
         return Ok(None);
@@ -223,6 +226,7 @@ pub async fn list_orders(
 ) -> Result<(Vec<Order>, u64), DbErr> {
     let query = order::Entity::find()
         .filter(order::Column::AccountId.eq(*account.as_uuid()))
+        .filter(order::Column::Status.ne(OrderStatus::Deleted.as_str()))
         .order_by_desc(order::Column::Id);
     let (rows, total) = fetch_page(db, query, page).await?;
     Ok((assemble(db, rows).await?, total))
