@@ -226,6 +226,8 @@ async fn the_openapi_document_lists_every_route() {
         "/sandbox/v1/events",
         "/sandbox/v1/mailbox",
         "/sandbox/v1/events/{id}/webhook_deliveries",
+        "/sandbox/v1/clock",
+        "/sandbox/v1/clock/advance",
     ] {
         assert!(
             paths.contains_key(path),

@@ -18,7 +18,7 @@ const ORDERS: &str = "/v2/messaging_hosted_number_orders";
 /// Held by `globex` in `up`'s demo holdings, transferable.
 pub(crate) const GLOBEX_NUMBER: &str = "+13125552105";
 
-async fn timed() -> (TestSuite, ManualClock) {
+pub(crate) async fn timed() -> (TestSuite, ManualClock) {
     let clock = ManualClock::starting_at(SystemClock.now());
     let suite = support::spawn_timed(
         textport::Config::default(),

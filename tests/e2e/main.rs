@@ -3,6 +3,7 @@
 //! With `TEXTPORT_TEST_DATABASE_URL` set, every service runs on PostgreSQL (a fresh schema each).
 
 mod approval_page;
+mod business_clock;
 mod campaigns;
 mod eligibility;
 mod errors;
@@ -19,5 +20,6 @@ mod profiles;
 mod services;
 mod support;
 mod tls;
+mod transfer_policy;
 mod transfers;
 mod verification;

@@ -33,6 +33,13 @@ pub async fn spawn_on(config: Config, storage: Storage) -> TestSuite {
     spawn_timed(config, storage, Arc::new(SystemClock)).await
 }
 
+/// A suite with `up`'s business clock: with the sandbox on, one clock every service reads and
+/// `POST /sandbox/v1/clock/advance` moves.
+pub async fn spawn_up(config: Config) -> TestSuite {
+    let clock = textport::suite::business_clock(&config);
+    spawn_timed(config, Storage::fresh("t"), clock).await
+}
+
 /// A suite whose business time is `clock` (a [`textport_domain::ManualClock`] in tests that
 /// move time).
 pub async fn spawn_timed(config: Config, storage: Storage, clock: SharedClock) -> TestSuite {

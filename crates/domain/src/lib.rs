@@ -9,7 +9,7 @@ mod phone;
 mod secret;
 mod url;
 
-pub use clock::{Clock, ManualClock, SharedClock, SystemClock};
+pub use clock::{AdvanceError, Clock, ManualClock, OffsetClock, SharedClock, SystemClock};
 pub use ids::{
     AccountId, ApiKeyId, EventId, HostedNumberId, IdError, MessagingProfileId, OrderId,
     PortalNoticeId, WebhookDeliveryId,

@@ -1,12 +1,10 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use textport::{Config, Storage, Suite, Transport};
-use textport_domain::SystemClock;
 use textport_platform::CancellationToken;
 
 /// textport: hosted SMS, internal number transfers and messaging on port, behind a
@@ -93,7 +91,7 @@ async fn run(command: Option<Command>, config: Config) -> anyhow::Result<()> {
                 &config,
                 &Storage::SqliteDir(data_dir),
                 listen,
-                Arc::new(SystemClock),
+                textport::suite::business_clock(&config),
                 Transport::Grpc,
             )
             .await?;

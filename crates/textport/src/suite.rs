@@ -4,10 +4,11 @@
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use anyhow::Context as _;
 use serde::Serialize;
-use textport_domain::{ApiKey, E164, SharedClock};
+use textport_domain::{ApiKey, E164, OffsetClock, SharedClock, SystemClock};
 use textport_platform::CancellationToken;
 use textport_platform::client::{Downstream, channel, deferred, in_process};
 use textport_platform::config::{DatabaseConfig, ServiceConfig};
@@ -33,6 +34,16 @@ use crate::registry::{ROLES, Role};
 
 const LOOPBACK_ANY_PORT: SocketAddr =
     SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 0);
+
+/// The business clock `up` gives every service: with the sandbox on, one clock the sandbox API
+/// moves forward for all of them at once; without it, the wall clock.
+pub fn business_clock(config: &Config) -> SharedClock {
+    if config.sandbox.enabled_in_up() {
+        Arc::new(OffsetClock::new())
+    } else {
+        Arc::new(SystemClock)
+    }
+}
 
 /// How the services reach each other.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -134,7 +145,9 @@ pub struct Suite {
 impl Suite {
     /// Builds every service of the registry (migrated, bound) in order, each with channels to
     /// the services it calls, starts them, and provisions the demo accounts. `gateway_listen`
-    /// may use port 0. The gateway is built first: its bound address is what the holder's
+    /// may use port 0. `clock` is every service's business time; an
+    /// [`textport_domain::OffsetClock`] (what `up` passes with the sandbox on) is one the sandbox
+    /// API moves forward. The gateway is built first: its bound address is what the holder's
     /// approval e-mail links to (`transfer_approval.approval_page_url`, unless configured), and
     /// it calls nothing before it serves, so its channels are connected once the rest is built.
     pub async fn start(

@@ -271,7 +271,8 @@ async fn prune_idempotency_keys(state: AppState, shutdown: CancellationToken) {
 /// The public listener's routes: `/v2/…`, the approval page and the probes.
 fn public_routes() -> Router<AppState> {
     use routes::{
-        approval, campaigns, eligibility, health, hosted, notifications, profiles, webhooks,
+        approval, campaigns, eligibility, health, hosted, notifications, profiles, transfer_policy,
+        webhooks,
     };
     Router::new()
         .route("/approve", get(approval::page).post(approval::decide))
@@ -314,6 +315,10 @@ fn public_routes() -> Router<AppState> {
         .route(
             "/v2/messaging_hosted_number_orders/{id}/loa_template",
             get(hosted::loa_template),
+        )
+        .route(
+            "/v2/internal_transfer_policy",
+            get(transfer_policy::retrieve).put(transfer_policy::update),
         )
         .route("/v2/messaging_hosted_numbers", get(hosted::list_numbers))
         .route(
@@ -458,6 +463,8 @@ fn admin_routes(sandbox: bool) -> Router<AppState> {
             "/sandbox/v1/numbers/{phone_number}",
             get(sbx::get_number).put(sbx::seed_number),
         )
+        .route("/sandbox/v1/clock", get(sbx::clock))
+        .route("/sandbox/v1/clock/advance", post(sbx::advance_clock))
 }
 
 /// Every listener's layers around its routes.

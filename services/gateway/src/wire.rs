@@ -7,6 +7,7 @@ use textport_proto::accounts::v1 as accounts;
 use textport_proto::eligibility::v1 as eligibility;
 use textport_proto::hosted_order::v1 as hosted;
 use textport_proto::notifier::v1 as notifier;
+use textport_proto::transfer_approval::v1 as transfer_approval;
 
 public_enum! {
     /// `eligible_status` of an eligibility check.
@@ -182,6 +183,16 @@ public_enum! {
     }
 }
 
+public_enum! {
+    /// An internal transfer policy's `mode` (beyond Telnyx).
+    pub TransferPolicyMode: transfer_approval::TransferPolicyMode {
+        unspecified: Unspecified,
+        RequireApproval => "require_approval",
+        ApproveImmediately => "approve_immediately",
+        RejectAtDeadline => "reject_at_deadline",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::Value;
@@ -202,7 +213,7 @@ mod tests {
         let document: Value = serde_json::from_str(crate::OPENAPI).expect("valid JSON");
         /// Schema, property, the table's round-trip check, the table's texts.
         type Row = (&'static str, &'static str, fn(), &'static [&'static str]);
-        let tables: [Row; 16] = [
+        let tables: [Row; 17] = [
             (
                 "HostedNumberOrder",
                 "status",
@@ -293,6 +304,12 @@ mod tests {
                 "status",
                 DeliveryStatus::check,
                 DeliveryStatus::TEXTS,
+            ),
+            (
+                "InternalTransferPolicy",
+                "mode",
+                TransferPolicyMode::check,
+                TransferPolicyMode::TEXTS,
             ),
         ];
         for (schema, property, check, texts) in tables {

@@ -19,8 +19,8 @@ use url::Url;
 use uuid::Uuid;
 
 use crate::domain::{
-    Choice, Opening, Outcome, Refusal, Token, TransferRequest, TransferRequestId, approval_link,
-    approval_message,
+    Choice, Mode, Opening, Outcome, Refusal, State, Token, TransferPolicy, TransferRequest,
+    TransferRequestId, approval_link, approval_message,
 };
 use crate::error::Error;
 use crate::events;
@@ -28,13 +28,13 @@ use crate::store::{self, Stored};
 
 /// How many times a decision reads again when another change came first.
 const ATTEMPTS: usize = 3;
-/// Lapsed requests auto-approved per sweeper transaction.
+/// Lapsed requests closed per sweeper transaction.
 const SWEEP_BATCH: u64 = 64;
 
 #[derive(Debug, Clone)]
 pub struct Policy {
-    /// How long a holder has to decide.
-    pub window: chrono::Duration,
+    /// How long a holder has to decide, unless its own policy says.
+    pub window_hours: u32,
     /// The page the holder's e-mail links to.
     pub approval_page: Url,
     pub sweep_poll: Duration,
@@ -95,7 +95,15 @@ impl App {
             return Ok(());
         }
         let now = self.inner.clock.now();
-        let opened = self.open(openings, now)?;
+        // Read before the transaction: one connection (SQLite in tests) cannot serve both.
+        let holders: Vec<AccountId> = openings
+            .iter()
+            .flat_map(|received| received.value.holdings.iter().map(|holding| holding.from))
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        let policies = store::policies_of(&self.inner.db, &holders).await?;
+        let opened = self.open(openings, &policies, now)?;
         let txn = self.inner.db.begin().await?;
         let rows: Vec<Stored> = opened.iter().map(|o| o.stored.clone()).collect();
         let inserted = store::insert_new(&txn, &rows).await?;
@@ -135,13 +143,15 @@ impl App {
         Ok(())
     }
 
-    /// The requests the openings ask for, each with a fresh token: one per (order, holder) of
-    /// the delivery, the first opening naming it deciding.
+    /// The requests the openings ask for, each with a fresh token, on its holder's policy: one
+    /// per (order, holder) of the delivery, the first opening naming it deciding.
     fn open(
         &self,
         openings: &[Received<Opening>],
+        policies: &HashMap<AccountId, TransferPolicy>,
         now: DateTime<Utc>,
     ) -> Result<Vec<Opened>, Error> {
+        let default = TransferPolicy::default();
         let mut asked: HashSet<(OrderId, AccountId)> = HashSet::new();
         let mut opened = Vec::new();
         for received in openings {
@@ -151,13 +161,11 @@ impl App {
                     continue;
                 }
                 let token = new_token()?;
-                let request = TransferRequest::open(
-                    opening,
-                    holding,
-                    token.hash(),
-                    now,
-                    self.inner.policy.window,
-                );
+                let terms = policies
+                    .get(&holding.from)
+                    .unwrap_or(&default)
+                    .terms(opening.to, self.inner.policy.window_hours);
+                let request = TransferRequest::open(opening, holding, token.hash(), now, terms);
                 opened.push(Opened {
                     stored: Stored {
                         request,
@@ -176,8 +184,9 @@ impl App {
         Ok(opened)
     }
 
-    /// Hosted-order hears of the pending request; the holder gets its e-mail with the token,
-    /// which from now on exists only in that outbox row (emptied once delivered) and the e-mail.
+    /// Hosted-order hears of the request. For a pending one, the holder gets its e-mail with the
+    /// token, which from now on exists only in that outbox row (emptied once delivered) and the
+    /// e-mail; one its policy approved at once asks the holder nothing.
     async fn push_opened(
         &self,
         txn: &impl ConnectionTrait,
@@ -185,12 +194,6 @@ impl App {
         now: DateTime<Utc>,
     ) -> Result<(), DbErr> {
         let request = &opened.stored.request;
-        let link = approval_link(
-            &self.inner.policy.approval_page,
-            request.order,
-            &opened.token,
-        );
-        let message = approval_message(request, &link, &opened.token);
         let traceparent = &opened.stored.traceparent;
         push_in_trace(
             txn,
@@ -201,6 +204,15 @@ impl App {
             now,
         )
         .await?;
+        if !matches!(request.state, State::Pending { .. }) {
+            return Ok(());
+        }
+        let link = approval_link(
+            &self.inner.policy.approval_page,
+            request.order,
+            &opened.token,
+        );
+        let message = approval_message(request, &link, &opened.token);
         push_in_trace(
             txn,
             "open",
@@ -297,6 +309,30 @@ impl App {
         Ok(true)
     }
 
+    /// The holder's policy (the defaults if it never set one), and the service's window it falls
+    /// back on.
+    pub async fn policy(&self, holder: AccountId) -> Result<(TransferPolicy, u32), Error> {
+        let policy = store::policies_of(&self.inner.db, &[holder])
+            .await?
+            .remove(&holder)
+            .unwrap_or_default();
+        Ok((policy, self.inner.policy.window_hours))
+    }
+
+    /// Replaces the holder's policy; requests already open keep theirs.
+    pub async fn set_policy(
+        &self,
+        holder: AccountId,
+        mode: Mode,
+        window_hours: Option<u32>,
+        allowlist: Vec<AccountId>,
+    ) -> Result<(TransferPolicy, u32), Error> {
+        let now = self.inner.clock.now();
+        let policy = TransferPolicy::new(mode, window_hours, allowlist, now)?;
+        store::put_policy(&self.inner.db, holder, &policy, now).await?;
+        Ok((policy, self.inner.policy.window_hours))
+    }
+
     /// Every request of the order, oldest first.
     pub async fn list(&self, order: OrderId) -> Result<Vec<TransferRequest>, Error> {
         Ok(store::list(&self.inner.db, order).await?)
@@ -304,7 +340,7 @@ impl App {
 
     // === the sweeper ===
 
-    /// Auto-approves lapsed requests until shutdown.
+    /// Closes lapsed requests (as their policy said) until shutdown.
     pub async fn run_windows(self, shutdown: CancellationToken) {
         // Nothing wakes it early: windows last hours, and the poll finds them as they lapse.
         let idle = Notify::new();
@@ -317,8 +353,9 @@ impl App {
         .await;
     }
 
-    /// Claims one batch of lapsed requests and auto-approves them in one transaction, each only
-    /// while still pending and held by this claim; true when the batch was full.
+    /// Claims one batch of lapsed requests and closes them as their policy said (auto-approved,
+    /// or rejected) in one transaction, each only while still pending and held by this claim;
+    /// true when the batch was full.
     async fn window_round(&self) -> Result<bool, Error> {
         let now = self.inner.clock.now();
         let (claim, claimed) =

@@ -6,7 +6,7 @@ use std::time::Duration;
 use sea_orm::DbErr;
 use textport_platform::{ApiError, ErrorKind};
 
-use crate::domain::Verdict;
+use crate::domain::{PolicyError, Verdict};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -24,6 +24,8 @@ pub enum Error {
     /// Other changes to the request kept coming first.
     #[error("other changes to the request kept coming first")]
     Contended,
+    #[error("invalid transfer policy: {0}")]
+    Policy(#[from] PolicyError),
     #[error("no token could be drawn: {0:#}")]
     Entropy(anyhow::Error),
     #[error("store: {0}")]
@@ -51,6 +53,13 @@ impl From<Error> for ApiError {
                 "The transfer request kept changing under this decision; send it again.",
             )
             .retry_after(Duration::from_secs(1)),
+            Error::Policy(error) => {
+                let pointer = match error {
+                    PolicyError::WindowOutOfRange(_) => "/window_hours",
+                    PolicyError::AllowlistTooLong(_) => "/allowlist",
+                };
+                ApiError::at_pointer(ErrorKind::Validation, pointer, error.to_string())
+            }
             Error::Entropy(error) => ApiError::internal(error.as_ref()),
             Error::Store(error) => textport_platform::db::api_error(&error),
         }

@@ -11,7 +11,7 @@ use textport_proto::transfer_approval::v1::{
 use tonic::{Request, Response, Status};
 
 use crate::app::{App, Received};
-use crate::domain::{Choice, Holding, Opening, Token};
+use crate::domain::{Choice, Holding, Mode, Opening, Token, TransferPolicy};
 use crate::events::transfer_request;
 
 #[derive(Clone)]
@@ -45,6 +45,37 @@ fn choice(approve: bool) -> Choice {
         Choice::Approve
     } else {
         Choice::Reject
+    }
+}
+
+fn mode(raw: i32) -> Result<Mode, ApiError> {
+    match pb::TransferPolicyMode::try_from(raw) {
+        Ok(pb::TransferPolicyMode::RequireApproval) => Ok(Mode::RequireApproval),
+        Ok(pb::TransferPolicyMode::ApproveImmediately) => Ok(Mode::ApproveImmediately),
+        Ok(pb::TransferPolicyMode::RejectAtDeadline) => Ok(Mode::RejectAtDeadline),
+        Ok(pb::TransferPolicyMode::Unspecified) | Err(_) => Err(ApiError::at_pointer(
+            ErrorKind::InvalidEnum,
+            "/mode",
+            "mode must be one of require_approval, approve_immediately, reject_at_deadline.",
+        )),
+    }
+}
+
+fn policy_to_proto(
+    holder: AccountId,
+    (policy, service_hours): (TransferPolicy, u32),
+) -> pb::TransferPolicy {
+    pb::TransferPolicy {
+        account_id: holder.to_string(),
+        mode: match policy.mode {
+            Mode::RequireApproval => pb::TransferPolicyMode::RequireApproval,
+            Mode::ApproveImmediately => pb::TransferPolicyMode::ApproveImmediately,
+            Mode::RejectAtDeadline => pb::TransferPolicyMode::RejectAtDeadline,
+        }
+        .into(),
+        window_hours: policy.window_hours_or(service_hours),
+        allowlist: policy.allowlist.iter().map(ToString::to_string).collect(),
+        updated_at: policy.updated_at.map(convert::timestamp),
     }
 }
 
@@ -117,6 +148,45 @@ impl transfer_approval_service_server::TransferApprovalService for TransferAppro
         let requests = self.app.list(order).await?;
         Ok(Response::new(pb::ListTransferRequestsResponse {
             transfer_requests: requests.iter().map(transfer_request).collect(),
+        }))
+    }
+
+    #[tracing::instrument(skip_all, fields(textport.account.id = %request.get_ref().account_id))]
+    async fn get_transfer_policy(
+        &self,
+        request: Request<pb::GetTransferPolicyRequest>,
+    ) -> Result<Response<pb::GetTransferPolicyResponse>, Status> {
+        let holder = convert::id(
+            "/account_id",
+            AccountId::parse,
+            &request.into_inner().account_id,
+        )?;
+        let policy = self.app.policy(holder).await?;
+        Ok(Response::new(pb::GetTransferPolicyResponse {
+            policy: Some(policy_to_proto(holder, policy)),
+        }))
+    }
+
+    #[tracing::instrument(skip_all, fields(textport.account.id = %request.get_ref().account_id))]
+    async fn set_transfer_policy(
+        &self,
+        request: Request<pb::SetTransferPolicyRequest>,
+    ) -> Result<Response<pb::SetTransferPolicyResponse>, Status> {
+        let request = request.into_inner();
+        let holder = convert::id("/account_id", AccountId::parse, &request.account_id)?;
+        let mode = mode(request.mode)?;
+        let allowlist = request
+            .allowlist
+            .iter()
+            .enumerate()
+            .map(|(i, raw)| convert::id(&format!("/allowlist/{i}"), AccountId::parse, raw))
+            .collect::<Result<_, _>>()?;
+        let policy = self
+            .app
+            .set_policy(holder, mode, request.window_hours, allowlist)
+            .await?;
+        Ok(Response::new(pb::SetTransferPolicyResponse {
+            policy: Some(policy_to_proto(holder, policy)),
         }))
     }
 }

@@ -2,7 +2,9 @@
 //! numbers. Hosted-order opens one request per holder (`OpenTransfers` to this service's event
 //! sink); the holder gets a one-time token by e-mail (through the notifier) and approves or
 //! rejects with it within the approval window; when the window lapses, the sweeper approves it
-//! automatically, exactly once. Every change goes back to hosted-order as `TransferChanged`.
+//! automatically (or rejects it, by the holder's policy), exactly once. A holder's policy may
+//! also approve requests as they open. Every change goes back to hosted-order as
+//! `TransferChanged`.
 
 mod app;
 pub mod domain;
@@ -23,8 +25,7 @@ use url::Url;
 
 pub use error::Error;
 
-/// The longest approval window a deployment may configure: a year.
-const MAX_WINDOW_HOURS: u64 = 365 * 24;
+use domain::MAX_WINDOW_HOURS;
 
 /// `[transfer_approval]` keys beside `listen` and `database`.
 #[derive(Debug, Clone, Deserialize)]
@@ -47,14 +48,12 @@ impl Default for Settings {
 
 impl Settings {
     fn policy(&self) -> anyhow::Result<app::Policy> {
-        anyhow::ensure!(
-            (1..=MAX_WINDOW_HOURS).contains(&self.approval_window_hours),
-            "transfer_approval.approval_window_hours must be 1 to {MAX_WINDOW_HOURS}"
-        );
-        let window = i64::try_from(self.approval_window_hours)
+        let window_hours = u32::try_from(self.approval_window_hours)
             .ok()
-            .and_then(chrono::Duration::try_hours)
-            .context("transfer_approval.approval_window_hours is too large")?;
+            .filter(|hours| (1..=MAX_WINDOW_HOURS).contains(hours))
+            .with_context(|| {
+                format!("transfer_approval.approval_window_hours must be 1 to {MAX_WINDOW_HOURS}")
+            })?;
         let approval_page =
             Url::parse(&self.approval_page_url).context("transfer_approval.approval_page_url")?;
         anyhow::ensure!(
@@ -62,7 +61,7 @@ impl Settings {
             "transfer_approval.approval_page_url must be an http or https URL"
         );
         Ok(app::Policy {
-            window,
+            window_hours,
             approval_page,
             sweep_poll: Duration::from_millis(500),
             lease: Duration::from_secs(60),
@@ -107,7 +106,7 @@ mod tests {
     #[test]
     fn the_defaults_make_a_72_hour_window_and_a_local_page() {
         let policy = Settings::default().policy().expect("valid defaults");
-        assert_eq!(policy.window, chrono::Duration::hours(72));
+        assert_eq!(policy.window_hours, 72);
         assert_eq!(
             policy.approval_page.as_str(),
             "http://localhost:8080/approve"
@@ -117,7 +116,7 @@ mod tests {
     #[test]
     fn windows_out_of_range_and_pages_that_are_not_web_pages_are_refused() {
         let refused = |settings: Settings| settings.policy().expect_err("refused").to_string();
-        for hours in [0, MAX_WINDOW_HOURS + 1, u64::MAX] {
+        for hours in [0, u64::from(MAX_WINDOW_HOURS) + 1, u64::MAX] {
             assert!(
                 refused(Settings {
                     approval_window_hours: hours,

@@ -6,7 +6,7 @@
 // TEXTPORT_STATE_FILE is the JSON written by `textport up --state-file`:
 //   {"api_base_url": "http://127.0.0.1:PORT/v2", "sandbox_url": "http://127.0.0.1:PORT/sandbox/v1",
 //    "admin_url": "http://127.0.0.1:PORT" (operator and sandbox APIs), "operator_api_key": ...,
-//    "webhook_public_key": "<base64>", "accounts": [{"name", "id", "api_key"}, ...], ...}
+//    "webhook_public_key": "<base64>", "accounts": [{"name", "id", "api_key", "email", ...}, ...], ...}
 //
 // Sandbox magic numbers are US numbers +1 NPA 555 XXXX; the last four digits pick the
 // outcome. The demo seed gives +13125552000..2099 to acme and +13125552100..2199 to globex.

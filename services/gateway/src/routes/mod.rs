@@ -7,6 +7,7 @@ pub mod notifications;
 pub mod operator;
 pub mod profiles;
 pub mod sandbox;
+pub mod transfer_policy;
 pub mod webhooks;
 
 use chrono::SecondsFormat;

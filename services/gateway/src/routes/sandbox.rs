@@ -3,8 +3,9 @@
 
 use axum::Json;
 use axum::extract::State;
+use chrono::{Duration, SecondsFormat};
 use serde::{Deserialize, Serialize};
-use textport_domain::E164;
+use textport_domain::{AdvanceError, Clock, E164, OffsetClock};
 use textport_platform::{ApiError, ErrorKind};
 use textport_proto::eligibility::v1::{
     self as pb, ListMagicNumbersRequest, LookupNumbersRequest, SeedNumberRequest,
@@ -235,4 +236,83 @@ pub async fn sent_codes(
         })
         .collect();
     Ok(Json(super::List::new(data, response.page)))
+}
+
+/// Business time as the sandbox shows it.
+#[derive(Serialize)]
+pub struct ClockJson {
+    record_type: &'static str,
+    now: String,
+    /// How far the sandbox API has moved business time ahead of the wall clock.
+    offset_seconds: i64,
+}
+
+impl ClockJson {
+    fn of(clock: &dyn Clock) -> Self {
+        Self {
+            record_type: "sandbox_clock",
+            now: clock.now().to_rfc3339_opts(SecondsFormat::Millis, true),
+            offset_seconds: clock
+                .as_offset_clock()
+                .map_or(0, |movable| movable.offset().num_seconds()),
+        }
+    }
+}
+
+/// `GET /sandbox/v1/clock`: the business time every service reads.
+pub async fn clock(State(state): State<AppState>) -> Json<Data<ClockJson>> {
+    Json(Data {
+        data: ClockJson::of(state.clock.as_ref()),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct AdvanceBody {
+    seconds: Option<i64>,
+}
+
+fn bad_seconds(detail: String) -> HttpError {
+    HttpError(ApiError::at_pointer(
+        ErrorKind::Validation,
+        "/seconds",
+        detail,
+    ))
+}
+
+/// `POST /sandbox/v1/clock/advance {"seconds": N}`: moves business time forward for every
+/// service at once, so deadlines (an approval window, an activation timeout) fall due without
+/// waiting. Only `up` shares one clock among its services; `serve` cannot move it.
+pub async fn advance_clock(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<AdvanceBody>,
+) -> Result<Json<Data<ClockJson>>, HttpError> {
+    let Some(movable) = state.clock.as_offset_clock() else {
+        return Err(HttpError(ApiError::new(
+            ErrorKind::InvalidState,
+            "The business clock can only be moved in `textport up`, where every service reads \
+             the same clock; with `textport serve` each service keeps the wall clock.",
+        )));
+    };
+    let positive = || bad_seconds("`seconds` must be a positive whole number.".to_owned());
+    let seconds = body
+        .seconds
+        .ok_or_else(|| bad_seconds("`seconds` is required.".to_owned()))?;
+    if seconds <= 0 {
+        return Err(positive());
+    }
+    // Beyond what a duration holds is beyond the limit too: the clock refuses it below.
+    let by = Duration::try_seconds(seconds).unwrap_or(Duration::MAX);
+    movable.advance(by).map_err(|refused| match refused {
+        AdvanceError::NotForward => positive(),
+        AdvanceError::TooFar { at_most } => bad_seconds(format!(
+            "`seconds` is at most {}: the business clock moves at most {} days at once and {} \
+             days ahead of the wall clock in all.",
+            at_most.num_seconds(),
+            OffsetClock::MAX_STEP.num_days(),
+            OffsetClock::MAX_OFFSET.num_days(),
+        )),
+    })?;
+    Ok(Json(Data {
+        data: ClockJson::of(state.clock.as_ref()),
+    }))
 }

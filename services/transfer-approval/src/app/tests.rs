@@ -27,7 +27,7 @@ async fn harness() -> Harness {
     let clock =
         ManualClock::starting_at(DateTime::from_timestamp(1_700_000_000, 0).expect("valid"));
     let policy = Policy {
-        window: chrono::Duration::hours(72),
+        window_hours: 72,
         approval_page: Url::parse("https://portal.example/approve").expect("url"),
         sweep_poll: Duration::from_millis(10),
         lease: Duration::from_secs(60),
@@ -461,5 +461,131 @@ async fn after_the_deadline_the_token_finds_its_request_auto_approved() {
     assert_eq!(
         h.app.list(opening.order).await.expect("listed")[0].decision(),
         Decision::AutoApproved
+    );
+}
+
+// === the holder's policy ===
+
+#[tokio::test]
+async fn a_holder_without_a_policy_has_the_defaults_and_a_set_one_reads_back() {
+    let h = harness().await;
+    let holder = AccountId::new();
+    let (policy, service_hours) = h.app.policy(holder).await.expect("read");
+    assert_eq!((policy, service_hours), (TransferPolicy::default(), 72));
+    let receiver = AccountId::new();
+    let (set, _) = h
+        .app
+        .set_policy(holder, Mode::RejectAtDeadline, Some(5), vec![receiver])
+        .await
+        .expect("set");
+    assert_eq!(h.app.policy(holder).await.expect("read").0, set);
+    assert_eq!(set.updated_at, Some(h.clock.now()));
+    assert!(matches!(
+        h.app
+            .set_policy(holder, Mode::RequireApproval, Some(0), Vec::new())
+            .await,
+        Err(Error::Policy(_))
+    ));
+    assert_eq!(
+        h.app.policy(holder).await.expect("read").0,
+        set,
+        "unchanged"
+    );
+}
+
+#[tokio::test]
+async fn approve_immediately_and_the_allowlist_open_requests_auto_approved_without_a_token() {
+    let h = harness().await;
+    let opening = opening(&[AccountId::new(), AccountId::new(), AccountId::new()]);
+    let [immediate, allowing, asking] = [0, 1, 2].map(|i| opening.holdings[i].from);
+    h.app
+        .set_policy(immediate, Mode::ApproveImmediately, None, Vec::new())
+        .await
+        .expect("set");
+    h.app
+        .set_policy(allowing, Mode::RejectAtDeadline, None, vec![opening.to])
+        .await
+        .expect("set");
+    h.app
+        .apply(&[received(opening.clone())], &[])
+        .await
+        .expect("applied");
+
+    let opened = changes(&h.db).await;
+    let decision_of = |holder: AccountId| {
+        opened
+            .iter()
+            .filter(|c| c.from_account_id == holder.to_string())
+            .map(|c| c.decision())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        decision_of(immediate),
+        [pb::TransferDecision::AutoApproved],
+        "only the outcome is pushed"
+    );
+    assert_eq!(decision_of(allowing), [pb::TransferDecision::AutoApproved]);
+    assert_eq!(decision_of(asking), [pb::TransferDecision::Pending]);
+    let notices = notices(&h.db).await;
+    assert_eq!(notices.len(), 1, "only the asked holder gets an e-mail");
+    assert_eq!(notices[0].account_id, asking.to_string());
+    let stored = store::find(&h.db, opening.order, immediate)
+        .await
+        .expect("read")
+        .expect("stored");
+    assert_eq!(stored.decision(), Decision::AutoApproved);
+    assert_eq!(stored.outcome().map(|o| o.at), Some(h.clock.now()));
+
+    // The sweeper finds nothing of them at their deadline.
+    h.clock.advance(chrono::Duration::hours(73));
+    assert!(!h.app.window_round().await.expect("a round"));
+    assert_eq!(changes(&h.db).await.len(), 4, "only the asked one lapsed");
+}
+
+#[tokio::test]
+async fn reject_at_deadline_makes_the_sweeper_reject_and_a_later_policy_does_not_change_it() {
+    let h = harness().await;
+    let opening = opening(&[AccountId::new()]);
+    let holder = opening.holdings[0].from;
+    h.app
+        .set_policy(holder, Mode::RejectAtDeadline, Some(1), Vec::new())
+        .await
+        .expect("set");
+    h.app
+        .apply(&[received(opening.clone())], &[])
+        .await
+        .expect("applied");
+    let opened = changes(&h.db).await;
+    assert_eq!(
+        opened[0].approval_deadline,
+        Some(textport_platform::convert::timestamp(
+            h.clock.now() + chrono::Duration::hours(1)
+        ))
+    );
+    // Open requests keep the policy they opened under.
+    h.app
+        .set_policy(holder, Mode::RequireApproval, None, Vec::new())
+        .await
+        .expect("set");
+    h.clock.advance(chrono::Duration::minutes(59));
+    assert!(!h.app.window_round().await.expect("a round"));
+    assert_eq!(changes(&h.db).await.len(), 1);
+    h.clock.advance(chrono::Duration::minutes(2));
+    assert!(!h.app.window_round().await.expect("a round"));
+    assert!(!h.app.window_round().await.expect("a round"));
+    let closed = changes(&h.db).await;
+    assert_eq!(closed.len(), 2, "closed once");
+    assert_eq!(closed[1].decision(), pb::TransferDecision::Rejected);
+    assert!(!closed[1].cancelled_by_receiver);
+    assert_eq!(
+        store::find(&h.db, opening.order, holder)
+            .await
+            .expect("read")
+            .expect("stored")
+            .state,
+        State::Closed(Outcome {
+            verdict: Verdict::Rejected,
+            at: h.clock.now(),
+        })
     );
 }

@@ -1,11 +1,15 @@
-//! The transfer rules, without I/O: a request from its opening to its one outcome (the holder
-//! approves or rejects with its token, the receiver cancels, or the window lapses and it is
-//! auto-approved), what an opening may hold, and the holder's messages. Time comes in as `now`.
+//! The transfer rules, without I/O: a request from its opening to its one outcome (the holder's
+//! policy approves it as it opens, the holder approves or rejects with its token, the receiver
+//! cancels, or the window lapses and it is auto-approved, or auto-rejected if the holder's policy
+//! said so when it opened), what an opening may hold, the holder's policy, and the holder's
+//! messages. Time comes in as `now`.
 //!
 //! A lapsed window decides before anything else: once the deadline has passed, the request is
-//! auto-approved whether or not the sweeper has written it yet, so every answer agrees.
+//! closed as its policy said whether or not the sweeper has written it yet, so every answer
+//! agrees.
 
 mod message;
+mod policy;
 mod token;
 
 #[cfg(test)]
@@ -13,10 +17,13 @@ mod tests;
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use textport_domain::{AccountId, E164, OrderId};
 
 pub use message::{ApprovalMessage, approval_link, approval_message};
+pub use policy::{
+    AtDeadline, MAX_ALLOWLIST, MAX_WINDOW_HOURS, Mode, PolicyError, Terms, TransferPolicy,
+};
 pub use token::{Token, TokenHash};
 
 textport_domain::typed_id!(
@@ -63,7 +70,7 @@ pub enum Verdict {
     Rejected,
     /// The receiver cancelled or deleted the order: a rejection.
     CancelledByReceiver,
-    /// The window lapsed with no decision.
+    /// The window lapsed with no decision, or the holder's policy approved it as it opened.
     AutoApproved,
 }
 
@@ -84,9 +91,7 @@ impl Verdict {
             Self::CancelledByReceiver => {
                 "The receiving account cancelled the order; the transfer request is closed."
             }
-            Self::AutoApproved => {
-                "The approval window lapsed and the transfer was approved automatically."
-            }
+            Self::AutoApproved => "The transfer was approved automatically.",
         }
     }
 }
@@ -132,20 +137,31 @@ pub struct TransferRequest {
     /// The receiver's account name when the request opened, for the holder to see.
     pub to_name: String,
     pub approval_deadline: DateTime<Utc>,
+    /// What the window's end decides, by the holder's policy when the request opened.
+    pub at_deadline: AtDeadline,
     pub state: State,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
 
 impl TransferRequest {
-    /// A pending request for one holding of `opening`, due to lapse `window` from `now`.
+    /// The request for one holding of `opening` on the holder's `terms`: pending, due to lapse
+    /// their window from `now`, or auto-approved at once (the token is then never used).
     pub fn open(
         opening: &Opening,
         holding: &Holding,
         token: TokenHash,
         now: DateTime<Utc>,
-        window: Duration,
+        terms: Terms,
     ) -> Self {
+        let state = if terms.at_once {
+            State::Closed(Outcome {
+                verdict: Verdict::AutoApproved,
+                at: now,
+            })
+        } else {
+            State::Pending { token }
+        };
         Self {
             id: TransferRequestId::new(),
             order: opening.order,
@@ -153,8 +169,9 @@ impl TransferRequest {
             from: holding.from,
             to: opening.to,
             to_name: opening.to_name.clone(),
-            approval_deadline: now + window,
-            state: State::Pending { token },
+            approval_deadline: now + terms.window,
+            at_deadline: terms.at_deadline,
+            state,
             created_at: now,
             updated_at: now,
         }
@@ -184,17 +201,18 @@ impl TransferRequest {
         matches!(self.state, State::Pending { .. }) && now >= self.approval_deadline
     }
 
-    /// Auto-approves a pending request whose window lapsed; answers whether it did.
+    /// Closes a pending request whose window lapsed as its policy said (auto-approved, or
+    /// rejected); answers whether it did.
     pub fn lapse(&mut self, now: DateTime<Utc>) -> bool {
         let lapsed = self.lapsed(now);
         if lapsed {
-            self.close(Verdict::AutoApproved, now);
+            self.close(self.at_deadline.verdict(), now);
         }
         lapsed
     }
 
     /// The receiver cancelled the order: a pending request is rejected, unless its window had
-    /// already lapsed (then it was auto-approved first). Answers whether it changed.
+    /// already lapsed (then it was closed by its policy first). Answers whether it changed.
     pub fn cancel(&mut self, now: DateTime<Utc>) -> bool {
         if self.lapse(now) {
             return true;
@@ -207,7 +225,7 @@ impl TransferRequest {
     }
 
     /// The holder's decision with the token it presented. A wrong token changes nothing; on a
-    /// pending request whose window lapsed, the right one finds it auto-approved (and so
+    /// pending request whose window lapsed, the right one finds it closed by its policy (and so
     /// changes it, for the sweeper may not have come yet).
     pub fn decide(
         &mut self,
@@ -221,7 +239,7 @@ impl TransferRequest {
             State::Pending { .. } => {}
         }
         if self.lapse(now) {
-            return Err(Refusal::Closed(Verdict::AutoApproved));
+            return Err(Refusal::Closed(self.at_deadline.verdict()));
         }
         let verdict = match choice {
             Choice::Approve => Verdict::Approved,

@@ -1,3 +1,4 @@
+use chrono::Duration;
 use url::Url;
 
 use super::*;
@@ -8,6 +9,11 @@ fn start() -> DateTime<Utc> {
 
 fn window() -> Duration {
     Duration::hours(72)
+}
+
+/// The default policy's terms: the holder decides, and the window's end approves.
+fn asking() -> Terms {
+    TransferPolicy::default().terms(AccountId::new(), 72)
 }
 
 fn number(raw: &str) -> E164 {
@@ -38,7 +44,7 @@ fn pending() -> TransferRequest {
         &opening.holdings[0],
         token().hash(),
         start(),
-        window(),
+        asking(),
     )
 }
 
@@ -56,7 +62,7 @@ fn an_opened_request_is_pending_until_its_deadline() {
         &opening.holdings[0],
         token().hash(),
         start(),
-        window(),
+        asking(),
     );
     assert_eq!(request.decision(), Decision::Pending);
     assert_eq!(request.order, opening.order);
@@ -275,8 +281,127 @@ fn decisions_round_trip_and_verdicts_map_onto_them() {
         Decision::Rejected,
         "a cancellation is a rejection"
     );
-    assert!(Verdict::AutoApproved.detail().contains("lapsed"));
+    assert!(Verdict::AutoApproved.detail().contains("automatically"));
     assert!(Verdict::CancelledByReceiver.detail().contains("cancelled"));
+}
+
+// === the holder's policy ===
+
+fn policy(mode: Mode, window_hours: Option<u32>, allowlist: Vec<AccountId>) -> TransferPolicy {
+    TransferPolicy::new(mode, window_hours, allowlist, start()).expect("valid policy")
+}
+
+fn opened_on(terms: Terms) -> TransferRequest {
+    let opening = opening();
+    TransferRequest::open(
+        &opening,
+        &opening.holdings[0],
+        token().hash(),
+        start(),
+        terms,
+    )
+}
+
+#[test]
+fn the_default_policy_asks_within_the_services_window_and_approves_at_its_end() {
+    let terms = TransferPolicy::default().terms(AccountId::new(), 24);
+    assert_eq!(
+        terms,
+        Terms {
+            window: Duration::hours(24),
+            at_deadline: AtDeadline::Approve,
+            at_once: false,
+        }
+    );
+    assert_eq!(TransferPolicy::default().updated_at, None);
+}
+
+#[test]
+fn approve_immediately_or_an_allowlisted_receiver_opens_the_request_auto_approved() {
+    let receiver = AccountId::new();
+    for terms in [
+        policy(Mode::ApproveImmediately, None, Vec::new()).terms(receiver, 72),
+        policy(Mode::RequireApproval, None, vec![receiver]).terms(receiver, 72),
+        policy(Mode::RejectAtDeadline, None, vec![receiver]).terms(receiver, 72),
+    ] {
+        assert!(terms.at_once);
+        let mut request = opened_on(terms);
+        assert_eq!(request.state, closed(Verdict::AutoApproved, start()));
+        assert_eq!(
+            request.decide(Choice::Reject, &token().hash(), start()),
+            Err(Refusal::Closed(Verdict::AutoApproved)),
+            "nothing is left to decide"
+        );
+        assert!(!request.lapse(start() + window()));
+    }
+    let other = policy(Mode::RequireApproval, None, vec![AccountId::new()]).terms(receiver, 72);
+    assert!(!other.at_once, "the allowlist names only its accounts");
+}
+
+#[test]
+fn reject_at_deadline_rejects_a_lapsed_request_and_the_holders_window_sets_the_deadline() {
+    let terms = policy(Mode::RejectAtDeadline, Some(1), Vec::new()).terms(AccountId::new(), 72);
+    let mut request = opened_on(terms);
+    assert_eq!(request.approval_deadline, start() + Duration::hours(1));
+    assert!(!request.lapse(start() + Duration::minutes(59)));
+    let at = start() + Duration::minutes(61);
+    assert!(request.lapse(at));
+    assert_eq!(request.state, closed(Verdict::Rejected, at));
+
+    let mut late = opened_on(terms);
+    assert_eq!(
+        late.decide(Choice::Approve, &token().hash(), at),
+        Err(Refusal::Closed(Verdict::Rejected)),
+        "a decision after the deadline finds it rejected"
+    );
+    let mut cancelled = opened_on(terms);
+    assert!(cancelled.cancel(at));
+    assert_eq!(cancelled.state, closed(Verdict::Rejected, at));
+}
+
+#[test]
+fn a_policy_takes_windows_of_1_to_8760_hours_and_keeps_each_allowlisted_account_once() {
+    for hours in [0, MAX_WINDOW_HOURS + 1] {
+        assert_eq!(
+            TransferPolicy::new(Mode::RequireApproval, Some(hours), Vec::new(), start()),
+            Err(PolicyError::WindowOutOfRange(hours))
+        );
+    }
+    let one = policy(Mode::RequireApproval, Some(1), Vec::new());
+    assert_eq!(one.window_hours_or(72), 1);
+    assert_eq!(
+        policy(Mode::RequireApproval, Some(MAX_WINDOW_HOURS), Vec::new()).window_hours_or(72),
+        MAX_WINDOW_HOURS
+    );
+    assert_eq!(
+        policy(Mode::RequireApproval, None, Vec::new()).window_hours_or(72),
+        72
+    );
+    let (a, b) = (AccountId::new(), AccountId::new());
+    let listed = policy(Mode::RequireApproval, None, vec![a, b, a]);
+    assert_eq!(listed.allowlist, vec![a, b]);
+    assert_eq!(listed.updated_at, Some(start()));
+    let too_many: Vec<AccountId> = (0..=MAX_ALLOWLIST).map(|_| AccountId::new()).collect();
+    assert_eq!(
+        TransferPolicy::new(Mode::RequireApproval, None, too_many, start()),
+        Err(PolicyError::AllowlistTooLong(MAX_ALLOWLIST + 1))
+    );
+}
+
+#[test]
+fn modes_and_deadline_outcomes_round_trip_their_stored_text() {
+    for mode in [
+        Mode::RequireApproval,
+        Mode::ApproveImmediately,
+        Mode::RejectAtDeadline,
+    ] {
+        assert_eq!(Mode::parse(mode.as_str()), Some(mode));
+    }
+    assert_eq!(Mode::parse("approve"), None);
+    for at in [AtDeadline::Approve, AtDeadline::Reject] {
+        assert_eq!(AtDeadline::parse(at.as_str()), Some(at));
+    }
+    assert_eq!(AtDeadline::parse("require_approval"), None);
 }
 
 // === tokens ===

@@ -1,4 +1,4 @@
-//! The transfer-approval service's table. Nothing outside `store` sees this model.
+//! The transfer-approval service's tables. Nothing outside `store` sees this model.
 
 pub mod transfer_request {
     use sea_orm::entity::prelude::*;
@@ -23,6 +23,9 @@ pub mod transfer_request {
         pub decision: String,
         pub cancelled_by_receiver: bool,
         pub approval_deadline: DateTimeUtc,
+        /// `approve` or `reject`: what the window's end decides, by the holder's policy when the
+        /// request opened.
+        pub at_deadline: String,
         pub decided_at: Option<DateTimeUtc>,
         /// SHA-256 of the token, while pending.
         pub token_hash: Option<Vec<u8>>,
@@ -53,4 +56,28 @@ pub mod transfer_request {
             Column::Claim
         }
     }
+}
+
+pub mod transfer_policy {
+    use sea_orm::entity::prelude::*;
+
+    /// A holder's transfer policy; a holder without a row has the defaults.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "transfer_policies")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub account_id: Uuid,
+        /// `require_approval`, `approve_immediately` or `reject_at_deadline`.
+        pub mode: String,
+        /// `None`: the service's window.
+        pub window_hours: Option<i32>,
+        /// A JSON array of account ids.
+        pub allowlist: String,
+        pub updated_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
 }

@@ -1,7 +1,7 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::{
-    binary_null, boolean, string, text, timestamp_with_time_zone, timestamp_with_time_zone_null,
-    uuid, uuid_null,
+    binary_null, boolean, integer_null, string, text, timestamp_with_time_zone,
+    timestamp_with_time_zone_null, uuid, uuid_null,
 };
 use textport_platform::outbox::CreateOutbox;
 
@@ -14,6 +14,7 @@ impl MigratorTrait for Migrator {
             Box::new(CreateTransferTables),
             Box::new(CreateOutbox),
             Box::new(AddReceiverNameAndClosedToken),
+            Box::new(AddTransferPolicies),
         ]
     }
 }
@@ -134,5 +135,61 @@ impl MigrationTrait for AddReceiverNameAndClosedToken {
                 .await?;
         }
         Ok(())
+    }
+}
+
+/// Holders' transfer policies, and on each request what its window's end decides (fixed when it
+/// opens). Requests opened before were all due to be auto-approved.
+struct AddTransferPolicies;
+
+impl MigrationName for AddTransferPolicies {
+    fn name(&self) -> &str {
+        "m20261217_000001_add_transfer_policies"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for AddTransferPolicies {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table("transfer_policies")
+                    .if_not_exists()
+                    .col(uuid("account_id").primary_key())
+                    .col(string("mode"))
+                    .col(integer_null("window_hours"))
+                    .col(text("allowlist"))
+                    .col(timestamp_with_time_zone("updated_at"))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table("transfer_requests")
+                    .add_column(string("at_deadline").default("approve"))
+                    .to_owned(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table("transfer_requests")
+                    .drop_column("at_deadline")
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .drop_table(
+                Table::drop()
+                    .table("transfer_policies")
+                    .if_exists()
+                    .to_owned(),
+            )
+            .await
     }
 }

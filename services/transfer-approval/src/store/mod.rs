@@ -1,4 +1,5 @@
-//! Transfer requests in the service's own database; rows convert to domain values here. Every
+//! Transfer requests and holders' policies in the service's own database; rows convert to
+//! domain values here. Every
 //! write that closes a request applies only while it is still pending (and, for the sweeper,
 //! still held by its claim), so of two closings racing on one request exactly one lands, on
 //! SQLite and PostgreSQL alike.
@@ -6,7 +7,7 @@
 mod entities;
 mod migration;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -20,8 +21,10 @@ use textport_platform::sweeper;
 use uuid::Uuid;
 
 use crate::domain::{
-    Decision, Outcome, State, TokenHash, TransferRequest, TransferRequestId, Verdict,
+    AtDeadline, Decision, Mode, Outcome, State, TokenHash, TransferPolicy, TransferRequest,
+    TransferRequestId, Verdict,
 };
+use entities::transfer_policy as policy_row;
 use entities::transfer_request as row;
 pub use migration::Migrator;
 
@@ -205,6 +208,83 @@ pub async fn claim_lapsed(
     Ok((claim.token, stored))
 }
 
+// === policies ===
+
+/// The stored policies of these holders, in one statement per chunk; a holder without one is
+/// absent (it has the defaults).
+pub async fn policies_of(
+    db: &impl ConnectionTrait,
+    holders: &[AccountId],
+) -> Result<HashMap<AccountId, TransferPolicy>, DbErr> {
+    let mut policies = HashMap::new();
+    for chunk in holders.chunks(CHUNK) {
+        let rows = policy_row::Entity::find()
+            .filter(policy_row::Column::AccountId.is_in(chunk.iter().map(|a| *a.as_uuid())))
+            .all(db)
+            .await?;
+        for row in rows {
+            policies.insert(AccountId::from_uuid(row.account_id), policy_of_row(row)?);
+        }
+    }
+    Ok(policies)
+}
+
+/// Replaces the holder's policy, as of `now`.
+pub async fn put_policy(
+    db: &impl ConnectionTrait,
+    holder: AccountId,
+    policy: &TransferPolicy,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    use policy_row::Column as C;
+    let window_hours = policy
+        .window_hours
+        .map(i32::try_from)
+        .transpose()
+        .map_err(|_| DbErr::Custom("window_hours does not fit a column".to_owned()))?;
+    let allowlist: Vec<String> = policy.allowlist.iter().map(ToString::to_string).collect();
+    let allowlist = serde_json::to_string(&allowlist)
+        .map_err(|error| DbErr::Custom(format!("allowlist: {error}")))?;
+    policy_row::Entity::insert(policy_row::ActiveModel {
+        account_id: Set(*holder.as_uuid()),
+        mode: Set(policy.mode.as_str().to_owned()),
+        window_hours: Set(window_hours),
+        allowlist: Set(allowlist),
+        updated_at: Set(now),
+    })
+    .on_conflict(
+        OnConflict::column(C::AccountId)
+            .update_columns([C::Mode, C::WindowHours, C::Allowlist, C::UpdatedAt])
+            .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
+fn policy_of_row(row: policy_row::Model) -> Result<TransferPolicy, DbErr> {
+    let bad = |column: &str, value: &str| {
+        DbErr::Custom(format!("transfer_policies row has {column} = {value:?}"))
+    };
+    let mode = Mode::parse(&row.mode).ok_or_else(|| bad("mode", &row.mode))?;
+    let window_hours = row
+        .window_hours
+        .map(|hours| u32::try_from(hours).map_err(|_| bad("window_hours", &hours.to_string())))
+        .transpose()?;
+    let raw: Vec<String> =
+        serde_json::from_str(&row.allowlist).map_err(|_| bad("allowlist", &row.allowlist))?;
+    let allowlist = raw
+        .iter()
+        .map(|id| AccountId::parse(id).map_err(|_| bad("allowlist", id)))
+        .collect::<Result<_, _>>()?;
+    Ok(TransferPolicy {
+        mode,
+        window_hours,
+        allowlist,
+        updated_at: Some(row.updated_at),
+    })
+}
+
 // === rows ⇄ domain ===
 
 fn new_row(stored: &Stored) -> row::ActiveModel {
@@ -228,6 +308,7 @@ fn new_row(stored: &Stored) -> row::ActiveModel {
         decision: Set(request.decision().as_str().to_owned()),
         cancelled_by_receiver: Set(request.cancelled_by_receiver()),
         approval_deadline: Set(request.approval_deadline),
+        at_deadline: Set(request.at_deadline.as_str().to_owned()),
         decided_at: Set(outcome.map(|outcome| outcome.at)),
         token_hash: Set(token),
         closed_token_hash: Set(None),
@@ -247,6 +328,8 @@ fn stored_of(row: row::Model) -> Result<Stored, DbErr> {
         DbErr::Custom(format!("transfer_requests row has {column} = {value:?}"))
     };
     let decision = Decision::parse(&row.decision).ok_or_else(|| bad("decision", &row.decision))?;
+    let at_deadline =
+        AtDeadline::parse(&row.at_deadline).ok_or_else(|| bad("at_deadline", &row.at_deadline))?;
     let state = match (decision, &row.token_hash, row.decided_at) {
         (Decision::Pending, Some(hash), None) if !row.cancelled_by_receiver => State::Pending {
             token: TokenHash::from_slice(hash).ok_or_else(|| bad("token_hash", "not 32 bytes"))?,
@@ -282,6 +365,7 @@ fn stored_of(row: row::Model) -> Result<Stored, DbErr> {
             to: AccountId::from_uuid(row.to_account_id),
             to_name: row.to_account_name,
             approval_deadline: row.approval_deadline,
+            at_deadline,
             state,
             created_at: row.created_at,
             updated_at: row.updated_at,

@@ -4,7 +4,7 @@ use textport_platform::config::DatabaseConfig;
 use textport_platform::db::Schema;
 
 use super::*;
-use crate::domain::{Choice, Holding, Opening, Token};
+use crate::domain::{Choice, Holding, Opening, Token, TransferPolicy};
 
 const LEASE: Duration = Duration::from_secs(60);
 
@@ -50,7 +50,7 @@ fn requests(opening: &Opening) -> Vec<Stored> {
                 holding,
                 token().hash(),
                 at(0),
-                Span::hours(72),
+                TransferPolicy::default().terms(opening.to, 72),
             ),
             traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01".to_owned(),
         })
@@ -309,4 +309,51 @@ async fn requests_from_before_the_receiver_name_read_back_without_one() {
         with[0].1, None,
         "its token was forgotten before hashes were kept"
     );
+}
+
+#[tokio::test]
+async fn policies_are_read_in_one_batch_replaced_whole_and_requests_keep_their_deadline_outcome() {
+    use crate::domain::{AtDeadline, Mode};
+
+    let db = database().await;
+    let (first, second, unset) = (AccountId::new(), AccountId::new(), AccountId::new());
+    let listed =
+        TransferPolicy::new(Mode::RejectAtDeadline, Some(8), vec![unset], at(0)).expect("valid");
+    put_policy(&db, first, &listed, at(0)).await.expect("put");
+    let plain =
+        TransferPolicy::new(Mode::ApproveImmediately, None, Vec::new(), at(1)).expect("valid");
+    put_policy(&db, second, &plain, at(1)).await.expect("put");
+    let replaced =
+        TransferPolicy::new(Mode::RequireApproval, Some(2), Vec::new(), at(2)).expect("valid");
+    put_policy(&db, second, &replaced, at(2))
+        .await
+        .expect("put");
+
+    let read = policies_of(&db, &[first, second, unset])
+        .await
+        .expect("read");
+    assert_eq!(read.len(), 2, "a holder that set none is absent");
+    assert_eq!(read[&first], listed);
+    assert_eq!(read[&second], replaced);
+
+    let opening = opening(OrderId::new(), &[first]);
+    let stored = Stored {
+        request: TransferRequest::open(
+            &opening,
+            &opening.holdings[0],
+            token().hash(),
+            at(0),
+            listed.terms(opening.to, 72),
+        ),
+        traceparent: String::new(),
+    };
+    insert_new(&db, std::slice::from_ref(&stored))
+        .await
+        .expect("inserted");
+    let found = find(&db, opening.order, first)
+        .await
+        .expect("read")
+        .expect("stored");
+    assert_eq!(found.at_deadline, AtDeadline::Reject);
+    assert_eq!(found, stored.request);
 }
