@@ -324,10 +324,11 @@ async fn bad_requests_name_their_field() {
             "10016",
             "/phoneNumber",
         ),
+        // Not a US number: no account holds such a number for 10DLC.
         (
             json!({"phoneNumber": "+442071838750", "campaignId": "C1"}),
-            400,
-            "10015",
+            404,
+            "10005",
             "/phoneNumber",
         ),
         (

@@ -268,7 +268,8 @@ pub async fn clock(State(state): State<AppState>) -> Json<Data<ClockJson>> {
 
 #[derive(Deserialize)]
 pub struct AdvanceBody {
-    seconds: Option<i64>,
+    /// A JSON number: `86400.0` is as whole a number as `86400` (JSON Schema agrees).
+    seconds: Option<f64>,
 }
 
 fn bad_seconds(detail: String) -> HttpError {
@@ -297,9 +298,11 @@ pub async fn advance_clock(
     let seconds = body
         .seconds
         .ok_or_else(|| bad_seconds("`seconds` is required.".to_owned()))?;
-    if seconds <= 0 {
+    if seconds.fract() != 0.0 || seconds < 1.0 {
         return Err(positive());
     }
+    // Saturates beyond i64: the clock refuses such a step below.
+    let seconds = seconds as i64;
     // Beyond what a duration holds is beyond the limit too: the clock refuses it below.
     let by = Duration::try_seconds(seconds).unwrap_or(Duration::MAX);
     movable.advance(by).map_err(|refused| match refused {
