@@ -398,11 +398,7 @@ impl hosted_number_service_server::HostedNumberService for HostedOrderApi {
     ) -> Result<Response<pb::UpdateHostedNumberResponse>, Status> {
         let request = request.into_inner();
         let caller = convert::caller(&request.account_id)?;
-        let id = convert::id(
-            "/hosted_number_id",
-            HostedNumberId::parse,
-            &request.hosted_number_id,
-        )?;
+        let id = hosted_number_id(&request.hosted_number_id)?;
         let profile = match request
             .messaging_profile_id
             .and_then(|change| change.change)
@@ -434,11 +430,7 @@ impl hosted_number_service_server::HostedNumberService for HostedOrderApi {
     ) -> Result<Response<pb::DeleteHostedNumberResponse>, Status> {
         let request = request.into_inner();
         let caller = convert::caller(&request.account_id)?;
-        let id = convert::id(
-            "/hosted_number_id",
-            HostedNumberId::parse,
-            &request.hosted_number_id,
-        )?;
+        let id = hosted_number_id(&request.hosted_number_id)?;
         let order = self.app.delete_hosted(caller, id).await?;
         Ok(Response::new(pb::DeleteHostedNumberResponse {
             order: Some(order_to_proto(&order)),
