@@ -135,6 +135,87 @@ pub(crate) async fn wait_for_event(
     }
 }
 
+/// After the holder approved: the receiver's code, both documents, the operator's accept, and
+/// the order as activation leaves it.
+async fn complete(suite: &TestSuite, order: &str, number: &str) -> Value {
+    let acme = suite.acme().api_key.clone();
+    let sent = suite
+        .post(
+            &format!("{ORDERS}/{order}/verification_codes"),
+            &acme,
+            json!({"phone_numbers": [number], "verification_method": "sms"}),
+        )
+        .await;
+    assert!(sent.body["data"][0]["error"].is_null(), "{}", sent.body);
+    let codes = suite
+        .get(
+            &format!("/sandbox/v1/verification_codes?order_id={order}"),
+            &acme,
+        )
+        .await;
+    let code = codes.body["data"][0]["code"]
+        .as_str()
+        .expect("a code")
+        .to_owned();
+    let validated = suite
+        .post(
+            &format!("{ORDERS}/{order}/validation_codes"),
+            &acme,
+            json!({"verification_codes": [{"phone_number": number, "code": code}]}),
+        )
+        .await;
+    assert_eq!(
+        validated.body["data"]["phone_numbers"][0]["status"], "verified",
+        "{}",
+        validated.body
+    );
+    let form = reqwest::multipart::Form::new()
+        .part(
+            "loa",
+            reqwest::multipart::Part::bytes(include_bytes!("../fixtures/pdf/loa.pdf").to_vec())
+                .file_name("loa.pdf"),
+        )
+        .part(
+            "bill",
+            reqwest::multipart::Part::bytes(include_bytes!("../fixtures/pdf/bill.pdf").to_vec())
+                .file_name("bill.pdf"),
+        );
+    let uploaded = suite
+        .send(
+            suite
+                .raw(
+                    Method::POST,
+                    &format!("{ORDERS}/{order}/actions/file_upload"),
+                )
+                .bearer_auth(&acme)
+                .multipart(form),
+        )
+        .await;
+    assert_eq!(
+        uploaded.body["data"]["status"], "loa_file_successful",
+        "{}",
+        uploaded.body
+    );
+    let accepted = suite
+        .call(
+            Method::POST,
+            &format!("/operator/v1/hosted_number_orders/{order}/actions/accept"),
+            Some(&suite.state.operator_api_key),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(accepted.status, 200, "{}", accepted.body);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let now = suite.get(&format!("{ORDERS}/{order}"), &acme).await;
+        if now.body["data"]["status"] != "provisioning" {
+            return now.body["data"].clone();
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{}", now.body);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn the_holder_approves_with_its_token_and_the_order_completes_with_the_holder_changed() {
     let (suite, clock) = timed().await;
@@ -143,6 +224,15 @@ async fn the_holder_approves_with_its_token_and_the_order_completes_with_the_hol
     let acme = suite.acme().api_key.clone();
     let globex = suite.globex().api_key.clone();
     let profile = create_profile(&suite, &acme, (&receiver.url(), None)).await;
+    // The holder's 10DLC link goes with the number.
+    let link = suite
+        .post(
+            "/v2/10dlc/phone_number_campaigns",
+            &globex,
+            json!({"phoneNumber": GLOBEX_NUMBER, "campaignId": "CGLOBEX1"}),
+        )
+        .await;
+    assert_eq!(link.status, 200, "{}", link.body);
     let order = order_for(&suite, &[GLOBEX_NUMBER], Some(&profile)).await;
 
     wait_for_event(
@@ -250,80 +340,14 @@ async fn the_holder_approves_with_its_token_and_the_order_completes_with_the_hol
     );
 
     // Then the usual steps: codes, documents, review, activation moves the holder.
-    let sent = suite
-        .post(
-            &format!("{ORDERS}/{order}/verification_codes"),
-            &acme,
-            json!({"phone_numbers": [GLOBEX_NUMBER], "verification_method": "sms"}),
-        )
-        .await;
-    assert!(sent.body["data"][0]["error"].is_null(), "{}", sent.body);
-    let codes = suite
-        .get(
-            &format!("/sandbox/v1/verification_codes?order_id={order}"),
-            &acme,
-        )
-        .await;
-    let code = codes.body["data"][0]["code"]
-        .as_str()
-        .expect("a code")
-        .to_owned();
-    let validated = suite
-        .post(
-            &format!("{ORDERS}/{order}/validation_codes"),
-            &acme,
-            json!({"verification_codes": [{"phone_number": GLOBEX_NUMBER, "code": code}]}),
-        )
-        .await;
-    assert_eq!(
-        validated.body["data"]["phone_numbers"][0]["status"], "verified",
-        "{}",
-        validated.body
+    let done = complete(&suite, &order, GLOBEX_NUMBER).await;
+    assert_eq!(done["status"], "successful", "{done}");
+    let link_path = format!(
+        "/v2/10dlc/phone_number_campaigns/{}",
+        GLOBEX_NUMBER.replace('+', "%2B")
     );
-    let form = reqwest::multipart::Form::new()
-        .part(
-            "loa",
-            reqwest::multipart::Part::bytes(include_bytes!("../fixtures/pdf/loa.pdf").to_vec())
-                .file_name("loa.pdf"),
-        )
-        .part(
-            "bill",
-            reqwest::multipart::Part::bytes(include_bytes!("../fixtures/pdf/bill.pdf").to_vec())
-                .file_name("bill.pdf"),
-        );
-    let uploaded = suite
-        .send(
-            suite
-                .raw(
-                    Method::POST,
-                    &format!("{ORDERS}/{order}/actions/file_upload"),
-                )
-                .bearer_auth(&acme)
-                .multipart(form),
-        )
-        .await;
-    assert_eq!(
-        uploaded.body["data"]["status"], "loa_file_successful",
-        "{}",
-        uploaded.body
-    );
-    let accepted = suite
-        .call(
-            Method::POST,
-            &format!("/operator/v1/hosted_number_orders/{order}/actions/accept"),
-            Some(&suite.state.operator_api_key),
-            Some(json!({})),
-        )
-        .await;
-    assert_eq!(accepted.status, 200, "{}", accepted.body);
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    loop {
-        let now = suite.get(&format!("{ORDERS}/{order}"), &acme).await;
-        if now.body["data"]["status"] == "successful" {
-            break;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "{}", now.body);
-        tokio::time::sleep(Duration::from_millis(50)).await;
+    for key in [&globex, &acme] {
+        suite.get(&link_path, key).await.assert_error(404, "10005");
     }
     let directory = suite
         .get(
@@ -443,5 +467,41 @@ async fn the_window_auto_approves_after_72_hours_and_not_a_minute_before() {
     )
     .await;
     assert!(!mail.is_empty());
+    suite.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_number_its_holder_no_longer_holds_at_activation_fails_with_the_reason() {
+    let (suite, _clock) = timed().await;
+    let number = "+13125552150";
+    let order = order_for(&suite, &[number], None).await;
+    let token = token_for(&suite, &order).await;
+    let approved = decide(&suite, &suite.globex().api_key, &order, "approve", &token).await;
+    assert_eq!(approved.status, 200, "{}", approved.body);
+    // Meanwhile globex lets the number go: nobody holds it any more.
+    let released = suite
+        .call(
+            Method::PUT,
+            &format!("/sandbox/v1/numbers/{}", number.replace('+', "%2B")),
+            Some(&suite.globex().api_key),
+            Some(json!({"holding": "none"})),
+        )
+        .await;
+    assert_eq!(released.status, 200, "{}", released.body);
+    let done = complete(&suite, &order, number).await;
+    assert_eq!(done["status"], "failed", "{done}");
+    assert_eq!(done["phone_numbers"][0]["status"], "failed_activation");
+    let timeline = suite
+        .get(&format!("{ORDERS}/{order}/timeline"), &suite.acme().api_key)
+        .await;
+    let reason = timeline.body["data"]["phone_numbers"][0]["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .find(|e| e["to_status"] == "failed_activation")
+        .and_then(|e| e["reason"].as_str())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(reason.contains("no longer holds"), "{}", timeline.body);
     suite.stop().await;
 }

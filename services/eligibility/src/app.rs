@@ -143,7 +143,18 @@ impl App {
         if dry_run || !all_eligible {
             return Ok((verdicts, false));
         }
-        let numbers = domain::candidates(&screened);
+        // A transfer's number remembers whom it is taken from: activation checks it still is.
+        let numbers: Vec<(E164, Option<AccountId>)> = candidates
+            .into_iter()
+            .map(|number| {
+                let holder = verdicts
+                    .iter()
+                    .zip(&screened)
+                    .find(|(_, s)| matches!(s, Screened::Candidate(n) if *n == number))
+                    .and_then(|((verdict, _), _)| verdict.transfer_from);
+                (number, holder)
+            })
+            .collect();
         let txn = self.db.begin().await?;
         let taken = store::reserve(&txn, order, account, &numbers, self.clock.now()).await?;
         if let Some(first) = taken.first() {
@@ -169,14 +180,12 @@ impl App {
             field: "phone_numbers",
             error,
         })?;
-        let reserved: HashSet<String> = store::reserved_for(&self.db, order, numbers)
-            .await?
-            .into_iter()
-            .collect();
+        let reserved = store::reserved_for(&self.db, order, numbers).await?;
         let mut facts = self.facts(numbers).await?;
+        // A number moving between accounts on the platform needs no NNID step: no carrier is asked.
         let asked: Vec<E164> = numbers
             .iter()
-            .filter(|number| reserved.contains(number.as_str()))
+            .filter(|number| matches!(reserved.get(number.as_str()), Some(None)))
             .cloned()
             .collect();
         let answers: HashMap<&E164, domain::CarrierAnswer> = asked
@@ -195,13 +204,10 @@ impl App {
             let current = facts.remove(number).ok_or_else(|| {
                 Error::Routing(anyhow::anyhow!("an activated number has no facts"))
             })?;
-            let outcome = domain::activation(
-                account,
-                reserved.contains(number.as_str()),
-                &current,
-                answers.get(number).copied(),
-            );
-            if outcome.is_final() && reserved.contains(number.as_str()) {
+            let reservation = reserved.get(number.as_str()).copied();
+            let outcome =
+                domain::activation(account, reservation, &current, answers.get(number).copied());
+            if outcome.is_final() && reservation.is_some() {
                 settled.push(number.clone());
                 if outcome == Activation::Answered(domain::CarrierAnswer::Activated) {
                     hosted.push((number.clone(), domain::hosted_by(account, current.clone())));

@@ -218,6 +218,11 @@ fn activation_to_proto(outcome: Activation) -> (pb::ActivationOutcome, &'static 
     use pb::ActivationOutcome as P;
     match outcome {
         Activation::NotReserved => (P::NotReserved, "The number is not reserved for this order"),
+        Activation::HolderChanged => (
+            P::Failed,
+            "The account the number was to be transferred from no longer holds it (released, \
+             deleted or moved since the order)",
+        ),
         Activation::Answered(answer) => match answer {
             CarrierAnswer::Activated => {
                 (P::Activated, "Our NNID now routes the number's messaging")

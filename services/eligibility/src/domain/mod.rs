@@ -294,6 +294,9 @@ pub enum Activation {
     Answered(CarrierAnswer),
     /// The number is not reserved for the order.
     NotReserved,
+    /// A transfer's number is no longer held by the account it was to be taken from (released,
+    /// deleted, or moved to another account since the order).
+    HolderChanged,
 }
 
 impl Activation {
@@ -306,20 +309,26 @@ impl Activation {
     }
 }
 
-/// The outcome for one number: a number no longer reserved that the account already hosts was
-/// activated by an earlier call (asking again is safe); otherwise the carrier's answer decides.
+/// The outcome for one number. `reservation`: `None` when the number is not reserved for the
+/// order, else the account a transfer takes it from (`Some(None)`: no transfer). A number no
+/// longer reserved that the account already hosts was activated by an earlier call (asking again
+/// is safe); a transfer's number moves on the platform when its holder still holds it; otherwise
+/// the carrier's answer decides.
 pub fn activation(
     account: AccountId,
-    reserved: bool,
+    reservation: Option<Option<AccountId>>,
     facts: &NumberFacts,
     answer: Option<CarrierAnswer>,
 ) -> Activation {
-    let hosted_here = matches!(facts.holding, Holding::Account { holder, .. } if holder == account)
-        && facts.nnid == PLATFORM_NNID;
-    match (reserved, answer) {
-        (false, _) if hosted_here => Activation::Answered(CarrierAnswer::Activated),
-        (false, _) | (true, None) => Activation::NotReserved,
-        (true, Some(answer)) => Activation::Answered(answer),
+    let held_by = |account: AccountId| matches!(facts.holding, Holding::Account { holder, .. } if holder == account);
+    match (reservation, answer) {
+        (None, _) if held_by(account) && facts.nnid == PLATFORM_NNID => {
+            Activation::Answered(CarrierAnswer::Activated)
+        }
+        (None, _) | (Some(None), None) => Activation::NotReserved,
+        (Some(Some(from)), _) if held_by(from) => Activation::Answered(CarrierAnswer::Activated),
+        (Some(Some(_)), _) => Activation::HolderChanged,
+        (Some(None), Some(answer)) => Activation::Answered(answer),
     }
 }
 

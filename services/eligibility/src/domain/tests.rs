@@ -237,26 +237,60 @@ fn activation_follows_the_carrier_for_reserved_numbers_and_repeats_safely() {
     let account = AccountId::new();
     let answer = Some(CarrierAnswer::CarrierRejected);
     assert_eq!(
-        activation(account, true, &landline(), answer),
+        activation(account, Some(None), &landline(), answer),
         Activation::Answered(CarrierAnswer::CarrierRejected)
     );
     assert_eq!(
-        activation(account, false, &landline(), answer),
+        activation(account, None, &landline(), answer),
         Activation::NotReserved,
         "a number released or reserved elsewhere is not activated"
     );
     let hosted = hosted_by(account, landline());
     assert_eq!(
-        activation(account, false, &hosted, None),
+        activation(account, None, &hosted, None),
         Activation::Answered(CarrierAnswer::Activated),
         "asking again after activation answers activated"
     );
     assert_eq!(
-        activation(AccountId::new(), false, &hosted, None),
+        activation(AccountId::new(), None, &hosted, None),
         Activation::NotReserved,
         "another account's hosted number is not ours to activate"
     );
     assert!(Activation::Answered(CarrierAnswer::Failed).is_final());
     assert!(!Activation::Answered(CarrierAnswer::Pending).is_final());
     assert!(!Activation::NotReserved.is_final());
+    assert!(Activation::HolderChanged.is_final());
+}
+
+#[test]
+fn a_transfer_moves_only_while_its_holder_still_holds_the_number() {
+    let (receiver, holder) = (AccountId::new(), AccountId::new());
+    let held = NumberFacts {
+        holding: Holding::Account {
+            holder,
+            transferable: true,
+        },
+        ..landline()
+    };
+    assert_eq!(
+        activation(receiver, Some(Some(holder)), &held, None),
+        Activation::Answered(CarrierAnswer::Activated),
+        "no carrier is asked for a number already on the platform"
+    );
+    let moved = NumberFacts {
+        holding: Holding::Account {
+            holder: AccountId::new(),
+            transferable: true,
+        },
+        ..landline()
+    };
+    assert_eq!(
+        activation(receiver, Some(Some(holder)), &moved, None),
+        Activation::HolderChanged
+    );
+    assert_eq!(
+        activation(receiver, Some(Some(holder)), &landline(), None),
+        Activation::HolderChanged,
+        "released by its holder"
+    );
 }

@@ -12,6 +12,7 @@ impl MigratorTrait for Migrator {
             Box::new(CreateDirectoryNumbers),
             Box::new(CreateNumberReservations),
             Box::new(CreatePhoneNumberCampaigns),
+            Box::new(AddReservationHolder),
         ]
     }
 }
@@ -181,6 +182,40 @@ impl MigrationTrait for CreatePhoneNumberCampaigns {
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
             .drop_table(Table::drop().table("phone_number_campaigns").to_owned())
+            .await
+    }
+}
+
+/// The account an internal transfer takes a reserved number from.
+struct AddReservationHolder;
+
+impl MigrationName for AddReservationHolder {
+    fn name(&self) -> &str {
+        "m20261202_000004_add_reservation_holder"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for AddReservationHolder {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table("number_reservations")
+                    .add_column(uuid_null("held_by"))
+                    .to_owned(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table("number_reservations")
+                    .drop_column("held_by")
+                    .to_owned(),
+            )
             .await
     }
 }

@@ -91,18 +91,21 @@ pub async fn reserve(
     txn: &impl ConnectionTrait,
     order: Uuid,
     account: AccountId,
-    numbers: &[E164],
+    numbers: &[(E164, Option<AccountId>)],
     now: DateTime<Utc>,
 ) -> Result<Vec<E164>, DbErr> {
     if numbers.is_empty() {
         return Ok(Vec::new());
     }
-    let rows = numbers.iter().map(|number| reservation::ActiveModel {
-        phone_number: Set(number.as_str().to_owned()),
-        order_id: Set(order),
-        account_id: Set(*account.as_uuid()),
-        reserved_at: Set(now),
-    });
+    let rows = numbers
+        .iter()
+        .map(|(number, held_by)| reservation::ActiveModel {
+            phone_number: Set(number.as_str().to_owned()),
+            order_id: Set(order),
+            account_id: Set(*account.as_uuid()),
+            reserved_at: Set(now),
+            held_by: Set(held_by.map(|holder| *holder.as_uuid())),
+        });
     reservation::Entity::insert_many(rows)
         .on_conflict(
             OnConflict::column(reservation::Column::PhoneNumber)
@@ -112,7 +115,7 @@ pub async fn reserve(
         .exec_without_returning(txn)
         .await?;
     let taken: HashMap<String, Uuid> = reservation::Entity::find()
-        .filter(reservation::Column::PhoneNumber.is_in(numbers.iter().map(E164::as_str)))
+        .filter(reservation::Column::PhoneNumber.is_in(numbers.iter().map(|(n, _)| n.as_str())))
         .all(txn)
         .await?
         .into_iter()
@@ -120,6 +123,7 @@ pub async fn reserve(
         .collect();
     Ok(numbers
         .iter()
+        .map(|(number, _)| number)
         .filter(|number| {
             taken
                 .get(number.as_str())
@@ -129,14 +133,14 @@ pub async fn reserve(
         .collect())
 }
 
-/// Which of `numbers` are reserved for `order`.
+/// Which of `numbers` are reserved for `order`, each with the account a transfer takes it from.
 pub async fn reserved_for(
     db: &impl ConnectionTrait,
     order: Uuid,
     numbers: &[E164],
-) -> Result<Vec<String>, DbErr> {
+) -> Result<HashMap<String, Option<AccountId>>, DbErr> {
     if numbers.is_empty() {
-        return Ok(Vec::new());
+        return Ok(HashMap::new());
     }
     Ok(reservation::Entity::find()
         .filter(reservation::Column::OrderId.eq(order))
@@ -144,7 +148,7 @@ pub async fn reserved_for(
         .all(db)
         .await?
         .into_iter()
-        .map(|row| row.phone_number)
+        .map(|row| (row.phone_number, row.held_by.map(AccountId::from_uuid)))
         .collect())
 }
 

@@ -10,6 +10,8 @@ pub struct Model {
     pub order_id: Uuid,
     pub account_id: Uuid,
     pub reserved_at: DateTimeUtc,
+    /// The account an internal transfer takes the number from; activation checks it still holds it.
+    pub held_by: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
