@@ -254,16 +254,8 @@ impl App {
             return Err(error);
         }
         let results = reserved.results;
-        if let Some((at, result)) = results
-            .iter()
-            .enumerate()
-            .find(|(_, r)| r.status() != eligibility_pb::EligibilityStatus::Eligible)
-            .filter(|_| !dry_run)
-        {
-            return Err(Error::Ineligible {
-                at,
-                detail: result.detail.trim_end_matches('.').to_owned(),
-            });
+        if !dry_run {
+            all_eligible(&results)?;
         }
         let now = self.clock.now();
         let mut order = new_order(id, account, profile, &results, now);
@@ -317,18 +309,7 @@ impl App {
         if holdings.is_empty() {
             return Ok(None);
         }
-        let name = self
-            .clients
-            .accounts
-            .clone()
-            .get_account(GetAccountRequest {
-                account_id: order.account.to_string(),
-            })
-            .await?
-            .into_inner()
-            .account
-            .map(|a| a.name)
-            .unwrap_or_default();
+        let name = self.account_name(order.account).await?;
         Ok(Some(OpenTransfers {
             order_id: order.id.to_string(),
             to_account_id: order.account.to_string(),
@@ -391,6 +372,22 @@ impl App {
         {
             tracing::error!(order = %id, %error, "the numbers of an order that was not stored stay reserved");
         }
+    }
+
+    /// The account's name, for the documents and e-mails that show it.
+    async fn account_name(&self, account: AccountId) -> Result<String, Error> {
+        Ok(self
+            .clients
+            .accounts
+            .clone()
+            .get_account(GetAccountRequest {
+                account_id: account.to_string(),
+            })
+            .await?
+            .into_inner()
+            .account
+            .map(|a| a.name)
+            .unwrap_or_default())
     }
 
     async fn profile_exists(
@@ -852,18 +849,7 @@ impl App {
     /// A pre-filled LOA for the order's live numbers.
     pub async fn loa_template(&self, account: AccountId, id: OrderId) -> Result<Vec<u8>, Error> {
         let order = self.get(Some(account), id).await?;
-        let name = self
-            .clients
-            .accounts
-            .clone()
-            .get_account(GetAccountRequest {
-                account_id: account.to_string(),
-            })
-            .await?
-            .into_inner()
-            .account
-            .map(|a| a.name)
-            .unwrap_or_default();
+        let name = self.account_name(account).await?;
         let numbers: Vec<String> = order
             .numbers
             .iter()
@@ -956,17 +942,7 @@ impl App {
             })
             .await?
             .into_inner();
-        if let Some((at, result)) = reserved
-            .results
-            .iter()
-            .enumerate()
-            .find(|(_, r)| r.status() != eligibility_pb::EligibilityStatus::Eligible)
-        {
-            return Err(Error::Ineligible {
-                at,
-                detail: result.detail.trim_end_matches('.').to_owned(),
-            });
-        }
+        all_eligible(&reserved.results)?;
         self.clients
             .verification
             .clone()
@@ -1786,5 +1762,20 @@ fn decision_of(decision: transfer_pb::TransferDecision) -> Option<TransferDecisi
         transfer_pb::TransferDecision::Rejected => Some(TransferDecision::Rejected),
         transfer_pb::TransferDecision::AutoApproved => Some(TransferDecision::AutoApproved),
         transfer_pb::TransferDecision::Unspecified => None,
+    }
+}
+
+/// Every number of an order must be eligible: the first that is not refuses it, by position.
+fn all_eligible(results: &[eligibility_pb::HostedEligibilityResult]) -> Result<(), Error> {
+    match results
+        .iter()
+        .enumerate()
+        .find(|(_, r)| r.status() != eligibility_pb::EligibilityStatus::Eligible)
+    {
+        Some((at, result)) => Err(Error::Ineligible {
+            at,
+            detail: result.detail.trim_end_matches('.').to_owned(),
+        }),
+        None => Ok(()),
     }
 }
