@@ -645,8 +645,7 @@ async fn a_down_primary_fails_over_and_a_receiver_that_never_answers_2xx_is_fail
     // Rounds every ≤ 1 h until the 3 h horizon, then `failed` for good.
     let refused = ids[1].to_string();
     for seen in 1.. {
-        // A round is over once its attempt is listed and the delivery is rescheduled or failed
-        // (the two may be written a moment apart).
+        // A round is over once its attempt is listed; the delivery shows its new state with it.
         let delivery = delivery_where(&suite, &acme.api_key, &refused, |delivery| {
             delivery["attempts"].as_array().map(Vec::len) == Some(seen)
                 && (delivery["status"] == "failed" || delivery["next_attempt_at"].is_string())

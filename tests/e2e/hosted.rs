@@ -18,8 +18,8 @@ use crate::support::{self, Reply, TestSuite};
 const ORDERS: &str = "/v2/messaging_hosted_number_orders";
 /// The notification condition of hosted SMS order updates.
 const HOSTED_SMS_CONDITION: &str = "2d6fce63-cacc-4b9d-8db5-6640e9409cde";
-const LOA: &[u8] = include_bytes!("../fixtures/pdf/loa.pdf");
-const BILL: &[u8] = include_bytes!("../fixtures/pdf/bill.pdf");
+pub(crate) const LOA: &[u8] = include_bytes!("../fixtures/pdf/loa.pdf");
+pub(crate) const BILL: &[u8] = include_bytes!("../fixtures/pdf/bill.pdf");
 
 impl TestSuite {
     async fn operator_post(&self, path: &str, body: Value) -> Reply {

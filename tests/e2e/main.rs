@@ -17,6 +17,7 @@ mod metrics;
 mod notifications;
 mod operator;
 mod profiles;
+mod replicas;
 mod services;
 mod support;
 mod tls;

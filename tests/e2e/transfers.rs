@@ -4,18 +4,14 @@
 //! approval window lapses auto-approve each request exactly once.
 
 use std::collections::{HashMap, HashSet};
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use prost::Message as _;
-use textport::{Config, Role, Storage};
-use textport_domain::{Clock as _, ManualClock, SharedClock, SystemClock};
-use textport_platform::CancellationToken;
+use textport::Storage;
+use textport_domain::{Clock as _, ManualClock, SystemClock};
 use textport_platform::client::{Downstream, channel, in_process};
-use textport_platform::config::ServiceConfig;
-use textport_platform::db::Schema;
-use textport_platform::service::{Downstreams, ServiceRoutes, Start};
+use textport_platform::service::{Downstreams, ServiceRoutes};
 use textport_proto::events::v1::event_sink_service_client::EventSinkServiceClient;
 use textport_proto::events::v1::event_sink_service_server::{
     EventSinkService, EventSinkServiceServer,
@@ -26,7 +22,8 @@ use textport_proto::transfer_approval::v1::transfer_approval_service_client::Tra
 use textport_proto::transfer_approval::v1::{
     self as pb, OPEN_TRANSFERS_KIND, TRANSFER_CHANGED_KIND, TransferDecision,
 };
-use tokio::task::JoinHandle;
+
+use crate::replicas::Replica;
 
 /// A sink inside the test that records every event it is given.
 #[derive(Clone, Default)]
@@ -88,43 +85,6 @@ impl Recorder {
     }
 }
 
-struct Replica {
-    addr: SocketAddr,
-    shutdown: CancellationToken,
-    task: JoinHandle<anyhow::Result<()>>,
-}
-
-async fn start_replica(storage: &Storage, clock: SharedClock, sinks: &Downstreams) -> Replica {
-    let role = Role::find("transfer-approval").expect("transfer-approval");
-    let built = role
-        .build(
-            Start {
-                config: ServiceConfig {
-                    listen: "127.0.0.1:0".parse().expect("address"),
-                    database: storage.database(role.section),
-                    drain_seconds: 0,
-                    settings: Default::default(),
-                },
-                schema: Schema::Migrate,
-                tls: None,
-                clock,
-                sandbox: true,
-                downstreams: sinks.clone(),
-            },
-            &Config::default(),
-        )
-        .await
-        .expect("transfer-approval builds");
-    let addr = built.local_addr();
-    let shutdown = CancellationToken::new();
-    let task = tokio::spawn(built.run(shutdown.clone()));
-    Replica {
-        addr,
-        shutdown,
-        task,
-    }
-}
-
 fn open_event(order: &str, holder: &str, number: u32) -> SinkEvent {
     let open = pb::OpenTransfers {
         order_id: order.to_owned(),
@@ -155,13 +115,17 @@ async fn two_replicas_on_one_database_auto_approve_each_of_1000_lapsed_requests_
     sinks.insert("notifier", notifier_sink.downstream());
     // Nothing here asks accounts.
     sinks.insert("accounts", channel("http://127.0.0.1:9").expect("channel"));
-    let replicas = [
-        start_replica(&storage, Arc::new(clock.clone()), &sinks).await,
-        start_replica(&storage, Arc::new(clock.clone()), &sinks).await,
-    ];
-    let client = |replica: &Replica| {
-        EventSinkServiceClient::new(channel(&format!("http://{}", replica.addr)).expect("channel"))
+    let start = || {
+        Replica::start(
+            "transfer-approval",
+            &storage,
+            Arc::new(clock.clone()),
+            &sinks,
+            &[],
+        )
     };
+    let replicas = [start().await, start().await];
+    let client = |replica: &Replica| EventSinkServiceClient::new(replica.channel());
 
     // 1 000 orders of one holder each, in deliveries of 100 to either replica; the first delivery
     // goes to both at once, as a relay that resends it might, and opens each request once.
@@ -259,9 +223,7 @@ async fn two_replicas_on_one_database_auto_approve_each_of_1000_lapsed_requests_
     );
     assert_eq!(notifier_sink.events().len(), ORDERS as usize);
 
-    let mut transfers = TransferApprovalServiceClient::new(
-        channel(&format!("http://{}", replicas[0].addr)).expect("channel"),
-    );
+    let mut transfers = TransferApprovalServiceClient::new(replicas[0].channel());
     for (order, holder) in &orders {
         let listed = transfers
             .list_transfer_requests(pb::ListTransferRequestsRequest {
@@ -278,8 +240,7 @@ async fn two_replicas_on_one_database_auto_approve_each_of_1000_lapsed_requests_
     }
 
     for replica in replicas {
-        replica.shutdown.cancel();
-        replica.task.await.expect("joins").expect("stops cleanly");
+        replica.stop().await;
     }
     storage.discard().await.expect("removed");
 }

@@ -4,6 +4,7 @@
 //! relay into the notifier and its webhook delivery. Health checks leave no spans.
 
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::{
     TraceService, TraceServiceServer,
@@ -12,6 +13,8 @@ use opentelemetry_proto::tonic::collector::trace::v1::{
     ExportTraceServiceRequest, ExportTraceServiceResponse,
 };
 use opentelemetry_proto::tonic::trace::v1::Span;
+use serde_json::{Value, json};
+use textport::suite::DemoAccountState;
 use textport::{Config, Storage, Suite, Transport};
 use textport_domain::SystemClock;
 use textport_platform::config::TelemetryConfig;
@@ -132,10 +135,7 @@ async fn one_request_is_one_trace_across_every_hop() {
         .await
         .expect("gateway answers");
     assert_eq!(reply.status(), 202);
-    tokio::time::timeout(std::time::Duration::from_secs(30), arrived.recv())
-        .await
-        .expect("the webhook arrives")
-        .expect("the receiver runs");
+    webhook(&mut arrived, "textport.trace", |_| true).await;
 
     // A hosted order's trace: the create through the gateway, hosted-order and eligibility's
     // reservation, and its `.created` webhook through the outbox; the timeline records it.
@@ -161,10 +161,12 @@ async fn one_request_is_one_trace_across_every_hop() {
         .expect("gateway answers");
     assert_eq!(reply.status(), 200);
     let order: serde_json::Value = reply.json().await.expect("JSON");
-    tokio::time::timeout(std::time::Duration::from_secs(30), arrived.recv())
-        .await
-        .expect("the order's webhook arrives")
-        .expect("the receiver runs");
+    webhook(
+        &mut arrived,
+        "messaging_hosted_numbers_orders.created",
+        |_| true,
+    )
+    .await;
     let timeline: serde_json::Value = http
         .get(format!(
             "{}/messaging_hosted_number_orders/{}/timeline",
@@ -182,6 +184,75 @@ async fn one_request_is_one_trace_across_every_hop() {
         timeline["data"]["order"][0]["trace_id"], ORDER_TRACE,
         "the timeline names the trace of each step: {timeline}"
     );
+
+    // A verification's trace: the gateway, hosted-order, verification checking the code, and
+    // the order's `.updated` webhook through the outbox.
+    let orders = format!(
+        "{}/messaging_hosted_number_orders",
+        suite.state.api_base_url
+    );
+    let order_id = order["data"]["id"].as_str().expect("an id");
+    let (status, sent) = call(
+        http.post(format!("{orders}/{order_id}/verification_codes")),
+        &key,
+        None,
+        Some(json!({"phone_numbers": ["+13125550002"], "verification_method": "sms"})),
+    )
+    .await;
+    assert_eq!(status, 200, "{sent}");
+    let sandbox = suite.state.sandbox_url.as_deref().expect("sandbox on");
+    let (status, codes) = call(
+        http.get(format!("{sandbox}/verification_codes?order_id={order_id}")),
+        &key,
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{codes}");
+    let code = codes["data"][0]["code"].as_str().expect("a code was sent");
+    let (status, validated) = call(
+        http.post(format!("{orders}/{order_id}/validation_codes")),
+        &key,
+        Some(VERIFY_TRACE),
+        Some(json!({"verification_codes": [{"phone_number": "+13125550002", "code": code}]})),
+    )
+    .await;
+    assert_eq!(status, 200, "{validated}");
+    assert_eq!(validated["data"]["phone_numbers"][0]["status"], "verified");
+    webhook(
+        &mut arrived,
+        "messaging_hosted_numbers_orders.updated",
+        |body| body["data"]["payload"]["numbers"][0]["status"] == "ownership_successful",
+    )
+    .await;
+
+    // An approval's trace: the holder's decision through the gateway, hosted-order and
+    // transfer-approval, back through its outbox to hosted-order, and the receiver's webhook.
+    let globex = &suite.state.accounts[1];
+    let (status, transfer) = call(
+        http.post(&orders),
+        &key,
+        None,
+        Some(json!({"phone_numbers": [HELD_BY_GLOBEX], "messaging_profile_id": profile["data"]["id"]})),
+    )
+    .await;
+    assert_eq!(status, 200, "{transfer}");
+    let transfer_id = transfer["data"]["id"].as_str().expect("an id");
+    let token = approval_token(&http, sandbox, globex, transfer_id).await;
+    let (status, approved) = call(
+        http.post(format!("{orders}/{transfer_id}/approve?token={token}")),
+        &globex.api_key,
+        Some(APPROVE_TRACE),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{approved}");
+    webhook(
+        &mut arrived,
+        "messaging_hosted_numbers_orders.internal_transfer_approved",
+        |_| true,
+    )
+    .await;
 
     suite.stop().await.expect("suite stops");
     telemetry.shutdown().await;
@@ -202,6 +273,20 @@ async fn one_request_is_one_trace_across_every_hop() {
             })
     };
     let named = |name: &str| in_trace(CLIENT_TRACE, name);
+    // Whether `ancestor` is on the way from `span` up to its trace's root.
+    let descends = |span: &Span, ancestor: &Span| {
+        let mut parent = span.parent_span_id.clone();
+        while let Some(up) = spans
+            .iter()
+            .find(|s| s.span_id == parent && s.trace_id == span.trace_id)
+        {
+            if up.span_id == ancestor.span_id {
+                return true;
+            }
+            parent = up.parent_span_id.clone();
+        }
+        false
+    };
     let gateway =
         named("textport.gateway POST /v2/messaging_hosted_number_orders/eligibility_numbers_check");
     assert_eq!(
@@ -262,11 +347,55 @@ async fn one_request_is_one_trace_across_every_hop() {
     );
     in_trace(ORDER_TRACE, "textport.outbox.relay");
     in_trace(ORDER_TRACE, "textport.notifier.deliver_webhook");
+    let validated = in_trace(
+        VERIFY_TRACE,
+        "textport.gateway POST /v2/messaging_hosted_number_orders/{id}/validation_codes",
+    );
+    let validate = in_trace(
+        VERIFY_TRACE,
+        "textport.hosted_order.validate_verification_codes",
+    );
+    assert_eq!(validate.parent_span_id, validated.span_id);
+    assert!(
+        descends(
+            in_trace(VERIFY_TRACE, "textport.verification.check_codes"),
+            validate
+        ),
+        "verification is called under hosted-order's span"
+    );
+    in_trace(VERIFY_TRACE, "textport.outbox.relay");
+    in_trace(VERIFY_TRACE, "textport.notifier.deliver_webhook");
+
+    let decided = in_trace(
+        APPROVE_TRACE,
+        "textport.gateway POST /v2/messaging_hosted_number_orders/{id}/approve",
+    );
+    let decide = in_trace(APPROVE_TRACE, "textport.hosted_order.decide_transfer");
+    assert_eq!(decide.parent_span_id, decided.span_id);
+    assert!(
+        descends(
+            in_trace(APPROVE_TRACE, "textport.transfer_approval.decide_transfer"),
+            decide
+        ),
+        "transfer-approval is called under hosted-order's span"
+    );
+    let hops = |name: &str| {
+        spans
+            .iter()
+            .filter(|s| s.name == name && hex(&s.trace_id) == APPROVE_TRACE)
+            .count()
+    };
+    assert!(
+        hops("textport.outbox.relay") >= 2 && hops("textport.events.deliver") >= 2,
+        "the decision is relayed to hosted-order, and its webhook to the notifier"
+    );
+    in_trace(APPROVE_TRACE, "textport.notifier.deliver_webhook");
+
     for span in &spans {
         for attribute in &span.attributes {
             let value = format!("{:?}", attribute.value);
             assert!(
-                !value.contains("3125550002"),
+                !value.contains("3125550002") && !value.contains(&HELD_BY_GLOBEX[2..]),
                 "no full phone number in span {}: {attribute:?}",
                 span.name
             );
@@ -276,16 +405,54 @@ async fn one_request_is_one_trace_across_every_hop() {
 
 const EVENT_TRACE: &str = "0af7651916cd43dd8448eb211c80319c";
 const ORDER_TRACE: &str = "5b8aa5a2d2c872e8321cf37308d69df2";
+const VERIFY_TRACE: &str = "7d3c1f0a9b2e4c6d8e0f1a2b3c4d5e6f";
+const APPROVE_TRACE: &str = "1e2d3c4b5a69788796a5b4c3d2e1f001";
+/// In the demo directory, globex holds 2100–2199 and allows transfers.
+const HELD_BY_GLOBEX: &str = "+13125552105";
 
-/// A webhook receiver answering 200; each arrival is sent on the channel.
-async fn webhook_receiver() -> (String, tokio::sync::mpsc::UnboundedReceiver<()>) {
+/// The token in the newest approval e-mail to `holder` about `order`.
+async fn approval_token(
+    http: &reqwest::Client,
+    sandbox: &str,
+    holder: &DemoAccountState,
+    order: &str,
+) -> String {
+    for _ in 0..600 {
+        let (status, mail) = call(
+            http.get(format!("{sandbox}/mailbox?filter[to]={}", holder.email)),
+            &holder.api_key,
+            None,
+            None,
+        )
+        .await;
+        assert_eq!(status, 200, "{mail}");
+        let body = mail["data"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|m| m["body_text"].as_str())
+            .find(|body| body.contains(order));
+        if let Some(body) = body {
+            let start = body.find("token=").expect("a token in the e-mail") + "token=".len();
+            return body[start..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+                .collect();
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("no approval e-mail to {}", holder.email);
+}
+
+/// A webhook receiver answering 200; each arriving body is sent on the channel.
+async fn webhook_receiver() -> (String, Arrivals) {
     let (sender, arrivals) = tokio::sync::mpsc::unbounded_channel();
     let app = axum::Router::new().route(
         "/hook",
-        axum::routing::post(move || {
+        axum::routing::post(move |axum::Json(body): axum::Json<Value>| {
             let sender = sender.clone();
             async move {
-                let _ = sender.send(());
+                let _ = sender.send(body);
                 http::StatusCode::OK
             }
         }),
@@ -296,4 +463,41 @@ async fn webhook_receiver() -> (String, tokio::sync::mpsc::UnboundedReceiver<()>
     let url = format!("http://{}/hook", listener.local_addr().expect("address"));
     tokio::spawn(async move { axum::serve(listener, app).await.expect("serves") });
     (url, arrivals)
+}
+
+type Arrivals = tokio::sync::mpsc::UnboundedReceiver<Value>;
+
+/// Waits (at most 30 s) for a webhook of `event_type` whose body satisfies `wanted`.
+async fn webhook(arrivals: &mut Arrivals, event_type: &str, wanted: impl Fn(&Value) -> bool) {
+    let arrived = async {
+        while let Some(body) = arrivals.recv().await {
+            if body["data"]["event_type"] == event_type && wanted(&body) {
+                return;
+            }
+        }
+        panic!("the receiver stopped");
+    };
+    tokio::time::timeout(Duration::from_secs(30), arrived)
+        .await
+        .unwrap_or_else(|_| panic!("no {event_type} webhook"));
+}
+
+/// One public call, in the trace `trace` when given: the status and the JSON body.
+async fn call(
+    request: reqwest::RequestBuilder,
+    key: &str,
+    trace: Option<&str>,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let mut request = request.bearer_auth(key);
+    if let Some(trace) = trace {
+        request = request.header("traceparent", format!("00-{trace}-{CLIENT_SPAN}-01"));
+    }
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let reply = request.send().await.expect("gateway answers");
+    let status = reply.status().as_u16();
+    let text = reply.text().await.expect("a body");
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
 }

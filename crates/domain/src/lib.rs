@@ -7,6 +7,7 @@ mod number;
 mod page;
 mod phone;
 mod secret;
+mod transition;
 mod url;
 
 pub use clock::{AdvanceError, Clock, ManualClock, OffsetClock, SharedClock, SystemClock};
@@ -18,6 +19,7 @@ pub use number::{BillingCheck, Holding, LineType, NumberFacts, PLATFORM_NNID};
 pub use page::{MAX_PAGE_SIZE, Page, PageError, PageInfo};
 pub use phone::{E164, E164Error, NanpRegion};
 pub use secret::{ApiKey, ApiKeyError, ApiKeyHash};
+pub use transition::InvalidTransition;
 pub use url::{WebhookUrl, WebhookUrlError};
 
 /// Most phone numbers one request may carry (eligibility, portability, orders).

@@ -286,6 +286,8 @@ pub async fn event_deliveries(
     with_attempts(db, rows).await
 }
 
+/// Each delivery with the attempts its row counts: a round recorded between the two reads
+/// (row and attempts commit together) is left out, so status and attempts always agree.
 async fn with_attempts(
     db: &impl ConnectionTrait,
     rows: Vec<delivery::Model>,
@@ -304,7 +306,8 @@ async fn with_attempts(
     Ok(rows
         .into_iter()
         .map(|row| {
-            let of_row = attempts.remove(&row.id).unwrap_or_default();
+            let mut of_row = attempts.remove(&row.id).unwrap_or_default();
+            of_row.retain(|attempt| attempt.attempt <= row.attempts);
             (row, of_row)
         })
         .collect())

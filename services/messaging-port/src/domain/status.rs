@@ -1,0 +1,310 @@
+//! The statuses of a porting order and of its numbers, each one explicit text table, and the two
+//! state machines: the order's status and a number's messaging. An illegal transition names the
+//! current state and the allowed ones.
+
+/// Declares a status enum whose stored and public text is one explicit table.
+macro_rules! statuses {
+    (
+        $(#[$meta:meta])* $name:ident {
+            $($(#[$variant_meta:meta])* $variant:ident => $text:literal),+ $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum $name { $($(#[$variant_meta])* $variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+
+            pub fn parse(text: &str) -> Option<Self> {
+                match text { $($text => Some($name::$variant),)+ _ => None }
+            }
+        }
+    };
+}
+
+statuses! {
+    /// A porting order's `status.value`.
+    OrderStatus {
+        Draft => "draft",
+        InProcess => "in-process",
+        Submitted => "submitted",
+        Exception => "exception",
+        FocDateConfirmed => "foc-date-confirmed",
+        Ported => "ported",
+        CancelPending => "cancel-pending",
+        Cancelled => "cancelled",
+    }
+}
+
+statuses! {
+    /// A porting phone number's `activation_status` (exact case, with spaces).
+    ActivationStatus {
+        New => "New",
+        Pending => "Pending",
+        Conflict => "Conflict",
+        CancelPending => "Cancel Pending",
+        Failed => "Failed",
+        Concurred => "Concurred",
+        ActivateRdy => "Activate RDY",
+        DisconnectPending => "Disconnect Pending",
+        ConcurrenceSent => "Concurrence Sent",
+        Old => "Old",
+        Sending => "Sending",
+        Active => "Active",
+        Cancelled => "Cancelled",
+    }
+}
+
+statuses! {
+    /// A porting phone number's `portability_status`.
+    PortabilityStatus {
+        Pending => "pending",
+        Confirmed => "confirmed",
+        Provisional => "provisional",
+    }
+}
+
+statuses! {
+    /// `messaging.messaging_port_status`, of an order and (on `/porting_phone_numbers`) of a
+    /// number. `canceled` has one L, unlike the order's `cancelled`.
+    MessagingPortStatus {
+        NotApplicable => "not_applicable",
+        Pending => "pending",
+        Activating => "activating",
+        Ported => "ported",
+        Exception => "exception",
+        PartialPortComplete => "partial_port_complete",
+        Canceled => "canceled",
+    }
+}
+
+statuses! {
+    /// One number's messaging, as stored: the public statuses plus `given_up`.
+    NumberMessaging {
+        NotApplicable => "not_applicable",
+        Pending => "pending",
+        Activating => "activating",
+        Ported => "ported",
+        Exception => "exception",
+        GivenUp => "given_up",
+        Canceled => "canceled",
+    }
+}
+
+statuses! {
+    /// Why a number's messaging is in `exception`.
+    MessagingException {
+        /// The losing carrier kept the NNID past the watch deadline.
+        NnidNotReleased => "nnid_not_released",
+        /// Messaging was enabled but the order had no messaging profile when it ported.
+        NoMessagingProfile => "no_messaging_profile",
+    }
+}
+
+impl MessagingPortStatus {
+    /// `messaging.messaging_port_completed`: nothing is left to port.
+    pub fn is_completed(self) -> bool {
+        matches!(self, Self::Ported | Self::PartialPortComplete)
+    }
+}
+
+impl MessagingException {
+    /// The reason in words, for the timeline and the operator's exception list.
+    pub fn description(self) -> &'static str {
+        match self {
+            Self::NnidNotReleased => "the losing carrier has not released the NNID",
+            Self::NoMessagingProfile => {
+                "messaging is enabled but no messaging profile was set when the order ported \
+                 (/phone_number_configuration/messaging_profile_id)"
+            }
+        }
+    }
+}
+
+/// A transition the current state does not allow.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "The {entity} could not be {action} because it has a status of {current}. The expected status is {}.",
+    expected(allowed)
+)]
+pub struct InvalidTransition {
+    pub entity: &'static str,
+    pub action: &'static str,
+    pub current: &'static str,
+    pub allowed: Vec<&'static str>,
+}
+
+fn expected(allowed: &[&str]) -> String {
+    match allowed {
+        [] => "none (it is closed)".to_owned(),
+        [one] => (*one).to_owned(),
+        many => format!("one of {}", many.join(", ")),
+    }
+}
+
+/// What may happen to a porting order's status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OrderEvent {
+    /// The customer submits the draft.
+    Confirm,
+    /// The operator (or the sandbox) hands the order to the losing carrier, or resolves an
+    /// exception.
+    Submit,
+    /// The losing carrier confirmed the FOC date.
+    ConfirmFoc,
+    /// The losing carrier (through the operator) refused something in the order.
+    RaiseException,
+    /// The FOC arrives: voice ports. `+1` numbers with messaging on are watched for our NNID
+    /// until `watch_until`.
+    Port {
+        watch_until: chrono::DateTime<chrono::Utc>,
+    },
+    Cancel,
+    /// The losing carrier acknowledged the cancellation.
+    FinishCancel,
+}
+
+use OrderStatus as O;
+
+/// The statuses an order may be cancelled from.
+const CANCELLABLE: &[OrderStatus] = &[
+    O::Draft,
+    O::InProcess,
+    O::Submitted,
+    O::Exception,
+    O::FocDateConfirmed,
+];
+
+impl OrderStatus {
+    /// The one transition function of an order.
+    ///
+    /// Cancelling a draft ends in `cancelled` at once: nothing was sent to the losing carrier,
+    /// so there is nothing to wait for. Any later status goes through `cancel-pending` until
+    /// the carrier acknowledges ([`OrderEvent::FinishCancel`]).
+    ///
+    /// The FOC arrives only once its date is confirmed: a caller that makes it arrive early
+    /// (the sandbox) applies [`OrderEvent::ConfirmFoc`] first.
+    pub fn apply(self, event: OrderEvent) -> Result<OrderStatus, InvalidTransition> {
+        let (action, allowed, next): (&'static str, &[OrderStatus], OrderStatus) = match event {
+            OrderEvent::Confirm => ("confirmed", &[O::Draft], O::InProcess),
+            OrderEvent::Submit => ("submitted", &[O::InProcess, O::Exception], O::Submitted),
+            OrderEvent::ConfirmFoc => (
+                "given a confirmed FOC date",
+                &[O::InProcess, O::Submitted],
+                O::FocDateConfirmed,
+            ),
+            OrderEvent::RaiseException => (
+                "put in exception",
+                &[O::InProcess, O::Submitted, O::FocDateConfirmed],
+                O::Exception,
+            ),
+            OrderEvent::Port { .. } => ("ported", &[O::FocDateConfirmed], O::Ported),
+            OrderEvent::Cancel => (
+                "cancelled",
+                CANCELLABLE,
+                if self == O::Draft {
+                    O::Cancelled
+                } else {
+                    O::CancelPending
+                },
+            ),
+            OrderEvent::FinishCancel => ("cancelled", &[O::CancelPending], O::Cancelled),
+        };
+        if allowed.contains(&self) {
+            Ok(next)
+        } else {
+            Err(self.refuse(action, allowed))
+        }
+    }
+
+    /// Only a draft may be deleted; the others are with the losing carrier or closed.
+    pub fn ensure_deletable(self) -> Result<(), InvalidTransition> {
+        if self == O::Draft {
+            Ok(())
+        } else {
+            Err(self.refuse("deleted", &[O::Draft]))
+        }
+    }
+
+    /// Whether `enable_messaging` may still change.
+    pub fn accepts_messaging_changes(self) -> bool {
+        matches!(self, O::Draft | O::InProcess | O::Exception)
+    }
+
+    fn refuse(self, action: &'static str, allowed: &[OrderStatus]) -> InvalidTransition {
+        InvalidTransition {
+            entity: "porting order",
+            action,
+            current: self.as_str(),
+            allowed: allowed.iter().map(|s| s.as_str()).collect(),
+        }
+    }
+}
+
+/// What may happen to one number's messaging.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NumberEvent {
+    /// The order's `enable_messaging` became true.
+    Enable,
+    /// The order's `enable_messaging` became false.
+    Disable,
+    /// Voice ported; wait for our NNID.
+    Watch,
+    /// Voice ported and messaging with it (no NNID to wait for).
+    PortWithVoice,
+    /// The watch deadline passed, or the order ported without a messaging profile.
+    Fail(MessagingException),
+    /// Our NNID shows: the carrier released it (on time or late) or the operator overrode it.
+    NnidShown,
+    /// The operator closed the escalation: this number's messaging stays elsewhere.
+    GiveUp,
+    /// The order was cancelled before it ported.
+    Cancel,
+}
+
+use NumberMessaging as N;
+
+impl NumberMessaging {
+    /// The one transition function of a number's messaging.
+    pub fn apply(self, event: NumberEvent) -> Result<NumberMessaging, InvalidTransition> {
+        let (action, allowed, next): (&'static str, &[NumberMessaging], NumberMessaging) =
+            match event {
+                NumberEvent::Enable => ("enabled", &[N::NotApplicable], N::Pending),
+                NumberEvent::Disable => ("disabled", &[N::Pending], N::NotApplicable),
+                NumberEvent::Watch => ("watched", &[N::Pending], N::Activating),
+                NumberEvent::PortWithVoice => ("ported with voice", &[N::Pending], N::Ported),
+                NumberEvent::Fail(_) => ("failed", &[N::Pending, N::Activating], N::Exception),
+                NumberEvent::NnidShown => ("ported", &[N::Activating, N::Exception], N::Ported),
+                NumberEvent::GiveUp => ("given up", &[N::Activating, N::Exception], N::GivenUp),
+                NumberEvent::Cancel => ("cancelled", &[N::Pending], N::Canceled),
+            };
+        if allowed.contains(&self) {
+            Ok(next)
+        } else {
+            Err(InvalidTransition {
+                entity: "phone number's messaging",
+                action,
+                current: self.as_str(),
+                allowed: allowed.iter().map(|s| s.as_str()).collect(),
+            })
+        }
+    }
+
+    /// The number's public `messaging_port_status`. A given-up number shows `canceled`: its
+    /// messaging port was called off, which `not_applicable` (never attempted) would not say.
+    pub fn public(self) -> MessagingPortStatus {
+        match self {
+            N::NotApplicable => MessagingPortStatus::NotApplicable,
+            N::Pending => MessagingPortStatus::Pending,
+            N::Activating => MessagingPortStatus::Activating,
+            N::Ported => MessagingPortStatus::Ported,
+            N::Exception => MessagingPortStatus::Exception,
+            N::GivenUp | N::Canceled => MessagingPortStatus::Canceled,
+        }
+    }
+}
