@@ -126,26 +126,7 @@ impl MessagingException {
     }
 }
 
-/// A transition the current state does not allow.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "The {entity} could not be {action} because it has a status of {current}. The expected status is {}.",
-    expected(allowed)
-)]
-pub struct InvalidTransition {
-    pub entity: &'static str,
-    pub action: &'static str,
-    pub current: &'static str,
-    pub allowed: Vec<&'static str>,
-}
-
-fn expected(allowed: &[&str]) -> String {
-    match allowed {
-        [] => "none (it is closed)".to_owned(),
-        [one] => (*one).to_owned(),
-        many => format!("one of {}", many.join(", ")),
-    }
-}
+pub use textport_domain::InvalidTransition;
 
 /// What may happen to a porting order's status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
