@@ -500,8 +500,12 @@ impl App {
         }
         let mut answers: Vec<CodeSent> = Vec::with_capacity(requested.len());
         let mut to_send: Vec<String> = Vec::new();
+        let positions = order.positions();
         for raw in &requested {
-            let refusal = match E164::parse(raw).ok().and_then(|n| order.index_of(&n)) {
+            let refusal = match E164::parse(raw)
+                .ok()
+                .and_then(|n| positions.get(&n).copied())
+            {
                 None => Some("This phone number is not part of the order.".to_owned()),
                 Some(index) if !order.cleared(index) => Some(
                     "This phone number moves by internal transfer: its holder has not approved it."
@@ -565,10 +569,11 @@ impl App {
             }
         }
         self.update(Some(account), id, Actor::Customer, |order, changes, now| {
+            let positions = order.positions();
             for result in &sent {
                 let Some(index) = E164::parse(&result.phone_number)
                     .ok()
-                    .and_then(|n| order.index_of(&n))
+                    .and_then(|n| positions.get(&n).copied())
                 else {
                     continue;
                 };
@@ -619,10 +624,11 @@ impl App {
         }
         let mut answers: Vec<(String, Option<Validation>)> = Vec::with_capacity(entries.len());
         let mut attempts = Vec::new();
+        let positions = order.positions();
         for (raw, code) in &entries {
             let known = E164::parse(raw)
                 .ok()
-                .and_then(|n| order.index_of(&n))
+                .and_then(|n| positions.get(&n).copied())
                 .filter(|index| order.cleared(*index));
             let answer = match known.map(|index| order.numbers[index].status) {
                 None => Some(Validation::Rejected),
@@ -662,10 +668,11 @@ impl App {
             .map(|r| (r.phone_number.clone(), r))
             .collect();
         self.update(Some(account), id, Actor::Customer, |order, changes, now| {
+            let positions = order.positions();
             for result in &checked {
                 let Some(index) = E164::parse(&result.phone_number)
                     .ok()
-                    .and_then(|n| order.index_of(&n))
+                    .and_then(|n| positions.get(&n).copied())
                 else {
                     continue;
                 };
@@ -1182,10 +1189,11 @@ impl App {
         let (order, ()) = self
             .update(None, id, Actor::System, |order, changes, now| {
                 let timed_out = now >= deadline;
+                let positions = order.positions();
                 for result in &results {
                     let Some(index) = E164::parse(&result.phone_number)
                         .ok()
-                        .and_then(|n| order.index_of(&n))
+                        .and_then(|n| positions.get(&n).copied())
                     else {
                         continue;
                     };

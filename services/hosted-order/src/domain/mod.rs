@@ -292,6 +292,15 @@ impl Order {
         self.numbers.iter().position(|n| &n.phone_number == number)
     }
 
+    /// Each number's index, so per-number answers for a large order apply in one pass.
+    pub fn positions(&self) -> std::collections::HashMap<E164, usize> {
+        self.numbers
+            .iter()
+            .enumerate()
+            .map(|(index, n)| (n.phone_number.clone(), index))
+            .collect()
+    }
+
     pub fn documents_complete(&self) -> bool {
         self.loa.is_some() && self.bill.is_some()
     }
