@@ -7,6 +7,7 @@ mod number;
 mod page;
 mod phone;
 mod secret;
+mod statuses;
 mod transition;
 mod url;
 

@@ -1,26 +1,7 @@
 //! The order and number state machines: every documented status, one transition function each,
 //! and an illegal transition that names the current state and the allowed ones.
 
-/// Declares a status enum whose stored and public text is one explicit table.
-macro_rules! statuses {
-    ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        pub enum $name { $($variant),+ }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text),+ }
-            }
-
-            pub fn parse(text: &str) -> Option<Self> {
-                match text { $($text => Some($name::$variant),)+ _ => None }
-            }
-        }
-    };
-}
+use textport_domain::statuses;
 
 statuses! {
     /// An order's `status`.
