@@ -1,12 +1,13 @@
 //! The outside world, simulated: the routing database and the phone network, whose answers follow
 //! documented magic-number ranges (like a payment API's test cards), so every outcome can be
-//! produced on purpose: a number's facts, whether it can receive a verification code, and what
-//! the losing carrier answers when hosting is activated. Later issues append rows to
-//! [`MAGIC_RANGES`].
+//! produced on purpose: a number's facts, whether it can receive a verification code, what the
+//! losing carrier answers when hosting is activated, and what it does with the NNID when the
+//! number ports. Later issues append rows to [`MAGIC_RANGES`].
 //!
 //! The ranges are `+1 NPA 555 XXXX` for any US area code: the last four digits pick the row.
 //! Every other number is an ordinary, eligible landline.
 
+use chrono::{DateTime, TimeDelta, Utc};
 use textport_domain::{AccountId, BillingCheck, E164, Holding, LineType, NumberFacts};
 use uuid::Uuid;
 
@@ -40,6 +41,20 @@ enum Behaviour {
     Unreachable,
     /// The losing carrier's answer when hosting is activated.
     Activation(Activation),
+    /// What the losing carrier does with the NNID once the number's voice ports.
+    Port(NnidRelease),
+}
+
+/// When the losing carrier of a port hands the number's NNID over to ours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum NnidRelease {
+    AtFoc,
+    /// N minutes after the FOC, N the line's last two digits (00 is 100).
+    MinutesAfterFoc,
+    /// Never by itself; the operator's override works.
+    Never,
+    /// Never, and it refuses the operator's override too.
+    NeverEvenOnOverride,
 }
 
 /// What the routing database and the losing carrier answer when our NNID is set on a number.
@@ -262,6 +277,31 @@ pub const MAGIC_RANGES: &[MagicRange] = &[
         "cannot receive verification codes by SMS or call",
         Behaviour::Unreachable,
     ),
+    hosting(
+        1500,
+        1599,
+        "porting: the losing carrier releases the NNID at the FOC",
+        Behaviour::Port(NnidRelease::AtFoc),
+    ),
+    hosting(
+        1600,
+        1699,
+        "porting: the losing carrier releases the NNID N minutes after the FOC (N = last two \
+         digits, 00 = 100)",
+        Behaviour::Port(NnidRelease::MinutesAfterFoc),
+    ),
+    hosting(
+        1700,
+        1799,
+        "porting: the losing carrier never releases the NNID; the operator's override works",
+        Behaviour::Port(NnidRelease::Never),
+    ),
+    hosting(
+        1800,
+        1899,
+        "porting: the losing carrier never releases the NNID and refuses the operator's override",
+        Behaviour::Port(NnidRelease::NeverEvenOnOverride),
+    ),
 ];
 
 /// An ordinary landline whose outside world behaves as `behaviour` says.
@@ -284,7 +324,7 @@ pub fn receives_codes(number: &E164, channel: Channel) -> bool {
     match behaviour(number) {
         Behaviour::Unreachable => false,
         Behaviour::NoSms => channel == Channel::Call,
-        Behaviour::Ordinary | Behaviour::Activation(_) => true,
+        Behaviour::Ordinary | Behaviour::Activation(_) | Behaviour::Port(_) => true,
     }
 }
 
@@ -292,18 +332,57 @@ pub fn receives_codes(number: &E164, channel: Channel) -> bool {
 pub fn activation(number: &E164) -> Activation {
     match behaviour(number) {
         Behaviour::Activation(answer) => answer,
-        Behaviour::Ordinary | Behaviour::NoSms | Behaviour::Unreachable => Activation::Succeeds,
+        Behaviour::Ordinary | Behaviour::NoSms | Behaviour::Unreachable | Behaviour::Port(_) => {
+            Activation::Succeeds
+        }
     }
+}
+
+/// When the losing carrier hands `number`'s NNID over to ours, for a port whose FOC is `foc`;
+/// `None`: never by itself.
+pub fn nnid_release(number: &E164, foc: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    let Some((line, range)) = magic(number) else {
+        return Some(foc);
+    };
+    match range.behaviour {
+        Behaviour::Port(NnidRelease::MinutesAfterFoc) => Some(foc + release_delay(line)),
+        Behaviour::Port(NnidRelease::Never | NnidRelease::NeverEvenOnOverride) => None,
+        Behaviour::Port(NnidRelease::AtFoc)
+        | Behaviour::Ordinary
+        | Behaviour::NoSms
+        | Behaviour::Unreachable
+        | Behaviour::Activation(_) => Some(foc),
+    }
+}
+
+/// Whether the losing carrier of a port lets the operator put our NNID on `number`.
+pub fn accepts_nnid_override(number: &E164) -> bool {
+    behaviour(number) != Behaviour::Port(NnidRelease::NeverEvenOnOverride)
+}
+
+/// The delay of a line in the "N minutes after the FOC" range: its last two digits, 00 meaning 100.
+fn release_delay(line: u16) -> TimeDelta {
+    let minutes = match line % 100 {
+        0 => 100,
+        n => n,
+    };
+    TimeDelta::minutes(i64::from(minutes))
 }
 
 /// The range a number falls in, if it is a magic number.
 pub fn magic_range(number: &E164) -> Option<&'static MagicRange> {
+    magic(number).map(|(_, range)| range)
+}
+
+/// A magic number's last four digits and its range.
+fn magic(number: &E164) -> Option<(u16, &'static MagicRange)> {
     let (_, exchange, line) = number.nanp_parts()?;
     if exchange != MAGIC_EXCHANGE {
         return None;
     }
     let line: u16 = line.parse().ok()?;
-    MAGIC_RANGES.iter().find(|range| range.contains(line))
+    let range = MAGIC_RANGES.iter().find(|range| range.contains(line))?;
+    Some((line, range))
 }
 
 /// What the simulated routing database and directory say about a number nobody has seeded.
@@ -360,6 +439,42 @@ mod tests {
         assert!(!receives_codes(&number("+13125551470"), Channel::Call));
         assert!(receives_codes(&number("+13125551120"), Channel::Sms));
         assert_eq!(facts_for(&number("+13125551120")), landline());
+    }
+
+    #[test]
+    fn the_last_four_digits_pick_when_the_losing_carrier_releases_the_nnid() {
+        let foc = DateTime::from_timestamp(1_800_000_000, 0).expect("valid time");
+        let after = |minutes| Some(foc + TimeDelta::minutes(minutes));
+        for (line, release, accepts_override) in [
+            (1499, Some(foc), true),
+            (1500, Some(foc), true),
+            (1599, Some(foc), true),
+            (1600, after(100), true),
+            (1601, after(1), true),
+            (1645, after(45), true),
+            (1699, after(99), true),
+            (1700, None, true),
+            (1799, None, true),
+            (1800, None, false),
+            (1899, None, false),
+            (1900, Some(foc), true),
+            (0, Some(foc), true),
+        ] {
+            let magic = number(&format!("+1312555{line:04}"));
+            assert_eq!(nnid_release(&magic, foc), release, "{line}");
+            assert_eq!(accepts_nnid_override(&magic), accepts_override, "{line}");
+            assert_eq!(facts_for(&magic), landline(), "{line}");
+        }
+    }
+
+    #[test]
+    fn only_the_555_exchange_forces_the_nnid_release() {
+        let foc = DateTime::from_timestamp(1_800_000_000, 0).expect("valid time");
+        assert_eq!(nnid_release(&number("+13125551750"), foc), None);
+        assert!(!accepts_nnid_override(&number("+12065551850")));
+        assert_eq!(nnid_release(&number("+13125561750"), foc), Some(foc));
+        assert!(accepts_nnid_override(&number("+13125561850")));
+        assert_eq!(nnid_release(&number("+442071831750"), foc), Some(foc));
     }
 
     #[test]

@@ -3,8 +3,9 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait};
-use textport_domain::{AccountId, E164, NumberFacts, Page, SharedClock};
+use textport_domain::{AccountId, E164, NumberFacts, PLATFORM_NNID, Page, SharedClock};
 use textport_platform::db::{DbFailure, failure};
 use textport_sandbox::{MAGIC_RANGES, MagicRange};
 use uuid::Uuid;
@@ -12,8 +13,8 @@ use uuid::Uuid;
 use crate::RoutingDatabase;
 use crate::domain::{
     self, Activation, CampaignId, CampaignLink, CreateLink, DirectoryEntry, Eligibility,
-    EligibilityStatus, LinkFilter, LinkSort, Portability, Screened, Seed, Stored, apply_seed,
-    check_count,
+    EligibilityStatus, HandoverRecord, LinkFilter, LinkSort, NnidHandover, NnidOutcome, NnidState,
+    Portability, Screened, Seed, Stored, apply_seed, check_count, current_nnid, nnid_handover,
 };
 use crate::error::Error;
 use crate::store::{self, campaigns};
@@ -69,10 +70,7 @@ impl App {
 
     /// What the directory knows of each number, in request order.
     pub async fn lookup(&self, numbers: &[E164]) -> Result<Vec<DirectoryEntry>, Error> {
-        check_count(numbers.len()).map_err(|error| Error::Request {
-            field: "phone_numbers",
-            error,
-        })?;
+        counted(numbers)?;
         self.entries(numbers).await
     }
 
@@ -176,10 +174,7 @@ impl App {
         order: Uuid,
         numbers: &[E164],
     ) -> Result<Vec<Activation>, Error> {
-        check_count(numbers.len()).map_err(|error| Error::Request {
-            field: "phone_numbers",
-            error,
-        })?;
+        counted(numbers)?;
         let reserved = store::reserved_for(&self.db, order, numbers).await?;
         let mut facts = self.facts(numbers).await?;
         // A number moving between accounts on the platform needs no NNID step: no carrier is asked.
@@ -242,6 +237,139 @@ impl App {
         }
         txn.commit().await?;
         Ok(())
+    }
+
+    // === the NNID handover at a port ===
+
+    /// Voice of `numbers` ported to `account` by `order` at `foc`: in one transaction each
+    /// becomes the account's, with its losing carrier's answer to the NNID handover (asked
+    /// before, so no transaction waits on a carrier). A number whose NNID is ours keeps it; one
+    /// this order ported already is left alone, so asking again changes nothing. One state per
+    /// requested number, in request order.
+    pub async fn port(
+        &self,
+        account: AccountId,
+        order: Uuid,
+        numbers: &[E164],
+        foc: DateTime<Utc>,
+    ) -> Result<Vec<NnidState>, Error> {
+        counted(numbers)?;
+        let now = self.clock.now();
+        let mut known = self.known(numbers).await?;
+        let mut moving = Vec::with_capacity(known.len());
+        for number in distinct(numbers) {
+            let (facts, stored) = known.remove(&number).ok_or_else(unanswered)?;
+            let record = handover_of(stored.as_ref());
+            if record.ported_by == Some(order) {
+                continue;
+            }
+            // A release that came already is written now: this port's record replaces its time.
+            let nnid = current_nnid(facts.nnid.clone(), &record, now);
+            let facts = NumberFacts {
+                nnid,
+                ..domain::ported_to(account, facts)
+            };
+            moving.push((number, facts));
+        }
+        let asked: Vec<E164> = moving
+            .iter()
+            .filter(|(_, facts)| facts.nnid != PLATFORM_NNID)
+            .map(|(number, _)| number.clone())
+            .collect();
+        let releases = self
+            .routing
+            .hand_over_nnids(&asked, foc)
+            .await
+            .map_err(Error::Routing)?;
+        let releases = one_each(&asked, releases)?;
+        let releases: HashMap<E164, Option<DateTime<Utc>>> =
+            asked.into_iter().zip(releases).collect();
+        let ported: Vec<(E164, NumberFacts, Option<DateTime<Utc>>)> = moving
+            .into_iter()
+            .map(|(number, facts)| {
+                let release_at = releases.get(&number).copied().flatten();
+                (number, facts, release_at)
+            })
+            .collect();
+        let moved: Vec<E164> = ported.iter().map(|(number, ..)| number.clone()).collect();
+        let txn = self.db.begin().await?;
+        store::port(&txn, order, &ported, now).await?;
+        // A link stands only while its account holds the number.
+        let links = campaigns::links_of(&txn, &moved).await?;
+        let facts: HashMap<&E164, &NumberFacts> = ported
+            .iter()
+            .map(|(number, facts, _)| (number, facts))
+            .collect();
+        let ended = domain::ended_links(&links, |number| facts.get(number).copied());
+        campaigns::delete_for_numbers(&txn, &ended).await?;
+        txn.commit().await?;
+        self.states(numbers).await
+    }
+
+    /// Where each number's handover stands now, in request order.
+    pub async fn nnid_states(&self, numbers: &[E164]) -> Result<Vec<NnidState>, Error> {
+        counted(numbers)?;
+        self.states(numbers).await
+    }
+
+    /// The operator's override on each number whose NNID is not ours yet: where the routing
+    /// database accepts it our NNID routes the number, where it refuses the number stays
+    /// refused. In request order.
+    pub async fn override_nnids(&self, numbers: &[E164]) -> Result<Vec<NnidState>, Error> {
+        counted(numbers)?;
+        let now = self.clock.now();
+        let mut known = self.known(numbers).await?;
+        let mut pending = Vec::with_capacity(known.len());
+        for number in distinct(numbers) {
+            let (facts, stored) = known.remove(&number).ok_or_else(unanswered)?;
+            if nnid_handover(&facts.nnid, &handover_of(stored.as_ref()), now) != NnidHandover::Ours
+            {
+                pending.push((number, facts));
+            }
+        }
+        let asked: Vec<E164> = pending.iter().map(|(number, _)| number.clone()).collect();
+        let answers = self
+            .routing
+            .override_nnids(&asked)
+            .await
+            .map_err(Error::Routing)?;
+        let mut ours = Vec::new();
+        let mut refused = Vec::new();
+        for (number, outcome) in pending.into_iter().zip(one_each(&asked, answers)?) {
+            match outcome {
+                NnidOutcome::Ours => ours.push(number),
+                NnidOutcome::Refused => refused.push(number),
+            }
+        }
+        let txn = self.db.begin().await?;
+        store::settle(&txn, &ours, NnidOutcome::Ours, now).await?;
+        store::settle(&txn, &refused, NnidOutcome::Refused, now).await?;
+        txn.commit().await?;
+        self.states(numbers).await
+    }
+
+    /// The sandbox, as the losing carrier, ends the number's handover as `outcome` says. A
+    /// refusal leaves the NNID as it is: a number whose NNID is stored as ours (hosted, or
+    /// overridden) has nothing left to refuse and stays OURS.
+    pub async fn set_nnid_handover(
+        &self,
+        number: E164,
+        outcome: NnidOutcome,
+    ) -> Result<NnidState, Error> {
+        let one = std::slice::from_ref(&number);
+        let facts = self
+            .facts(one)
+            .await?
+            .remove(&number)
+            .ok_or_else(unanswered)?;
+        store::settle(
+            &self.db,
+            &[(number.clone(), facts)],
+            outcome,
+            self.clock.now(),
+        )
+        .await?;
+        self.states(one).await?.pop().ok_or_else(unanswered)
     }
 
     // === 10DLC campaign links ===
@@ -378,22 +506,45 @@ impl App {
             .collect())
     }
 
-    /// One entry per requested number, in request order (a number listed twice appears twice).
+    /// One entry per requested number, in request order (a number listed twice appears twice),
+    /// with the NNID that routes it now (see [`domain::nnid_handover`]).
     async fn entries(&self, numbers: &[E164]) -> Result<Vec<DirectoryEntry>, Error> {
         let known = self.known(numbers).await?;
         let campaigns = campaigns::campaign_ids(&self.db, numbers).await?;
+        let now = self.clock.now();
         numbers
             .iter()
             .map(|number| {
-                let (facts, stored) = known.get(number).ok_or_else(|| {
-                    Error::Routing(anyhow::anyhow!("a looked-up number has no answer"))
-                })?;
+                let (facts, stored) = known.get(number).ok_or_else(unanswered)?;
+                let nnid = current_nnid(facts.nnid.clone(), &handover_of(stored.as_ref()), now);
                 Ok(DirectoryEntry {
                     number: number.clone(),
-                    facts: facts.clone(),
+                    facts: NumberFacts {
+                        nnid,
+                        ..facts.clone()
+                    },
                     stored: stored.clone(),
                     campaign_id: campaigns.get(number.as_str()).cloned(),
                 })
+            })
+            .collect()
+    }
+
+    /// One handover state per requested number, in request order.
+    async fn states(&self, numbers: &[E164]) -> Result<Vec<NnidState>, Error> {
+        let known = self.known(numbers).await?;
+        let now = self.clock.now();
+        numbers
+            .iter()
+            .map(|number| {
+                let (facts, stored) = known.get(number).ok_or_else(unanswered)?;
+                let record = handover_of(stored.as_ref());
+                Ok(NnidState::at(
+                    number.clone(),
+                    facts.nnid.clone(),
+                    &record,
+                    now,
+                ))
             })
             .collect()
     }
@@ -420,13 +571,7 @@ impl App {
             .lookup(&unstored)
             .await
             .map_err(Error::Routing)?;
-        if routed.len() != unstored.len() {
-            return Err(Error::Routing(anyhow::anyhow!(
-                "the routing database answered {} of {} numbers",
-                routed.len(),
-                unstored.len()
-            )));
-        }
+        let routed = one_each(&unstored, routed)?;
         known.extend(
             unstored
                 .into_iter()
@@ -435,6 +580,47 @@ impl App {
         );
         Ok(known)
     }
+}
+
+/// The routing database's answers, if it gave one per asked number.
+fn one_each<A, T>(asked: &[A], answers: Vec<T>) -> Result<Vec<T>, Error> {
+    if answers.len() == asked.len() {
+        Ok(answers)
+    } else {
+        Err(Error::Routing(anyhow::anyhow!(
+            "the routing database answered {} of {} numbers",
+            answers.len(),
+            asked.len()
+        )))
+    }
+}
+
+fn unanswered() -> Error {
+    Error::Routing(anyhow::anyhow!("a requested number has no answer"))
+}
+
+/// What the directory keeps of a number's handover; a number without a row was never ported.
+fn handover_of(stored: Option<&Stored>) -> HandoverRecord {
+    stored
+        .map(|stored| stored.handover.clone())
+        .unwrap_or_default()
+}
+
+/// Each number once, in request order: a request may list one twice, a statement may not.
+fn distinct(numbers: &[E164]) -> Vec<E164> {
+    let mut seen = HashSet::with_capacity(numbers.len());
+    numbers
+        .iter()
+        .filter(|number| seen.insert(*number))
+        .cloned()
+        .collect()
+}
+
+fn counted(numbers: &[E164]) -> Result<(), Error> {
+    check_count(numbers.len()).map_err(|error| Error::Request {
+        field: "phone_numbers",
+        error,
+    })
 }
 
 /// Fails unless the account holds the number in the directory (only a directory row can say an
@@ -469,3 +655,6 @@ fn facts_of<'a>(
         Screened::NotE164 | Screened::Repeated => None,
     }
 }
+
+#[cfg(test)]
+mod tests;

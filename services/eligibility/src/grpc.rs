@@ -15,7 +15,8 @@ use uuid::Uuid;
 use crate::app::{App, NumberSeed};
 use crate::domain::{
     Activation, CampaignLink, CarrierAnswer, DirectoryEntry, Eligibility, EligibilityStatus,
-    HoldingKind, LinkFilter, LinkOrder, LinkSort, Seed, check_count,
+    HoldingKind, LinkFilter, LinkOrder, LinkSort, NnidHandover, NnidOutcome, NnidState, Seed,
+    check_count,
 };
 use crate::error::Error;
 
@@ -199,12 +200,88 @@ impl number_directory_service_server::NumberDirectoryService for EligibilityApi 
             .collect();
         Ok(Response::new(pb::ActivateNumbersResponse { results }))
     }
+
+    #[tracing::instrument(skip_all, fields(
+        textport.order.id = %request.get_ref().porting_order_id,
+        numbers = request.get_ref().phone_numbers.len(),
+    ))]
+    async fn port_numbers(
+        &self,
+        request: Request<pb::PortNumbersRequest>,
+    ) -> Result<Response<pb::PortNumbersResponse>, Status> {
+        let request = request.into_inner();
+        let caller = convert::caller(&request.account_id)?;
+        let order = uuid_at("/porting_order_id", &request.porting_order_id)?;
+        capped("phone_numbers", request.phone_numbers.len())?;
+        let numbers = numbers(&request.phone_numbers)?;
+        let foc = convert::datetime(request.foc_at.as_ref()).ok_or_else(|| {
+            ApiError::at_pointer(
+                ErrorKind::Validation,
+                "/foc_at",
+                "foc_at, the time voice ported, is required",
+            )
+        })?;
+        let states = self.app.port(caller, order, &numbers, foc).await?;
+        Ok(Response::new(pb::PortNumbersResponse {
+            numbers: states.into_iter().map(Into::into).collect(),
+        }))
+    }
+
+    #[tracing::instrument(skip_all, fields(numbers = request.get_ref().phone_numbers.len()))]
+    async fn get_nnid_states(
+        &self,
+        request: Request<pb::GetNnidStatesRequest>,
+    ) -> Result<Response<pb::GetNnidStatesResponse>, Status> {
+        capped("phone_numbers", request.get_ref().phone_numbers.len())?;
+        let numbers = numbers(&request.get_ref().phone_numbers)?;
+        let states = self.app.nnid_states(&numbers).await?;
+        Ok(Response::new(pb::GetNnidStatesResponse {
+            numbers: states.into_iter().map(Into::into).collect(),
+        }))
+    }
+
+    #[tracing::instrument(skip_all, fields(numbers = request.get_ref().phone_numbers.len()))]
+    async fn override_nnids(
+        &self,
+        request: Request<pb::OverrideNnidsRequest>,
+    ) -> Result<Response<pb::OverrideNnidsResponse>, Status> {
+        capped("phone_numbers", request.get_ref().phone_numbers.len())?;
+        let numbers = numbers(&request.get_ref().phone_numbers)?;
+        let states = self.app.override_nnids(&numbers).await?;
+        Ok(Response::new(pb::OverrideNnidsResponse {
+            numbers: states.into_iter().map(Into::into).collect(),
+        }))
+    }
 }
 
 fn order_id(raw: &str) -> Result<Uuid, ApiError> {
-    Uuid::parse_str(raw).map_err(|error| {
-        ApiError::at_pointer(ErrorKind::Validation, "/order_id", error.to_string())
-    })
+    uuid_at("/order_id", raw)
+}
+
+fn uuid_at(pointer: &str, raw: &str) -> Result<Uuid, ApiError> {
+    Uuid::parse_str(raw)
+        .map_err(|error| ApiError::at_pointer(ErrorKind::Validation, pointer, error.to_string()))
+}
+
+impl From<NnidState> for pb::NnidState {
+    fn from(state: NnidState) -> Self {
+        pb::NnidState {
+            phone_number: state.number.to_string(),
+            handover: pb::NnidHandover::from(state.handover) as i32,
+            nnid: state.nnid,
+        }
+    }
+}
+
+impl From<NnidHandover> for pb::NnidHandover {
+    fn from(handover: NnidHandover) -> Self {
+        match handover {
+            NnidHandover::Ours => pb::NnidHandover::Ours,
+            NnidHandover::Waiting => pb::NnidHandover::Waiting,
+            NnidHandover::Refused => pb::NnidHandover::Refused,
+            NnidHandover::None => pb::NnidHandover::None,
+        }
+    }
 }
 
 fn numbers(raw: &[String]) -> Result<Vec<E164>, ApiError> {
@@ -524,6 +601,38 @@ impl directory_sandbox_service_server::DirectorySandboxService for EligibilityAp
             .collect();
         Ok(Response::new(pb::ListMagicNumbersResponse { ranges }))
     }
+
+    async fn set_nnid_handover(
+        &self,
+        request: Request<pb::SetNnidHandoverRequest>,
+    ) -> Result<Response<pb::SetNnidHandoverResponse>, Status> {
+        let request = request.get_ref();
+        let number = number(&request.phone_number, "/phone_number")?;
+        let outcome = nnid_outcome(request.handover)?;
+        let state = self.app.set_nnid_handover(number, outcome).await?;
+        Ok(Response::new(pb::SetNnidHandoverResponse {
+            number: Some(state.into()),
+        }))
+    }
+}
+
+/// How the sandbox ends a handover: a carrier releases or refuses, so only those two are set.
+fn nnid_outcome(raw: i32) -> Result<NnidOutcome, ApiError> {
+    use pb::NnidHandover as P;
+    match P::try_from(raw) {
+        Ok(P::Ours) => Ok(NnidOutcome::Ours),
+        Ok(P::Refused) => Ok(NnidOutcome::Refused),
+        Ok(P::Waiting | P::None) => Err(ApiError::at_pointer(
+            ErrorKind::Validation,
+            "/handover",
+            "handover must be OURS or REFUSED: a carrier releases the NNID or refuses to",
+        )),
+        Ok(P::Unspecified) | Err(_) => Err(ApiError::at_pointer(
+            ErrorKind::InvalidEnum,
+            "/handover",
+            "handover must be one of OURS, REFUSED",
+        )),
+    }
 }
 
 /// A proto seed as the domain's; `at` is where it sits in the request, so an unknown enum
@@ -595,3 +704,6 @@ fn seed_from_proto(seed: &pb::SeedNumberRequest, at: String) -> Result<NumberSee
         at,
     })
 }
+
+#[cfg(test)]
+mod tests;

@@ -10,6 +10,7 @@ pub mod store;
 
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
 use textport_domain::{E164, NumberFacts};
 use textport_platform::service::{Deps, GrpcService, NoSettings, ServiceRoutes};
 use textport_proto::eligibility::v1::campaign_service_server::CampaignServiceServer;
@@ -28,6 +29,16 @@ pub trait RoutingDatabase: Send + Sync {
     async fn lookup(&self, numbers: &[E164]) -> anyhow::Result<Vec<NumberFacts>>;
     /// Asks the losing carriers to let our NNID route these numbers; one answer per number.
     async fn activate(&self, numbers: &[E164]) -> anyhow::Result<Vec<domain::CarrierAnswer>>;
+    /// Asks the losing carriers of a port whose FOC is `foc` to hand these numbers' NNIDs over
+    /// to ours; one answer per number: when the carrier releases it (`None`: never by itself).
+    async fn hand_over_nnids(
+        &self,
+        numbers: &[E164],
+        foc: DateTime<Utc>,
+    ) -> anyhow::Result<Vec<Option<DateTime<Utc>>>>;
+    /// The operator's override: our NNID on these numbers whatever their losing carriers say;
+    /// one answer per number, `Ours` when the carrier accepts it.
+    async fn override_nnids(&self, numbers: &[E164]) -> anyhow::Result<Vec<domain::NnidOutcome>>;
 }
 
 /// The simulated routing database and its magic numbers.
@@ -52,6 +63,31 @@ impl RoutingDatabase for SandboxRouting {
                 S::AlreadyHosted => A::AlreadyHosted,
                 S::NoAnswer => A::Pending,
                 S::Fails => A::Failed,
+            })
+            .collect())
+    }
+
+    async fn hand_over_nnids(
+        &self,
+        numbers: &[E164],
+        foc: DateTime<Utc>,
+    ) -> anyhow::Result<Vec<Option<DateTime<Utc>>>> {
+        Ok(numbers
+            .iter()
+            .map(|number| textport_sandbox::nnid_release(number, foc))
+            .collect())
+    }
+
+    async fn override_nnids(&self, numbers: &[E164]) -> anyhow::Result<Vec<domain::NnidOutcome>> {
+        use domain::NnidOutcome as O;
+        Ok(numbers
+            .iter()
+            .map(|number| {
+                if textport_sandbox::accepts_nnid_override(number) {
+                    O::Ours
+                } else {
+                    O::Refused
+                }
             })
             .collect())
     }

@@ -1,14 +1,16 @@
 //! The eligibility and portability rules: pure functions of the request and the facts about
-//! each number, and the sandbox's seeding rules. No I/O; the facts are looked up before and
-//! passed in.
+//! each number, the NNID handover at a port, and the sandbox's seeding rules. No I/O; the facts
+//! are looked up before and passed in.
 
 mod campaign;
+mod nnid;
 mod seed;
 
 pub use campaign::{
     CampaignId, CampaignIdError, CampaignLink, CreateLink, LinkFilter, LinkNumberError, LinkOrder,
     LinkSort, create_link, ended_links, link_number, may_link,
 };
+pub use nnid::{HandoverRecord, NnidHandover, NnidOutcome, NnidState, current_nnid, nnid_handover};
 pub use seed::{HoldingKind, Seed, SeedError, apply_seed};
 
 use std::collections::HashSet;
@@ -32,6 +34,7 @@ pub struct DirectoryEntry {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Stored {
     pub updated_at: DateTime<Utc>,
+    pub handover: HandoverRecord,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -336,6 +339,14 @@ pub fn activation(
 pub fn hosted_by(account: AccountId, facts: NumberFacts) -> NumberFacts {
     NumberFacts {
         nnid: PLATFORM_NNID.to_owned(),
+        ..ported_to(account, facts)
+    }
+}
+
+/// The number's facts once its voice ports to `account`: the account's to hold; its messaging
+/// stays with whichever NNID routes it until the handover.
+pub fn ported_to(account: AccountId, facts: NumberFacts) -> NumberFacts {
+    NumberFacts {
         holding: Holding::Account {
             holder: account,
             transferable: true,

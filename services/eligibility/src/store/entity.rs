@@ -19,6 +19,12 @@ pub struct Model {
     // `campaign_id` is left out on purpose: links live in `phone_number_campaigns` (see the
     // migration that created it); the column stays NULL for new rows.
     pub updated_at: DateTimeUtc,
+    /// The porting order whose port asked the losing carrier for the NNID; NULL when none did.
+    pub ported_by_order: Option<Uuid>,
+    /// When the losing carrier releases the NNID to us; NULL: never by itself (or no port).
+    pub nnid_release_at: Option<DateTimeUtc>,
+    /// The losing carrier refuses to release the NNID.
+    pub nnid_refused: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,6 +1,7 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::{
-    boolean, string, string_null, timestamp_with_time_zone, uuid, uuid_null,
+    boolean, string, string_null, timestamp_with_time_zone, timestamp_with_time_zone_null, uuid,
+    uuid_null,
 };
 
 pub struct Migrator;
@@ -13,6 +14,7 @@ impl MigratorTrait for Migrator {
             Box::new(CreateNumberReservations),
             Box::new(CreatePhoneNumberCampaigns),
             Box::new(AddReservationHolder),
+            Box::new(AddNnidHandover),
         ]
     }
 }
@@ -217,5 +219,51 @@ impl MigrationTrait for AddReservationHolder {
                     .to_owned(),
             )
             .await
+    }
+}
+
+/// A number's NNID handover at a port: which order asked, when the losing carrier releases the
+/// NNID, whether it refuses. Rows written before stay "no port asked".
+struct AddNnidHandover;
+
+impl MigrationName for AddNnidHandover {
+    fn name(&self) -> &str {
+        "m20261207_000005_add_nnid_handover"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for AddNnidHandover {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        // One column per statement: SQLite adds one at a time.
+        for column in [
+            uuid_null("ported_by_order"),
+            timestamp_with_time_zone_null("nnid_release_at"),
+            boolean("nnid_refused").default(false).to_owned(),
+        ] {
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table("directory_numbers")
+                        .add_column(column)
+                        .to_owned(),
+                )
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        for column in ["ported_by_order", "nnid_release_at", "nnid_refused"] {
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table("directory_numbers")
+                        .drop_column(column)
+                        .to_owned(),
+                )
+                .await?;
+        }
+        Ok(())
     }
 }

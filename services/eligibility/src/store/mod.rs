@@ -11,15 +11,19 @@ mod reservation;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::Expr;
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect, Set};
-use textport_domain::{AccountId, BillingCheck, E164, Holding, LineType, NumberFacts};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, NotSet, QueryFilter, QuerySelect, Set,
+};
+use textport_domain::{
+    AccountId, BillingCheck, E164, Holding, LineType, NumberFacts, PLATFORM_NNID,
+};
 use uuid::Uuid;
 
 pub use migration::Migrator;
 
-use crate::domain::Stored;
+use crate::domain::{HandoverRecord, NnidOutcome, Stored};
 use entity::{ActiveModel, Column, Entity, Model as DirectoryRow};
 
 const HOLDING_NONE: &str = "none";
@@ -42,6 +46,11 @@ pub async fn load(
         .map(|row| {
             let stored = Stored {
                 updated_at: row.updated_at,
+                handover: HandoverRecord {
+                    ported_by: row.ported_by_order,
+                    release_at: row.nnid_release_at,
+                    refused: row.nnid_refused,
+                },
             };
             Ok((row.phone_number.clone(), (row.facts()?, stored)))
         })
@@ -80,6 +89,90 @@ pub async fn save(
                 .to_owned(),
         )
         .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Records the port of these numbers by `order`, in one statement: each row takes the facts given
+/// (a number without a row is inserted with them) and its handover, a release time or `None`
+/// (never), not refused. A row this order ported already is left as it is, so asking again
+/// changes nothing, even when another call of the same order wins a race.
+pub async fn port(
+    db: &impl ConnectionTrait,
+    order: Uuid,
+    ported: &[(E164, NumberFacts, Option<DateTime<Utc>>)],
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    if ported.is_empty() {
+        return Ok(());
+    }
+    let rows = ported
+        .iter()
+        .map(|(number, facts, release_at)| ActiveModel {
+            ported_by_order: Set(Some(order)),
+            nnid_release_at: Set(*release_at),
+            nnid_refused: Set(false),
+            ..active_model(number, facts, now)
+        });
+    let ported_by = Expr::col((Entity, Column::PortedByOrder));
+    Entity::insert_many(rows)
+        .on_conflict(
+            OnConflict::column(Column::PhoneNumber)
+                .update_columns([
+                    Column::Nnid,
+                    Column::Holding,
+                    Column::HolderAccountId,
+                    Column::Transferable,
+                    Column::PortedByOrder,
+                    Column::NnidReleaseAt,
+                    Column::NnidRefused,
+                    Column::UpdatedAt,
+                ])
+                .action_and_where(ported_by.clone().is_null().or(ported_by.ne(order)))
+                .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
+}
+
+/// Ends the handover of these numbers, in one statement (a number without a row is inserted with
+/// the facts given): `Ours` puts our NNID on it and forgets a refusal; `Refused` marks it refused
+/// and leaves its NNID as it is.
+pub async fn settle(
+    db: &impl ConnectionTrait,
+    numbers: &[(E164, NumberFacts)],
+    outcome: NnidOutcome,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    if numbers.is_empty() {
+        return Ok(());
+    }
+    let changed = match outcome {
+        NnidOutcome::Ours => vec![Column::Nnid, Column::NnidRefused, Column::UpdatedAt],
+        NnidOutcome::Refused => vec![Column::NnidRefused, Column::UpdatedAt],
+    };
+    let rows = numbers.iter().map(|(number, facts)| {
+        let row = active_model(number, facts, now);
+        match outcome {
+            NnidOutcome::Ours => ActiveModel {
+                nnid: Set(PLATFORM_NNID.to_owned()),
+                nnid_refused: Set(false),
+                ..row
+            },
+            NnidOutcome::Refused => ActiveModel {
+                nnid_refused: Set(true),
+                ..row
+            },
+        }
+    });
+    Entity::insert_many(rows)
+        .on_conflict(
+            OnConflict::column(Column::PhoneNumber)
+                .update_columns(changed)
+                .to_owned(),
+        )
+        .exec_without_returning(db)
         .await?;
     Ok(())
 }
@@ -233,6 +326,10 @@ fn active_model(number: &E164, facts: &NumberFacts, now: DateTime<Utc>) -> Activ
         holder_account_id: Set(holder),
         transferable: Set(transferable),
         updated_at: Set(now),
+        // A number's handover is written only by the use cases of a port.
+        ported_by_order: NotSet,
+        nnid_release_at: NotSet,
+        nnid_refused: NotSet,
     }
 }
 
