@@ -7,6 +7,7 @@ use anyhow::Context as _;
 use textport_accounts::Accounts;
 use textport_eligibility::Eligibility;
 use textport_hosted_order::HostedOrder;
+use textport_messaging_port::MessagingPort;
 use textport_notifier::Notifier;
 use textport_platform::config::{DatabaseConfig, ServiceConfig};
 use textport_platform::service::{BoxFuture, Built, BuiltGrpc, GrpcService, Start, migrate};
@@ -58,6 +59,11 @@ pub const ROLES: &[Role] = &[
             "transfer_approval",
         ],
     ),
+    grpc::<MessagingPort>(
+        "messaging-port",
+        "messaging_port",
+        &["accounts", "eligibility", "notifier"],
+    ),
     Role {
         name: "gateway",
         section: "gateway",
@@ -68,6 +74,7 @@ pub const ROLES: &[Role] = &[
             "notifier",
             "hosted_order",
             "transfer_approval",
+            "messaging_port",
         ],
         grpc: false,
         event_sink: false,

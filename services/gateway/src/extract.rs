@@ -219,6 +219,14 @@ impl QueryPairs {
             .map(|(_, v)| v.as_str())
     }
 
+    /// Every value of a repeated key (`filter[phone_number][in][]=a&...=b`), in order.
+    pub fn all<'a>(&'a self, key: &'a str) -> impl Iterator<Item = &'a str> {
+        self.0
+            .iter()
+            .filter(move |(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
     /// `page[number]` and `page[size]`; absent values are left for the service to default.
     pub fn page(&self) -> Result<PageRequest, ApiError> {
         let parse = |key: &str, error: PageError| -> Result<u32, ApiError> {

@@ -17,7 +17,7 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use axum::extract::{DefaultBodyLimit, MatchedPath};
-use axum::routing::{delete, get, post};
+use axum::routing::{delete, get, post, put};
 use axum::serve::ListenerExt;
 use axum::{Router, middleware};
 use http::Request;
@@ -38,6 +38,9 @@ use textport_proto::eligibility::v1::number_directory_service_client::NumberDire
 use textport_proto::hosted_order::v1::hosted_number_service_client::HostedNumberServiceClient;
 use textport_proto::hosted_order::v1::hosted_order_service_client::HostedOrderServiceClient;
 use textport_proto::hosted_order::v1::operator_review_service_client::OperatorReviewServiceClient;
+use textport_proto::messaging_port::v1::porting_operator_service_client::PortingOperatorServiceClient;
+use textport_proto::messaging_port::v1::porting_order_service_client::PortingOrderServiceClient;
+use textport_proto::messaging_port::v1::porting_sandbox_service_client::PortingSandboxServiceClient;
 use textport_proto::notifier::v1::notifier_sandbox_service_client::NotifierSandboxServiceClient;
 use textport_proto::notifier::v1::notifier_service_client::NotifierServiceClient;
 use textport_proto::transfer_approval::v1::transfer_approval_service_client::TransferApprovalServiceClient;
@@ -132,6 +135,7 @@ impl Gateway {
         let hosted_order = start.downstreams.get("hosted_order")?;
         let verification = start.downstreams.get("verification")?;
         let transfer_approval = start.downstreams.get("transfer_approval")?;
+        let messaging_port = start.downstreams.get("messaging_port")?;
         let relay = if start.sandbox {
             Some(Relay::new(
                 "gateway",
@@ -160,6 +164,9 @@ impl Gateway {
             review: OperatorReviewServiceClient::new(hosted_order)
                 .max_decoding_message_size(routes::hosted::UPLOAD_BODY_LIMIT),
             verification_sandbox: VerificationSandboxServiceClient::new(verification),
+            porting_orders: PortingOrderServiceClient::new(messaging_port.clone()),
+            porting_operator: PortingOperatorServiceClient::new(messaging_port.clone()),
+            porting_sandbox: PortingSandboxServiceClient::new(messaging_port),
             transfers: TransferApprovalServiceClient::new(transfer_approval),
             key_cache: KeyCache::new(Duration::from_secs(config.key_cache_seconds)),
             operator_key,
@@ -271,8 +278,8 @@ async fn prune_idempotency_keys(state: AppState, shutdown: CancellationToken) {
 /// The public listener's routes: `/v2/…`, the approval page and the probes.
 fn public_routes() -> Router<AppState> {
     use routes::{
-        approval, campaigns, eligibility, health, hosted, notifications, profiles, transfer_policy,
-        webhooks,
+        approval, campaigns, eligibility, health, hosted, notifications, porting, profiles,
+        transfer_policy, webhooks,
     };
     Router::new()
         .route("/approve", get(approval::page).post(approval::decide))
@@ -357,6 +364,25 @@ fn public_routes() -> Router<AppState> {
             post(eligibility::check_portability),
         )
         .route(
+            "/v2/porting_orders",
+            get(porting::list).post(porting::create),
+        )
+        .route(
+            "/v2/porting_orders/{id}",
+            get(porting::retrieve)
+                .patch(porting::update)
+                .delete(porting::delete),
+        )
+        .route(
+            "/v2/porting_orders/{id}/actions/confirm",
+            post(porting::confirm),
+        )
+        .route(
+            "/v2/porting_orders/{id}/actions/cancel",
+            post(porting::cancel),
+        )
+        .route("/v2/porting_phone_numbers", get(porting::list_numbers))
+        .route(
             "/v2/messaging_profiles",
             get(profiles::list).post(profiles::create),
         )
@@ -413,7 +439,7 @@ fn public_routes() -> Router<AppState> {
 /// The admin listener's routes, which no Ingress routes to: the operator API and, with the
 /// sandbox on, the sandbox API (and the probes).
 fn admin_routes(sandbox: bool) -> Router<AppState> {
-    use routes::{health, hosted, operator, sandbox as sbx, webhooks};
+    use routes::{health, hosted, operator, porting, sandbox as sbx, webhooks};
     let router = Router::new()
         .route(
             "/operator/v1/hosted_number_orders/awaiting_review",
@@ -445,6 +471,18 @@ fn admin_routes(sandbox: bool) -> Router<AppState> {
         .route(
             "/operator/v1/api_keys/{id}",
             delete(operator::revoke_api_key),
+        )
+        .route(
+            "/operator/v1/porting_exceptions",
+            get(porting::list_exceptions),
+        )
+        .route(
+            "/operator/v1/porting_orders/{id}/phone_numbers/{phone_number}/actions/override_nnid",
+            post(porting::override_nnid),
+        )
+        .route(
+            "/operator/v1/porting_orders/{id}/phone_numbers/{phone_number}/actions/give_up",
+            post(porting::give_up),
         );
     if !sandbox {
         return router;
@@ -465,6 +503,14 @@ fn admin_routes(sandbox: bool) -> Router<AppState> {
         )
         .route("/sandbox/v1/clock", get(sbx::clock))
         .route("/sandbox/v1/clock/advance", post(sbx::advance_clock))
+        .route(
+            "/sandbox/v1/porting_orders/{id}/actions/{step}",
+            post(porting::advance),
+        )
+        .route(
+            "/sandbox/v1/numbers/{phone_number}/nnid",
+            put(porting::set_nnid),
+        )
 }
 
 /// Every listener's layers around its routes.

@@ -16,6 +16,9 @@ use textport_proto::eligibility::v1::number_directory_service_client::NumberDire
 use textport_proto::hosted_order::v1::hosted_number_service_client::HostedNumberServiceClient;
 use textport_proto::hosted_order::v1::hosted_order_service_client::HostedOrderServiceClient;
 use textport_proto::hosted_order::v1::operator_review_service_client::OperatorReviewServiceClient;
+use textport_proto::messaging_port::v1::porting_operator_service_client::PortingOperatorServiceClient;
+use textport_proto::messaging_port::v1::porting_order_service_client::PortingOrderServiceClient;
+use textport_proto::messaging_port::v1::porting_sandbox_service_client::PortingSandboxServiceClient;
 use textport_proto::notifier::v1::notifier_sandbox_service_client::NotifierSandboxServiceClient;
 use textport_proto::notifier::v1::notifier_service_client::NotifierServiceClient;
 use textport_proto::transfer_approval::v1::transfer_approval_service_client::TransferApprovalServiceClient;
@@ -40,6 +43,10 @@ pub struct AppState {
     pub hosted_numbers: HostedNumberServiceClient<Downstream>,
     pub review: OperatorReviewServiceClient<Downstream>,
     pub verification_sandbox: VerificationSandboxServiceClient<Downstream>,
+    pub porting_orders: PortingOrderServiceClient<Downstream>,
+    pub porting_operator: PortingOperatorServiceClient<Downstream>,
+    /// Served only with the sandbox on (so are the routes that use it).
+    pub porting_sandbox: PortingSandboxServiceClient<Downstream>,
     /// The approval page's reads and decisions by token.
     pub transfers: TransferApprovalServiceClient<Downstream>,
     pub key_cache: KeyCache,

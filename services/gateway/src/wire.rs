@@ -6,6 +6,7 @@ use textport_platform::public_enum;
 use textport_proto::accounts::v1 as accounts;
 use textport_proto::eligibility::v1 as eligibility;
 use textport_proto::hosted_order::v1 as hosted;
+use textport_proto::messaging_port::v1 as porting;
 use textport_proto::notifier::v1 as notifier;
 use textport_proto::transfer_approval::v1 as transfer_approval;
 
@@ -193,6 +194,105 @@ public_enum! {
     }
 }
 
+public_enum! {
+    /// A porting order's `status.value` (hyphenated; `cancelled` with two Ls).
+    pub PortingOrderStatus: porting::PortingOrderStatus {
+        unspecified: Unspecified,
+        Draft => "draft",
+        InProcess => "in-process",
+        Submitted => "submitted",
+        Exception => "exception",
+        FocDateConfirmed => "foc-date-confirmed",
+        Ported => "ported",
+        CancelPending => "cancel-pending",
+        Cancelled => "cancelled",
+    }
+}
+
+public_enum! {
+    /// `messaging.messaging_port_status`, of an order and of a number (`canceled`, one L).
+    pub MessagingPortStatus: porting::MessagingPortStatus {
+        unspecified: Unspecified,
+        NotApplicable => "not_applicable",
+        Pending => "pending",
+        Activating => "activating",
+        Ported => "ported",
+        Exception => "exception",
+        PartialPortComplete => "partial_port_complete",
+        Canceled => "canceled",
+    }
+}
+
+public_enum! {
+    /// A porting number's `activation_status` (exact case, with spaces).
+    pub ActivationStatus: porting::ActivationStatus {
+        unspecified: Unspecified,
+        New => "New",
+        Pending => "Pending",
+        Conflict => "Conflict",
+        CancelPending => "Cancel Pending",
+        Failed => "Failed",
+        Concurred => "Concurred",
+        ActivateRdy => "Activate RDY",
+        DisconnectPending => "Disconnect Pending",
+        ConcurrenceSent => "Concurrence Sent",
+        Old => "Old",
+        Sending => "Sending",
+        Active => "Active",
+        Cancelled => "Cancelled",
+    }
+}
+
+public_enum! {
+    /// A porting number's `portability_status`.
+    pub PortabilityStatus: porting::PortabilityStatus {
+        unspecified: Unspecified,
+        Pending => "pending",
+        Confirmed => "confirmed",
+        Provisional => "provisional",
+    }
+}
+
+public_enum! {
+    /// A porting number's `requirements_status`.
+    pub RequirementsStatus: porting::RequirementsStatus {
+        unspecified: Unspecified,
+        RequirementInfoPending => "requirement-info-pending",
+        RequirementInfoUnderReview => "requirement-info-under-review",
+        RequirementInfoException => "requirement-info-exception",
+        Approved => "approved",
+    }
+}
+
+public_enum! {
+    /// A porting order's `misc.type`.
+    pub PortingType: porting::PortingType {
+        unspecified: Unspecified,
+        Full => "full",
+        Partial => "partial",
+    }
+}
+
+public_enum! {
+    /// A porting order's `misc.remaining_numbers_action`.
+    pub RemainingNumbersAction: porting::RemainingNumbersAction {
+        unspecified: Unspecified,
+        Keep => "keep",
+        Disconnect => "disconnect",
+    }
+}
+
+public_enum! {
+    /// Where a number's NNID handover stands (the sandbox's NNID call).
+    pub NnidHandover: eligibility::NnidHandover {
+        unspecified: Unspecified,
+        Ours => "ours",
+        Waiting => "waiting",
+        Refused => "refused",
+        None => "none",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::Value;
@@ -213,7 +313,7 @@ mod tests {
         let document: Value = serde_json::from_str(crate::OPENAPI).expect("valid JSON");
         /// Schema, property, the table's round-trip check, the table's texts.
         type Row = (&'static str, &'static str, fn(), &'static [&'static str]);
-        let tables: [Row; 17] = [
+        let tables: [Row; 28] = [
             (
                 "HostedNumberOrder",
                 "status",
@@ -310,6 +410,72 @@ mod tests {
                 "mode",
                 TransferPolicyMode::check,
                 TransferPolicyMode::TEXTS,
+            ),
+            (
+                "PortingOrderStatus",
+                "value",
+                PortingOrderStatus::check,
+                PortingOrderStatus::TEXTS,
+            ),
+            (
+                "PortingPhoneNumber",
+                "porting_order_status",
+                PortingOrderStatus::check,
+                PortingOrderStatus::TEXTS,
+            ),
+            (
+                "PortingOrderMessaging",
+                "messaging_port_status",
+                MessagingPortStatus::check,
+                MessagingPortStatus::TEXTS,
+            ),
+            (
+                "PortingPhoneNumber",
+                "messaging_port_status",
+                MessagingPortStatus::check,
+                MessagingPortStatus::TEXTS,
+            ),
+            (
+                "PortingActivationSettings",
+                "activation_status",
+                ActivationStatus::check,
+                ActivationStatus::TEXTS,
+            ),
+            (
+                "PortingPhoneNumber",
+                "activation_status",
+                ActivationStatus::check,
+                ActivationStatus::TEXTS,
+            ),
+            (
+                "PortingPhoneNumber",
+                "portability_status",
+                PortabilityStatus::check,
+                PortabilityStatus::TEXTS,
+            ),
+            (
+                "PortingPhoneNumber",
+                "requirements_status",
+                RequirementsStatus::check,
+                RequirementsStatus::TEXTS,
+            ),
+            (
+                "PortingMisc",
+                "type",
+                PortingType::check,
+                PortingType::TEXTS,
+            ),
+            (
+                "PortingMisc",
+                "remaining_numbers_action",
+                RemainingNumbersAction::check,
+                RemainingNumbersAction::TEXTS,
+            ),
+            (
+                "SandboxNnidState",
+                "handover",
+                NnidHandover::check,
+                NnidHandover::TEXTS,
             ),
         ];
         for (schema, property, check, texts) in tables {

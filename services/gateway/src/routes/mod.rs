@@ -5,6 +5,7 @@ pub mod health;
 pub mod hosted;
 pub mod notifications;
 pub mod operator;
+pub mod porting;
 pub mod profiles;
 pub mod sandbox;
 pub mod transfer_policy;

@@ -4,6 +4,7 @@
 use chrono::{DateTime, TimeDelta, Utc};
 use textport_domain::{E164, MessagingProfileId};
 
+use super::split::PortingFacts;
 use super::status::{
     InvalidTransition, MessagingException, MessagingPortStatus, NumberEvent, NumberMessaging,
     OrderEvent, OrderStatus,
@@ -25,6 +26,10 @@ pub enum Emit {
         from: MessagingPortStatus,
         to: MessagingPortStatus,
     },
+    /// Beyond Telnyx: voice ported and messaging still lags, since `since`.
+    MessagingDiverged {
+        since: DateTime<Utc>,
+    },
 }
 
 impl Emit {
@@ -33,6 +38,7 @@ impl Emit {
         match self {
             Emit::StatusChanged { .. } => "porting_order.status_changed",
             Emit::MessagingChanged { .. } => "porting_order.messaging_changed",
+            Emit::MessagingDiverged { .. } => "porting_order.messaging_diverged",
         }
     }
 }
@@ -70,10 +76,25 @@ impl Refusal {
     }
 }
 
+/// Where a watched number's NNID stands, as the routing database says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Nnid {
+    /// Ours: the number's messaging routes to us.
+    Ours,
+    /// Still the losing carrier's; it has not answered.
+    Waiting,
+    /// The losing carrier refuses to release it.
+    Refused,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PortingNumber {
     pub phone_number: E164,
     pub messaging_capable: bool,
+    pub carrier_name: String,
+    pub phone_number_type: String,
+    /// The order's messaging profile, given to the number when its messaging ports.
+    pub messaging_profile_id: Option<MessagingProfileId>,
     pub messaging: NumberMessaging,
     /// While `activating`: when waiting for our NNID turns into an exception.
     pub watch_until: Option<DateTime<Utc>>,
@@ -86,9 +107,21 @@ impl PortingNumber {
         Self {
             phone_number,
             messaging_capable,
+            carrier_name: String::new(),
+            phone_number_type: String::new(),
+            messaging_profile_id: None,
             messaging: NumberMessaging::NotApplicable,
             watch_until: None,
             exception: None,
+        }
+    }
+
+    /// A number of a new order, with what the portability check said of it.
+    pub fn with_facts(phone_number: E164, facts: &PortingFacts) -> Self {
+        Self {
+            carrier_name: facts.carrier_name.clone(),
+            phone_number_type: facts.phone_number_type.clone(),
+            ..Self::new(phone_number, facts.messaging_capable)
         }
     }
 
@@ -123,6 +156,10 @@ pub struct PortingOrder {
     /// Always [`roll_up`] of the numbers' messaging; kept so a change can tell it moved.
     pub messaging_port_status: MessagingPortStatus,
     pub messaging_profile_id: Option<MessagingProfileId>,
+    /// When voice ported (the FOC).
+    pub foc_datetime_actual: Option<DateTime<Utc>>,
+    /// Beyond Telnyx: since when messaging lags voice past the alert threshold.
+    pub divergence_since: Option<DateTime<Utc>>,
     pub numbers: Vec<PortingNumber>,
 }
 
@@ -134,6 +171,8 @@ impl PortingOrder {
             enable_messaging: None,
             messaging_port_status: MessagingPortStatus::NotApplicable,
             messaging_profile_id: None,
+            foc_datetime_actual: None,
+            divergence_since: None,
             numbers,
         }
     }
@@ -228,6 +267,71 @@ impl PortingOrder {
         self.move_number(index, NumberEvent::NnidShown)
     }
 
+    /// What the routing database says of the watched number at `index`: our NNID ports its
+    /// messaging (on time or after an exception); a refusal puts it in exception at once;
+    /// waiting changes nothing (the watch's deadline does).
+    pub fn nnid_seen(&mut self, index: usize, nnid: Nnid) -> Result<Vec<Emit>, InvalidTransition> {
+        let number = &self.numbers[index];
+        // Without a profile our NNID carries nothing: that exception waits for the profile.
+        let profile_missing = number.exception == Some(MessagingException::NoMessagingProfile)
+            && self.messaging_profile_id.is_none();
+        match (nnid, number.messaging) {
+            (Nnid::Ours, NumberMessaging::Activating | NumberMessaging::Exception)
+                if !profile_missing =>
+            {
+                self.nnid_shown(index)
+            }
+            (Nnid::Refused, NumberMessaging::Activating) => {
+                self.move_number(index, NumberEvent::Fail(MessagingException::NnidRefused))
+            }
+            _ => Ok(Vec::new()),
+        }
+    }
+
+    /// Whether any number's messaging still waits on its NNID (watched, or in exception).
+    pub fn is_watching(&self) -> bool {
+        self.numbers.iter().any(|n| {
+            matches!(
+                n.messaging,
+                NumberMessaging::Activating | NumberMessaging::Exception
+            )
+        })
+    }
+
+    /// The earliest deadline of a watched number.
+    pub fn next_watch_deadline(&self) -> Option<DateTime<Utc>> {
+        self.numbers.iter().filter_map(|n| n.watch_until).min()
+    }
+
+    /// Records when messaging started to lag voice past `threshold` (once: the alert fires the
+    /// first time), and forgets it once messaging stopped lagging.
+    pub fn watch_divergence(&mut self, now: DateTime<Utc>, threshold: TimeDelta) -> Vec<Emit> {
+        let since = divergence_since(
+            self.foc_datetime_actual,
+            self.messaging_port_status,
+            now,
+            threshold,
+        );
+        match (since, self.divergence_since) {
+            (Some(since), None) => {
+                self.divergence_since = Some(since);
+                vec![Emit::MessagingDiverged { since }]
+            }
+            (None, Some(_)) if !self.messaging_lags() => {
+                self.divergence_since = None;
+                Vec::new()
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    fn messaging_lags(&self) -> bool {
+        matches!(
+            self.messaging_port_status,
+            MessagingPortStatus::Activating | MessagingPortStatus::Exception
+        )
+    }
+
     /// The operator gives up the messaging of the number at `index`.
     pub fn give_up(&mut self, index: usize) -> Result<Vec<Emit>, InvalidTransition> {
         self.move_number(index, NumberEvent::GiveUp)
@@ -258,6 +362,12 @@ impl PortingOrder {
     }
 
     fn settle_messaging(&mut self, emits: &mut Vec<Emit>) {
+        for number in &mut self.numbers {
+            if number.messaging == NumberMessaging::Ported && number.messaging_profile_id.is_none()
+            {
+                number.messaging_profile_id = self.messaging_profile_id;
+            }
+        }
         let next = roll_up(self.numbers.iter().map(|n| n.messaging));
         if next != self.messaging_port_status {
             emits.push(Emit::MessagingChanged {

@@ -47,6 +47,16 @@ statuses! {
 }
 
 statuses! {
+    /// A porting phone number's `requirements_status`.
+    RequirementsStatus {
+        RequirementInfoPending => "requirement-info-pending",
+        RequirementInfoUnderReview => "requirement-info-under-review",
+        RequirementInfoException => "requirement-info-exception",
+        Approved => "approved",
+    }
+}
+
+statuses! {
     /// `messaging.messaging_port_status`, of an order and (on `/porting_phone_numbers`) of a
     /// number. `canceled` has one L, unlike the order's `cancelled`.
     MessagingPortStatus {
@@ -80,6 +90,8 @@ statuses! {
         NnidNotReleased => "nnid_not_released",
         /// Messaging was enabled but the order had no messaging profile when it ported.
         NoMessagingProfile => "no_messaging_profile",
+        /// The losing carrier refuses to release the NNID.
+        NnidRefused => "nnid_refused",
     }
 }
 
@@ -99,6 +111,7 @@ impl MessagingException {
                 "messaging is enabled but no messaging profile was set when the order ported \
                  (/phone_number_configuration/messaging_profile_id)"
             }
+            Self::NnidRefused => "the losing carrier refuses to release the NNID",
         }
     }
 }
@@ -187,6 +200,48 @@ impl OrderStatus {
         } else {
             Err(self.refuse("deleted", &[O::Draft]))
         }
+    }
+
+    /// The numbers' `activation_status` at this stage of the order; `None` while a draft.
+    pub fn activation_status(self) -> Option<ActivationStatus> {
+        match self {
+            O::Draft => None,
+            O::InProcess => Some(ActivationStatus::New),
+            O::Submitted => Some(ActivationStatus::Pending),
+            O::Exception => Some(ActivationStatus::Conflict),
+            O::FocDateConfirmed => Some(ActivationStatus::ActivateRdy),
+            O::Ported => Some(ActivationStatus::Active),
+            O::CancelPending => Some(ActivationStatus::CancelPending),
+            O::Cancelled => Some(ActivationStatus::Cancelled),
+        }
+    }
+
+    /// The numbers' `portability_status`: confirmed once the losing carrier confirmed the FOC.
+    pub fn portability_status(self) -> PortabilityStatus {
+        match self {
+            O::Draft | O::InProcess | O::CancelPending | O::Cancelled => PortabilityStatus::Pending,
+            O::Submitted | O::Exception => PortabilityStatus::Provisional,
+            O::FocDateConfirmed | O::Ported => PortabilityStatus::Confirmed,
+        }
+    }
+
+    /// The numbers' `requirements_status`: a draft still gathers them; a confirmed order has them.
+    pub fn requirements_status(self) -> RequirementsStatus {
+        match self {
+            O::Draft => RequirementsStatus::RequirementInfoPending,
+            O::Exception => RequirementsStatus::RequirementInfoException,
+            O::InProcess
+            | O::Submitted
+            | O::FocDateConfirmed
+            | O::Ported
+            | O::CancelPending
+            | O::Cancelled => RequirementsStatus::Approved,
+        }
+    }
+
+    /// Whether the order still holds its numbers (another order may not take them).
+    pub fn is_open(self) -> bool {
+        !matches!(self, O::Ported | O::Cancelled)
     }
 
     /// Whether `enable_messaging` may still change.

@@ -654,3 +654,141 @@ fn each_emit_names_its_webhook() {
         "porting_order.messaging_changed"
     );
 }
+
+#[test]
+fn the_routing_databases_answer_moves_only_watched_numbers() {
+    let mut order = ready_to_port(3);
+    order.transition(port()).expect("ports");
+    assert_eq!(order.nnid_seen(0, Nnid::Waiting), Ok(Vec::new()));
+    assert_eq!(order.nnid_seen(0, Nnid::Ours), Ok(Vec::new()), "two left");
+    assert_eq!(order.numbers[0].messaging, N::Ported);
+    assert_eq!(
+        order.nnid_seen(1, Nnid::Refused),
+        Ok(vec![messaging(M::Activating, M::Exception)])
+    );
+    assert_eq!(
+        order.numbers[1].exception,
+        Some(MessagingException::NnidRefused)
+    );
+    assert_eq!(
+        order.nnid_seen(1, Nnid::Refused),
+        Ok(Vec::new()),
+        "a refusal is taken once"
+    );
+    assert_eq!(
+        order.nnid_seen(0, Nnid::Refused),
+        Ok(Vec::new()),
+        "ported stays"
+    );
+    assert!(order.is_watching());
+    order.nnid_seen(2, Nnid::Ours).expect("ports");
+    assert_eq!(
+        order.nnid_seen(1, Nnid::Ours),
+        Ok(vec![messaging(M::Exception, M::Ported)]),
+        "a late release resolves the exception"
+    );
+    assert!(!order.is_watching());
+}
+
+#[test]
+fn a_number_gets_the_orders_profile_when_its_messaging_ports() {
+    let mut order = ready_to_port(2);
+    let profile = order.messaging_profile_id;
+    order.transition(port()).expect("ports");
+    assert_eq!(order.numbers[0].messaging_profile_id, None, "still watched");
+    order.nnid_shown(0).expect("ports");
+    assert_eq!(order.numbers[0].messaging_profile_id, profile);
+    assert_eq!(order.numbers[1].messaging_profile_id, None);
+    assert_eq!(order.next_watch_deadline(), Some(at(600)));
+}
+
+#[test]
+fn divergence_is_recorded_once_and_forgotten_when_messaging_catches_up() {
+    let threshold = TimeDelta::minutes(30);
+    let mut order = ready_to_port(1);
+    order.transition(port()).expect("ports");
+    order.foc_datetime_actual = Some(at(0));
+    assert_eq!(order.watch_divergence(at(1_799), threshold), Vec::new());
+    assert_eq!(
+        order.watch_divergence(at(1_800), threshold),
+        vec![Emit::MessagingDiverged { since: at(1_800) }]
+    );
+    assert_eq!(
+        order.watch_divergence(at(5_000), threshold),
+        Vec::new(),
+        "once"
+    );
+    assert_eq!(order.divergence_since, Some(at(1_800)));
+    order.nnid_shown(0).expect("ports");
+    assert_eq!(order.watch_divergence(at(5_001), threshold), Vec::new());
+    assert_eq!(order.divergence_since, None);
+    assert_eq!(
+        Emit::MessagingDiverged { since: at(0) }.event_type(),
+        "porting_order.messaging_diverged"
+    );
+}
+
+#[test]
+fn each_order_status_shows_its_numbers_activation_portability_and_requirements() {
+    use ActivationStatus as A;
+    use PortabilityStatus as P;
+    use RequirementsStatus as R;
+    for (status, activation, portability, requirements) in [
+        (O::Draft, None, P::Pending, R::RequirementInfoPending),
+        (O::InProcess, Some(A::New), P::Pending, R::Approved),
+        (O::Submitted, Some(A::Pending), P::Provisional, R::Approved),
+        (
+            O::Exception,
+            Some(A::Conflict),
+            P::Provisional,
+            R::RequirementInfoException,
+        ),
+        (
+            O::FocDateConfirmed,
+            Some(A::ActivateRdy),
+            P::Confirmed,
+            R::Approved,
+        ),
+        (O::Ported, Some(A::Active), P::Confirmed, R::Approved),
+        (
+            O::CancelPending,
+            Some(A::CancelPending),
+            P::Pending,
+            R::Approved,
+        ),
+        (O::Cancelled, Some(A::Cancelled), P::Pending, R::Approved),
+    ] {
+        assert_eq!(status.activation_status(), activation, "{status:?}");
+        assert_eq!(status.portability_status(), portability, "{status:?}");
+        assert_eq!(status.requirements_status(), requirements, "{status:?}");
+    }
+    assert_eq!(
+        RequirementsStatus::ALL
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>(),
+        [
+            "requirement-info-pending",
+            "requirement-info-under-review",
+            "requirement-info-exception",
+            "approved"
+        ]
+    );
+}
+
+#[test]
+fn a_number_without_a_profile_waits_for_the_profile_even_with_our_nnid() {
+    let mut order = ready_to_port(1);
+    order.messaging_profile_id = None;
+    order.transition(port()).expect("ports");
+    assert_eq!(order.nnid_seen(0, Nnid::Ours), Ok(Vec::new()));
+    order.messaging_profile_id = Some(MessagingProfileId::new());
+    assert_eq!(
+        order.nnid_seen(0, Nnid::Ours),
+        Ok(vec![messaging(M::Exception, M::Ported)])
+    );
+    assert_eq!(
+        order.numbers[0].messaging_profile_id,
+        order.messaging_profile_id
+    );
+}
