@@ -186,7 +186,7 @@ async fn order_with_status(suite: &TestSuite, key: &str, order: &str, status: &s
 }
 
 /// An order verified and documented, waiting on review.
-async fn reviewed_order(
+pub(crate) async fn reviewed_order(
     suite: &TestSuite,
     key: &str,
     numbers: &[&str],

@@ -16,6 +16,7 @@ mod internal_transfer;
 mod metrics;
 mod notifications;
 mod operator;
+mod porting;
 mod profiles;
 mod replicas;
 mod services;
