@@ -42,7 +42,16 @@ NAMESPACE = "textport"
 # The oldest Kubernetes the chart is checked against, and the newest schemas bundled.
 KUBE_VERSIONS = ["1.30.0", "1.37.0"]
 # `textport roles` when TEXTPORT_BIN is not set: keep in step with the registry.
-ROLES = ["accounts", "eligibility", "verification", "notifier", "transfer-approval", "hosted-order", "gateway"]
+ROLES = [
+    "accounts",
+    "eligibility",
+    "verification",
+    "notifier",
+    "transfer-approval",
+    "hosted-order",
+    "messaging-port",
+    "gateway",
+]
 GRPC_PORT = 50051
 HTTP_PORT = 8080
 ADMIN_PORT = 8081
