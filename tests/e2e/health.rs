@@ -38,7 +38,7 @@ async fn a_running_suite_is_alive_and_ready() {
     assert_eq!(ready.status, 200, "{}", ready.body);
     assert_eq!(
         ready.body,
-        json!({"status": "ready", "checks": {"database": "ok", "accounts": "ok", "eligibility": "ok", "verification": "ok", "notifier": "ok", "hosted_order": "ok", "transfer_approval": "ok"}})
+        json!({"status": "ready", "checks": {"database": "ok", "accounts": "ok", "eligibility": "ok", "verification": "ok", "notifier": "ok", "hosted_order": "ok", "transfer_approval": "ok", "messaging_port": "ok"}})
     );
     suite.stop().await;
 }

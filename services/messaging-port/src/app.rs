@@ -429,10 +429,11 @@ impl App {
         if step == Step::Port {
             let (order, ()) = self
                 .change(None, id, Actor::Sandbox, |order, now| {
-                    if order.status() == OrderStatus::FocDateConfirmed {
-                        return Ok(((), Vec::new()));
+                    let mut emits = Vec::new();
+                    if order.status() != OrderStatus::FocDateConfirmed {
+                        emits = order.rules.transition(OrderEvent::ConfirmFoc)?;
                     }
-                    let emits = order.rules.transition(OrderEvent::ConfirmFoc)?;
+                    // The FOC arrives now, whatever date was confirmed.
                     order.rules.foc_datetime_actual = Some(now);
                     Ok(((), emits))
                 })
