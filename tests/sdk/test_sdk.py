@@ -17,6 +17,7 @@ pick the outcome. The demo seed gives +13125552000..2099 to acme and
 """
 
 import base64
+import calendar
 import json
 import os
 import pathlib
@@ -1509,6 +1510,528 @@ class InternalTransferTest(SdkTestCase):
         (codes,) = self.api.messaging_hosted_number_orders.create_verification_codes(
             order_id, phone_numbers=[number], verification_method="sms").data
         self.assertIsNone(codes.error, fields(codes))
+
+
+# --------------------------------------------------------------------------
+# 8. porting orders, porting phone numbers and messaging on port-in
+# --------------------------------------------------------------------------
+
+# The porting tests use area code 646, which no other test here uses (the Node SDK test uses
+# 718). A number may be in one open porting order at a time, so each test has numbers of its own
+# (last four digits; all ordinary numbers, whose NNID the losing carrier releases at the FOC,
+# but for 0150 (wireless) and 0950 (a carrier that cannot port messaging)):
+#   0001, 0150, 0950 the portability check · 0002, 0151 the split, retrieve, update and delete
+#   · 0010..0014 the list · 0020..0022, 0951 the refusals · 0030..0031 the port with messaging
+#   · 0040 the confirmed order that is not deleted
+PORTING_NPA = "646"
+
+MESSAGING_CHANGED = "porting_order.messaging_changed"
+STATUS_CHANGED = "porting_order.status_changed"
+PORTING_ORDER_DELETED = "porting_order.deleted"
+
+# How the order's messaging may move on a port whose NNIDs all come at the FOC.
+MESSAGING_STEPS = ["pending", "activating", "ported"]
+
+
+def porting_number(last4):
+    return magic(last4, npa=PORTING_NPA)
+
+
+def rfc3339(seconds_from_now):
+    """A time `seconds_from_now` away on the wall clock, as RFC 3339 with millis and `Z`."""
+    moment = time.gmtime(time.time() + seconds_from_now)
+    return time.strftime("%Y-%m-%dT%H:%M:%S.000Z", moment)
+
+
+def sandbox_porting_step(order_id, step, body=None):
+    """Moves a porting order as the losing carrier would: POST
+    /sandbox/v1/porting_orders/{id}/actions/{step} on the admin listener, with the customer key.
+    Returns the order (a dict)."""
+    url = f"{STATE['admin_url'].rstrip('/')}/sandbox/v1/porting_orders/{order_id}/actions/{step}"
+    status, answer = http_json("POST", url, body if body is not None else {},
+                               api_key=account(STATE, "acme")["api_key"])
+    if status != 200:
+        raise AssertionError(f"POST /sandbox/v1/porting_orders/{order_id}/actions/{step} "
+                             f"answered {status}: {answer!r}")
+    return answer["data"]
+
+
+class PortingTest(SdkTestCase):
+    """Porting orders with messaging through the SDK: portability_checks.run,
+    porting_orders.{create, retrieve, update, list, delete, actions.confirm, actions.cancel},
+    porting_phone_numbers.list; the losing carrier through the sandbox's HTTP steps; the order's
+    webhooks (porting_order.messaging_changed above all) verified with client.webhooks.unwrap."""
+
+    def setUp(self):
+        self.api = acme()
+        self.addCleanup(self.api.close)
+        self.key = account(STATE, "acme")["api_key"]
+        self.receiver = WebhookReceiver()
+        self.addCleanup(self.receiver.close)
+        self.public_key = STATE["webhook_public_key"]
+
+    # ---- helpers ------------------------------------------------------------------------------
+
+    def counting_client(self, api_key=None, max_retries=2):
+        """A client (the SDK's default retries unless told) and the log of every request it
+        sends, (method, path): shows how many pages it fetched, and that an answer was not
+        retried."""
+        sent = []
+        http = telnyx.DefaultHttpxClient(
+            event_hooks={"request": [lambda request: sent.append((request.method, request.url.path))]})
+        api = telnyx.Telnyx(api_key=api_key or self.key, base_url=STATE["api_base_url"],
+                            max_retries=max_retries, http_client=http)
+        self.addCleanup(api.close)
+        return api, sent
+
+    def create_orders(self, numbers, count, **kwargs):
+        """porting_orders.create, checked: 201, `data` a list of `count` draft orders."""
+        raw = self.api.porting_orders.with_raw_response.create(phone_numbers=numbers, **kwargs)
+        self.assertEqual(raw.status_code, 201)
+        orders = raw.parse().data
+        self.assertIsInstance(orders, list, "create answers a list of orders")
+        self.assertEqual(len(orders), count, [fields(o) for o in orders])
+        for order in orders:
+            got = fields(order)
+            self.assertTrue(order.id, got)
+            self.assertEqual(order.record_type, "porting_order", got)
+            self.assertEqual(order.status.value, "draft", got)
+            self.assertIsNone(order.support_key, got)
+        return orders
+
+    def create_profile(self, webhook_path=None):
+        kwargs = {"webhook_url": self.receiver.url(webhook_path)} if webhook_path else {}
+        profile = self.api.messaging_profiles.create(
+            name=unique("porting"), whitelisted_destinations=["US"], **kwargs).data
+        self.assertTrue(profile.id)
+
+        def delete_quietly():
+            try:
+                self.api.messaging_profiles.delete(profile.id)
+            except telnyx.APIStatusError:
+                pass  # gone, or still holding a number: the suite is discarded anyway
+        self.addCleanup(delete_quietly)
+        return profile
+
+    def assertMessaging(self, order, capable, enabled, status, completed):
+        self.assertIsNotNone(order.messaging, fields(order))
+        self.assertEqual(
+            (order.messaging.messaging_capable, order.messaging.enable_messaging,
+             order.messaging.messaging_port_status, order.messaging.messaging_port_completed),
+            (capable, enabled, status, completed), fields(order))
+
+    def assertPhoneNumbersUrl(self, response, order_id):
+        self.assertIsNotNone(response.meta, response.to_dict())
+        self.assertEqual(response.meta.phone_numbers_url,
+                         f"/porting_phone_numbers?filter[porting_order_id]={order_id}")
+
+    def webhooks_of(self, path, event_type, done=bool, what=None):
+        """The webhooks of `event_type` at `path` in the order they were emitted (event ids are
+        UUIDv7), waiting (bounded) until done(list) holds."""
+        def probe():
+            found = [r for r in self.receiver.received(path)
+                     if r.json()["data"]["event_type"] == event_type]
+            return sorted(found, key=lambda r: r.json()["data"]["id"])
+        return wait_until(what or f"{event_type} webhooks at {path}", probe, done=done)
+
+    def verified(self, got, order_id):
+        """The webhook as client.webhooks.unwrap returns it (a dict), after checking that unwrap
+        refuses the body with the order id changed, and the right body under another key."""
+        event = self.api.webhooks.unwrap(got.text, headers=got.headers, key=self.public_key).to_dict()
+        envelope = got.json()
+        self.assertEqual(event["data"]["id"], envelope["data"]["id"])
+        self.assertEqual(event["data"]["event_type"], envelope["data"]["event_type"])
+        self.assertEqual(event["data"]["record_type"], "event")
+        self.assertEqual(event["data"]["payload"]["id"], order_id, event)
+        self.assertIsInstance(event["meta"]["attempt"], int, event)
+        self.assertEqual(event["meta"]["delivered_to"], self.receiver.url(got.path), event)
+        tampered = got.text.replace(order_id, str(uuid.uuid4()))
+        self.assertNotEqual(tampered, got.text)
+        with self.assertRaises(ValueError):
+            self.api.webhooks.unwrap(tampered, headers=got.headers, key=self.public_key)
+        with self.assertRaises(ValueError):
+            self.api.webhooks.unwrap(got.text, headers=got.headers, key=other_public_key())
+        return event
+
+    # ---- portability check ----------------------------------------------------------------------
+
+    def test_portability_check_answers_201_with_the_messaging_fields_as_attributes(self):
+        landline, wireless, legacy = porting_number(1), porting_number(150), porting_number(950)
+        raw = self.api.portability_checks.with_raw_response.run(phone_numbers=[landline, wireless, legacy])
+        self.assertEqual(raw.status_code, 201)
+        results = raw.parse().data
+        self.assertEqual([r.phone_number for r in results], [landline, wireless, legacy])
+        for result in results:
+            with self.subTest(number=result.phone_number):
+                got = fields(result)
+                self.assertEqual(result.record_type, "portability_check_result", got)
+                self.assertIs(result.portable, True, got)
+                self.assertFalse(result.not_portable_reason, got)
+                # Beyond the SDK's model: kept, and reachable as attributes.
+                self.assertIsInstance(result.messaging_capable, bool, got)
+                self.assertIsInstance(result.carrier_name, str, got)
+                self.assertTrue(result.carrier_name, got)
+                self.assertIn("carrier_name", result.model_extra)
+        self.assertEqual([r.phone_number_type for r in results], ["landline", "mobile", "landline"])
+        self.assertEqual([r.messaging_capable for r in results], [True, True, False])
+        self.assertEqual(len({r.carrier_name for r in results}), 3, "three carriers")
+
+    # ---- create, retrieve, update, delete -----------------------------------------------------
+
+    def test_create_splits_by_carrier_and_type_then_retrieve_update_and_delete_the_drafts(self):
+        api = self.api
+        landline, wireless = porting_number(2), porting_number(151)
+        checks = {r.phone_number: r for r in api.portability_checks.run(phone_numbers=[landline, wireless]).data}
+        reference = unique("porting-ref")
+        landline_order, wireless_order = self.create_orders(
+            [landline, wireless], 2, customer_reference=reference)
+        self.assertNotEqual(landline_order.id, wireless_order.id)
+        for order, number in ((landline_order, landline), (wireless_order, wireless)):
+            with self.subTest(number=number):
+                got = fields(order)
+                self.assertEqual(order.phone_number_type, checks[number].phone_number_type, got)
+                self.assertEqual(order.porting_phone_numbers_count, 1, got)
+                self.assertEqual(order.customer_reference, reference, got)
+                self.assertIsNone(order.phone_numbers, "phone_numbers only with include_phone_numbers")
+                self.assertMessaging(order, checks[number].messaging_capable, None, "not_applicable", False)
+        self.assertEqual((landline_order.phone_number_type, wireless_order.phone_number_type),
+                         ("landline", "mobile"))
+
+        # retrieve: the draft, its messaging object and meta.phone_numbers_url.
+        fetched = api.porting_orders.retrieve(landline_order.id)
+        order = fetched.data
+        self.assertEqual((order.id, order.status.value, order.support_key),
+                         (landline_order.id, "draft", None), fields(order))
+        self.assertEqual(order.status.details, [], fields(order))
+        self.assertMessaging(order, True, None, "not_applicable", False)
+        self.assertIsNone(order.webhook_url, fields(order))
+        self.assertIsNone(order.phone_number_configuration.messaging_profile_id, fields(order))
+        self.assertPhoneNumbersUrl(fetched, landline_order.id)
+        with_numbers = api.porting_orders.retrieve(landline_order.id, include_phone_numbers=True).data
+        (listed_number,) = with_numbers.phone_numbers
+        self.assertEqual(listed_number.record_type, "porting_phone_number", fields(listed_number))
+        self.assertEqual((listed_number.phone_number, listed_number.porting_order_id,
+                          listed_number.porting_order_status),
+                         (landline, landline_order.id, "draft"), fields(listed_number))
+        self.assertEqual(listed_number.messaging_port_status, "not_applicable", fields(listed_number))
+        self.assertEqual(listed_number.carrier_name, checks[landline].carrier_name, fields(listed_number))
+
+        # update: enable messaging (and the order's webhook URL), then the profile in a later
+        # PATCH, as the seed's flow does; each PATCH keeps what it does not send.
+        path = "/hooks/porting-draft"
+        hook = self.receiver.url(path)
+        profile = self.create_profile()
+        enabled = api.porting_orders.update(
+            landline_order.id, messaging={"enable_messaging": True}, webhook_url=hook)
+        self.assertMessaging(enabled.data, True, True, "pending", False)
+        self.assertEqual(enabled.data.webhook_url, hook)
+        self.assertEqual(enabled.data.status.value, "draft")
+        self.assertPhoneNumbersUrl(enabled, landline_order.id)
+        profiled = api.porting_orders.update(
+            landline_order.id, phone_number_configuration={"messaging_profile_id": profile.id})
+        self.assertEqual(profiled.data.phone_number_configuration.messaging_profile_id, profile.id)
+        self.assertEqual(profiled.data.phone_number_configuration.tags, [])
+        self.assertMessaging(profiled.data, True, True, "pending", False)
+        self.assertEqual(profiled.data.webhook_url, hook, "a PATCH keeps what it does not send")
+        self.assertPhoneNumbersUrl(profiled, landline_order.id)
+        refetched = api.porting_orders.retrieve(landline_order.id).data
+        self.assertEqual(refetched.phone_number_configuration.messaging_profile_id, profile.id)
+        self.assertMessaging(refetched, True, True, "pending", False)
+        self.assertEqual(refetched.webhook_url, hook)
+        self.assertEqual(refetched.customer_reference, reference)
+        # A profile that is not the caller's: 404 naming it.
+        err = self.assertApiError(
+            telnyx.NotFoundError, 404, api.porting_orders.update, landline_order.id,
+            phone_number_configuration={"messaging_profile_id": str(uuid.uuid4())})
+        self.assertPointer(err, "/phone_number_configuration/messaging_profile_id")
+        self.assertEqual(api.porting_orders.retrieve(landline_order.id).data
+                         .phone_number_configuration.messaging_profile_id, profile.id)
+
+        # Enabling messaging is signed to the order's webhook URL.
+        (changed,) = self.webhooks_of(path, MESSAGING_CHANGED)
+        event = self.verified(changed, landline_order.id)
+        self.assertEqual(event["data"]["payload"], {
+            "id": landline_order.id, "customer_reference": reference, "support_key": None,
+            "messaging": {"messaging_capable": True, "enable_messaging": True,
+                          "messaging_port_status": "pending", "messaging_port_completed": False}},
+            event)
+
+        # Another account sees none of it.
+        other = globex()
+        self.addCleanup(other.close)
+        err = self.assertApiError(telnyx.NotFoundError, 404, other.porting_orders.retrieve, landline_order.id)
+        self.assertEqual(err["code"], "10005", err)
+        self.assertApiError(telnyx.NotFoundError, 404, other.porting_orders.delete, landline_order.id)
+        self.assertApiError(telnyx.NotFoundError, 404, other.porting_orders.update, landline_order.id,
+                            customer_reference="not-yours")
+
+        # delete: a draft goes (204, no body) and is gone.
+        raw = api.porting_orders.with_raw_response.delete(landline_order.id)
+        self.assertEqual(raw.status_code, 204)
+        self.assertIsNone(raw.parse())
+        self.assertIsNone(api.porting_orders.delete(wireless_order.id))
+        for gone in (landline_order.id, wireless_order.id):
+            err = self.assertApiError(telnyx.NotFoundError, 404, api.porting_orders.retrieve, gone)
+            self.assertEqual(err["code"], "10005", err)
+        self.assertApiError(telnyx.NotFoundError, 404, api.porting_orders.delete, landline_order.id)
+        self.assertEqual(list(api.porting_orders.list(filter={"customer_reference": reference})), [])
+        (deleted,) = self.webhooks_of(path, PORTING_ORDER_DELETED)
+        event = self.verified(deleted, landline_order.id)
+        payload = event["data"]["payload"]
+        self.assertEqual((payload["record_type"], payload["customer_reference"]),
+                         ("porting_order", reference), event)
+        for key in ("created_at", "updated_at", "deleted_at"):
+            self.assertIsInstance(payload.get(key), str, event)
+
+        # A deleted order releases its numbers.
+        (again,) = self.create_orders([landline], 1)
+        self.assertIsNone(api.porting_orders.delete(again.id))
+
+    # ---- list -----------------------------------------------------------------------------------
+
+    def test_list_auto_paginates_and_filters(self):
+        reference = unique("porting-list")
+        numbers = [porting_number(n) for n in range(10, 15)]
+        created = [self.create_orders([number], 1, customer_reference=reference)[0].id for number in numbers]
+        self.assertEqual(len(set(created)), 5)
+        query = {"customer_reference": reference}
+
+        counted, sent = self.counting_client(max_retries=0)
+        first = counted.porting_orders.list(filter=query, page_size=2)
+        self.assertEqual([len(first.data), first.meta.page_number, first.meta.total_pages],
+                         [2, 1, 3], first.to_dict())
+        self.assertEqual(first.meta.total_results, 5, first.to_dict())
+        self.assertEqual(first.meta.page_size, 2, first.to_dict())
+        self.assertTrue(first.has_next_page())
+
+        sent.clear()
+        seen = [o.id for o in counted.porting_orders.list(filter=query, page_size=2)]
+        self.assertEqual(sent, [("GET", "/v2/porting_orders")] * 3, "one request per page")
+        self.assertEqual(seen, list(reversed(created)), "each order once, newest first (the default)")
+        pages = list(counted.porting_orders.list(filter=query, page_size=1).iter_pages())
+        self.assertEqual([p.meta.page_number for p in pages], [1, 2, 3, 4, 5])
+        self.assertEqual([o.id for p in pages for o in p.data], seen, "a stable order")
+        oldest_first = [o.id for o in self.api.porting_orders.list(
+            filter=query, sort={"value": "created_at"}, page_size=2)]
+        self.assertEqual(oldest_first, created)
+
+        # The other filters: a part of a number; include_phone_numbers.
+        by_number = list(self.api.porting_orders.list(
+            filter={"phone_numbers": {"phone_number": {"contains": numbers[2][2:]}}}))
+        self.assertEqual([o.id for o in by_number], [created[2]])
+        combined = list(self.api.porting_orders.list(filter={
+            "customer_reference": reference, "phone_numbers": {"country_code": "US"}},
+            include_phone_numbers=True, page_size=2))
+        self.assertEqual([o.id for o in combined], seen)
+        self.assertEqual([[n.phone_number for n in o.phone_numbers] for o in combined],
+                         [[n] for n in reversed(numbers)])
+
+        # Another account lists none of them; a bad sort is 422 naming the parameter.
+        other = globex()
+        self.addCleanup(other.close)
+        self.assertEqual(list(other.porting_orders.list(filter=query)), [])
+        err = self.assertApiError(telnyx.UnprocessableEntityError, 422, self.api.porting_orders.list,
+                                  sort={"value": "phone_number"})
+        self.assertEqual((err.get("source") or {}).get("parameter"), "sort[value]", err)
+
+    # ---- refusals -------------------------------------------------------------------------------
+
+    def test_create_and_update_refusals_are_422_with_a_pointer(self):
+        api = self.api
+        err = self.assertApiError(telnyx.UnprocessableEntityError, 422,
+                                  api.porting_orders.create, phone_numbers=[])
+        self.assertEqual(err["code"], "10015", err)
+        self.assertPointer(err, "/phone_numbers")
+        err = self.assertApiError(telnyx.UnprocessableEntityError, 422, api.porting_orders.create,
+                                  phone_numbers=[porting_number(20), porting_number(20)[1:]])
+        self.assertEqual(err["code"], "10016", err)
+        self.assertPointer(err, "/phone_numbers/1")
+
+        # A carrier that cannot port messaging: the order is not capable, and enabling is refused.
+        (legacy,) = self.create_orders([porting_number(951)], 1)
+        self.assertMessaging(legacy, False, None, "not_applicable", False)
+        err = self.assertApiError(telnyx.UnprocessableEntityError, 422, api.porting_orders.update,
+                                  legacy.id, messaging={"enable_messaging": True})
+        self.assertPointer(err, "/messaging/enable_messaging")
+        self.assertIsNone(api.porting_orders.retrieve(legacy.id).data.messaging.enable_messaging)
+
+        # Messaging enabled without a profile: confirming is refused, once (a 422 is final).
+        (order,) = self.create_orders([porting_number(21)], 1)
+        api.porting_orders.update(order.id, messaging={"enable_messaging": True})
+        counted, sent = self.counting_client()
+        err = self.assertApiError(telnyx.UnprocessableEntityError, 422,
+                                  counted.porting_orders.actions.confirm, order.id)
+        self.assertPointer(err, "/phone_number_configuration/messaging_profile_id")
+        self.assertEqual(sent, [("POST", f"/v2/porting_orders/{order.id}/actions/confirm")],
+                         "one request: a 422 is not retried")
+        self.assertEqual(api.porting_orders.retrieve(order.id).data.status.value, "draft")
+
+        # A number already in an open order refuses the whole request, naming its index.
+        err = self.assertApiError(telnyx.UnprocessableEntityError, 422, api.porting_orders.create,
+                                  phone_numbers=[porting_number(22), porting_number(21)])
+        self.assertPointer(err, "/phone_numbers/1")
+        (free,) = self.create_orders([porting_number(22)], 1)
+        self.assertIsNone(api.porting_orders.delete(free.id))
+
+    def test_a_confirmed_order_is_not_deleted_and_the_sdk_does_not_retry_the_422(self):
+        api = self.api
+        (order,) = self.create_orders([porting_number(40)], 1)
+        confirmed = api.porting_orders.actions.confirm(order.id)
+        self.assertEqual(confirmed.data.id, order.id)
+        self.assertEqual(confirmed.data.status.value, "in-process", fields(confirmed.data))
+        self.assertRegex(confirmed.data.support_key or "", r"^sr_", fields(confirmed.data))
+        self.assertPhoneNumbersUrl(confirmed, order.id)
+
+        counted, sent = self.counting_client()
+        with self.assertRaises(telnyx.UnprocessableEntityError) as cm:
+            counted.porting_orders.delete(order.id)
+        exc = cm.exception
+        self.assertEqual(exc.status_code, 422)
+        (err,) = exc.body["errors"]
+        self.assertEqual(err["code"], "10015", err)
+        self.assertIn("in-process", err.get("detail") or "", err)
+        self.assertEqual(sent, [("DELETE", f"/v2/porting_orders/{order.id}")],
+                         "one request: a 422 is not retried")
+        self.assertEqual(api.porting_orders.retrieve(order.id).data.status.value, "in-process")
+        # Confirming again is a step its status does not allow.
+        self.assertApiError(telnyx.UnprocessableEntityError, 422, api.porting_orders.actions.confirm, order.id)
+        cancelled = api.porting_orders.actions.cancel(order.id).data
+        self.assertEqual(cancelled.status.value, "cancel-pending", fields(cancelled))
+
+    # ---- the port ---------------------------------------------------------------------------------
+
+    # KNOWN SERVER BUG: fails at its last assertion until messaging-port emits one
+    # porting_order.messaging_changed per change (see the comment there).
+    def test_messaging_ports_with_voice_and_messaging_changed_is_signed(self):
+        api = self.api
+        numbers = [porting_number(30), porting_number(31)]
+        path = "/hooks/porting"
+        hook = self.receiver.url(path)
+        reference = unique("porting-port")
+        profile = self.create_profile("/hooks/porting-profile")
+
+        (order,) = self.create_orders(numbers, 1, customer_reference=reference)
+        order_id = order.id
+        enabled = api.porting_orders.update(order_id, messaging={"enable_messaging": True}, webhook_url=hook).data
+        self.assertMessaging(enabled, True, True, "pending", False)
+        profiled = api.porting_orders.update(
+            order_id, phone_number_configuration={"messaging_profile_id": profile.id}).data
+        self.assertEqual(profiled.phone_number_configuration.messaging_profile_id, profile.id)
+        self.assertEqual(profiled.webhook_url, hook)
+
+        confirmed = api.porting_orders.actions.confirm(order_id).data
+        self.assertEqual(confirmed.status.value, "in-process", fields(confirmed))
+        support_key = confirmed.support_key
+        self.assertRegex(support_key or "", r"^sr_", fields(confirmed))
+        self.assertMessaging(confirmed, True, True, "pending", False)
+
+        # The losing carrier: the FOC date is confirmed (a day ahead), then the FOC comes now.
+        foc = sandbox_porting_step(order_id, "confirm_foc", {"foc_datetime_actual": rfc3339(86400)})
+        self.assertEqual(foc["status"]["value"], "foc-date-confirmed", foc)
+        self.assertEqual(foc["messaging"]["messaging_port_status"], "pending", foc)
+        self.assertIsNotNone(foc["activation_settings"]["foc_datetime_actual"], foc)
+        before_port = time.time()
+        ported = sandbox_porting_step(order_id, "port")
+        self.assertEqual(ported["status"]["value"], "ported", ported)
+        self.assertIn(ported["messaging"]["messaging_port_status"], ("activating", "ported"), ported)
+        # "port: the FOC arrives now", whatever date was confirmed.
+        foc_actual = ported["activation_settings"]["foc_datetime_actual"]
+        foc_seconds = calendar.timegm(time.strptime(foc_actual[:19], "%Y-%m-%dT%H:%M:%S"))
+        self.assertLess(foc_seconds, before_port + 60, f"the FOC is now, not {foc_actual}: {ported}")
+
+        # Both numbers release their NNID at the FOC: the order's messaging is ported.
+        done = wait_until(
+            f"order {order_id}'s messaging to be ported (the port step answered {ported})",
+            lambda: api.porting_orders.retrieve(order_id).data,
+            done=lambda o: o.messaging.messaging_port_status == "ported")
+        self.assertMessaging(done, True, True, "ported", True)
+        self.assertEqual(done.status.value, "ported", fields(done))
+        self.assertEqual(done.support_key, support_key)
+        self.assertEqual(done.activation_settings.activation_status, "Active", fields(done))
+
+        # Each number, through porting_phone_numbers.list: the SDK's filter for the order's status
+        # and filter[porting_order_id] (not in the SDK's filter) through extra_query.
+        mine = list(api.porting_phone_numbers.list(
+            filter={"porting_order_status": "ported"},
+            extra_query={"filter[porting_order_id]": order_id}))
+        self.assertEqual(sorted(n.phone_number for n in mine), numbers)
+        for number in mine:
+            with self.subTest(number=number.phone_number):
+                got = fields(number)
+                self.assertEqual(number.record_type, "porting_phone_number", got)
+                self.assertEqual((number.porting_order_id, number.porting_order_status, number.support_key),
+                                 (order_id, "ported", support_key), got)
+                self.assertEqual(number.messaging_port_status, "ported", got)
+                self.assertEqual(number.messaging_profile_id, profile.id, "each number gets the profile")
+                self.assertIsNone(number.messaging_exception, got)
+                self.assertEqual(number.country_code, "US", got)
+        counted, sent = self.counting_client(max_retries=0)
+        every_ported = [n for n in counted.porting_phone_numbers.list(
+            filter={"porting_order_status": "ported"}, page_size=1)]
+        self.assertEqual(len(sent), len(every_ported), "page size 1: one request per number")
+        self.assertTrue(set(numbers) <= {n.phone_number for n in every_ported}, every_ported)
+        self.assertEqual({n.porting_order_status for n in every_ported}, {"ported"})
+        self.assertEqual(list(api.porting_phone_numbers.list(
+            filter={"porting_order_status": "draft"}, extra_query={"filter[porting_order_id]": order_id})), [])
+        err = self.assertApiError(telnyx.UnprocessableEntityError, 422, api.porting_phone_numbers.list,
+                                  filter={"porting_order_status": "done"})
+        self.assertEqual(err["code"], "10032", err)
+        self.assertEqual((err.get("source") or {}).get("parameter"), "filter[porting_order_status]", err)
+
+        # Voice and messaging are done: the order can no longer be deleted.
+        self.assertApiError(telnyx.UnprocessableEntityError, 422, api.porting_orders.delete, order_id)
+
+        # The webhooks at the order's URL. Every porting_order.messaging_changed the notifier
+        # delivered (webhook_deliveries, filtered by the order) has arrived, once each.
+        def arrived():
+            delivered = {d.webhook.id for d in api.webhook_deliveries.list(
+                filter={"resource_id": order_id, "event_type": MESSAGING_CHANGED,
+                        "status": {"eq": "delivered"}})}
+            got = {}
+            for r in self.receiver.received(path):
+                if r.json()["data"]["event_type"] == MESSAGING_CHANGED:
+                    got.setdefault(r.json()["data"]["id"], r)  # duplicates share data.id
+            statuses = [r.json()["data"]["payload"]["messaging"]["messaging_port_status"]
+                        for r in got.values()]
+            return (delivered, got) if delivered == set(got) and "ported" in statuses else None
+        _, received = wait_until("every messaging_changed webhook, up to ported, delivered and received",
+                                 arrived)
+        changes = [received[event_id] for event_id in sorted(received)]  # event ids are UUIDv7
+        for got in changes:
+            self.verified(got, order_id)
+        last = self.verified(changes[-1], order_id)
+        self.assertEqual(last["data"]["event_type"], MESSAGING_CHANGED)
+        self.assertEqual(last["data"]["payload"], {
+            "id": order_id, "customer_reference": reference, "support_key": support_key,
+            "messaging": {"messaging_capable": True, "enable_messaging": True,
+                          "messaging_port_status": "ported", "messaging_port_completed": True}}, last)
+        # The key set on the client (as from TELNYX_PUBLIC_KEY) verifies it too.
+        keyed = telnyx.Telnyx(api_key=self.key, base_url=STATE["api_base_url"],
+                              public_key=self.public_key, max_retries=0)
+        self.addCleanup(keyed.close)
+        self.assertEqual(keyed.webhooks.unwrap(changes[-1].text, headers=changes[-1].headers).data.id,
+                         last["data"]["id"])
+
+        statuses = self.webhooks_of(
+            path, STATUS_CHANGED, what="status_changed webhooks up to ported",
+            done=lambda found: any(r.json()["data"]["payload"]["status"]["value"] == "ported" for r in found))
+        self.assertEqual([r.json()["data"]["payload"]["status"]["value"] for r in statuses],
+                         ["in-process", "foc-date-confirmed", "ported"])
+        status_event = self.verified(statuses[-1], order_id)
+        self.assertEqual(status_event["data"]["payload"]["webhook_url"], hook, status_event)
+        self.assertEqual(status_event["data"]["payload"]["support_key"], support_key, status_event)
+
+        # One messaging_changed per change of the order's messaging_port_status, each naming the
+        # status it changed to: pending, then (activating, then) ported.
+        # KNOWN SERVER BUG (reported, left failing on purpose): when the FOC moves the order from
+        # `pending` through `activating` to `ported` in one write (every NNID released at the
+        # FOC), messaging-port emits two messaging_changed events with distinct ids, both
+        # rendered from the final order (status `ported`, completed true): the steps read
+        # ['pending', 'ported', 'ported'].
+        steps = [r.json()["data"]["payload"]["messaging"]["messaging_port_status"] for r in changes]
+        self.assertEqual(steps, [s for s in MESSAGING_STEPS if s in steps],
+                         f"one messaging_changed per change, in order: {steps}")
+
 
 
 # --------------------------------------------------------------------------

@@ -979,3 +979,385 @@ test('internal transfer: the holder approves through client.post with the e-mail
   assert.equal(codes.length, 1, JSON.stringify(codes));
   assert.ok(!codes[0].error, JSON.stringify(codes[0]));
 });
+
+// ---------------------------------------------------------------------------
+// porting orders, porting phone numbers and messaging on port-in
+// ---------------------------------------------------------------------------
+//
+// Area code 718, which no other test here uses (the Python SDK test uses 646). A number may be in
+// one open porting order at a time, so each test has numbers of its own (last four digits; all
+// ordinary numbers, whose NNID the losing carrier releases at the FOC, but for 0150 (wireless)
+// and 0950 (a carrier that cannot port messaging)):
+//   0001, 0150, 0950 the portability check · 0002, 0151 the split, retrieve, update and delete
+//   · 0010..0014 the list · 0030..0031 the port with messaging · 0040 the confirmed order.
+
+const MESSAGING_CHANGED = 'porting_order.messaging_changed';
+const PORTING_ORDER_DELETED = 'porting_order.deleted';
+
+const portingNumber = (last4) => `+1718555${String(last4).padStart(4, '0')}`;
+
+/** Moves a porting order as the losing carrier would (sandbox, admin listener, customer key). */
+async function sandboxPortingStep(orderId, step, body = {}) {
+  const { status, body: answer, text } = await adminJson(
+    'POST',
+    `/sandbox/v1/porting_orders/${orderId}/actions/${step}`,
+    account('acme').api_key,
+    body,
+  );
+  assert.equal(status, 200, `POST /sandbox/v1/porting_orders/${orderId}/actions/${step}: ${text}`);
+  return answer.data;
+}
+
+/** portingOrders.create, checked: 201 and `data` a list of `count` draft orders. */
+async function createPortingOrders(api, phoneNumbers, count, extra = {}) {
+  const { data: body, response } = await api.portingOrders
+    .create({ phone_numbers: phoneNumbers, ...extra })
+    .withResponse();
+  assert.equal(response.status, 201);
+  const shown = JSON.stringify(body);
+  assert.ok(Array.isArray(body.data), `create answers a list: ${shown}`);
+  assert.equal(body.data.length, count, shown);
+  for (const order of body.data) {
+    assert.ok(order.id, shown);
+    assert.equal(order.record_type, 'porting_order', shown);
+    assert.equal(order.status.value, 'draft', shown);
+    assert.equal(order.support_key, null, shown);
+  }
+  return body.data;
+}
+
+function messagingOf(order) {
+  const m = order.messaging;
+  return [m.messaging_capable, m.enable_messaging, m.messaging_port_status, m.messaging_port_completed];
+}
+
+/**
+ * The webhook as client.webhooks.unwrap returns it, after checking that unwrap refuses the body
+ * with the order id changed, and the right body under another key.
+ */
+async function verifiedPortingEvent(api, got, orderId) {
+  const key = STATE.webhook_public_key;
+  const event = await api.webhooks.unwrap(got.body, { headers: got.headers, key });
+  const envelope = JSON.parse(got.body);
+  assert.equal(event.data.id, envelope.data.id);
+  assert.equal(event.data.event_type, envelope.data.event_type);
+  assert.equal(event.data.record_type, 'event');
+  assert.equal(event.data.payload.id, orderId, got.body);
+  const tampered = got.body.replaceAll(orderId, randomUUID());
+  assert.notEqual(tampered, got.body);
+  await expectVerificationError(api.webhooks.unwrap(tampered, { headers: got.headers, key }));
+  await expectVerificationError(api.webhooks.unwrap(got.body, { headers: got.headers, key: otherPublicKey() }));
+  return event;
+}
+
+test('porting: portabilityChecks.run answers 201 with messaging_capable, carrier_name and phone_number_type', async () => {
+  const numbers = [portingNumber(1), portingNumber(150), portingNumber(950)];
+  const { data: body, response } = await acme().portabilityChecks.run({ phone_numbers: numbers }).withResponse();
+  assert.equal(response.status, 201);
+  const shown = JSON.stringify(body);
+  assert.deepEqual(body.data.map((r) => r.phone_number), numbers, shown);
+  for (const r of body.data) {
+    assert.equal(r.record_type, 'portability_check_result', shown);
+    assert.equal(r.portable, true, shown);
+    assert.ok(!r.not_portable_reason, shown);
+    assert.equal(typeof r.messaging_capable, 'boolean', shown);
+    assert.equal(typeof r.carrier_name, 'string', shown);
+    assert.ok(r.carrier_name.length > 0, shown);
+  }
+  assert.deepEqual(body.data.map((r) => r.phone_number_type), ['landline', 'mobile', 'landline'], shown);
+  assert.deepEqual(body.data.map((r) => r.messaging_capable), [true, true, false], shown);
+  assert.equal(new Set(body.data.map((r) => r.carrier_name)).size, 3, `three carriers: ${shown}`);
+});
+
+test('porting: create splits by carrier and type; retrieve, update and delete the drafts', async (t) => {
+  const api = acme();
+  const receiver = await startReceiver();
+  t.after(() => receiver.close());
+  const landline = portingNumber(2);
+  const wireless = portingNumber(151);
+  const reference = unique('porting-ref');
+  const [landlineOrder, wirelessOrder] = await createPortingOrders(api, [landline, wireless], 2, {
+    customer_reference: reference,
+  });
+  assert.equal(landlineOrder.phone_number_type, 'landline', JSON.stringify(landlineOrder));
+  assert.equal(wirelessOrder.phone_number_type, 'mobile', JSON.stringify(wirelessOrder));
+  for (const order of [landlineOrder, wirelessOrder]) {
+    assert.equal(order.porting_phone_numbers_count, 1, JSON.stringify(order));
+    assert.equal(order.customer_reference, reference, JSON.stringify(order));
+    assert.equal(order.phone_numbers, undefined, 'phone_numbers only with include_phone_numbers');
+  }
+  assert.deepEqual(messagingOf(landlineOrder), [true, null, 'not_applicable', false]);
+  const id = landlineOrder.id;
+  const phoneNumbersUrl = `/porting_phone_numbers?filter[porting_order_id]=${id}`;
+
+  // retrieve: the draft, its messaging object and meta.phone_numbers_url.
+  const fetched = await api.portingOrders.retrieve(id);
+  assert.equal(fetched.data.id, id);
+  assert.equal(fetched.data.status.value, 'draft');
+  assert.deepEqual(messagingOf(fetched.data), [true, null, 'not_applicable', false]);
+  assert.equal(fetched.meta?.phone_numbers_url, phoneNumbersUrl, JSON.stringify(fetched.meta));
+  const withNumbers = (await api.portingOrders.retrieve(id, { include_phone_numbers: true })).data;
+  assert.deepEqual(
+    withNumbers.phone_numbers.map((n) => [n.phone_number, n.porting_order_id, n.messaging_port_status]),
+    [[landline, id, 'not_applicable']],
+  );
+
+  // update: messaging and the order's webhook URL, then the profile in a later PATCH.
+  const path = '/hooks/porting-draft';
+  const hook = receiver.url(path);
+  const profile = await createProfileFor(t, api);
+  const enabled = await api.portingOrders.update(id, { messaging: { enable_messaging: true }, webhook_url: hook });
+  assert.deepEqual(messagingOf(enabled.data), [true, true, 'pending', false]);
+  assert.equal(enabled.data.webhook_url, hook);
+  assert.equal(enabled.meta?.phone_numbers_url, phoneNumbersUrl);
+  const profiled = await api.portingOrders.update(id, {
+    phone_number_configuration: { messaging_profile_id: profile.id },
+  });
+  assert.equal(profiled.data.phone_number_configuration.messaging_profile_id, profile.id);
+  assert.deepEqual(messagingOf(profiled.data), [true, true, 'pending', false], 'a PATCH keeps what it does not send');
+  assert.equal(profiled.data.webhook_url, hook);
+  const unknownProfile = await expectApiError(
+    api.portingOrders.update(id, { phone_number_configuration: { messaging_profile_id: randomUUID() } }),
+    NotFoundError,
+    404,
+  );
+  assert.equal(unknownProfile.source?.pointer, '/phone_number_configuration/messaging_profile_id');
+  // Another account sees none of it.
+  await expectApiError(globex().portingOrders.retrieve(id), NotFoundError, 404);
+
+  // Enabling messaging is signed to the order's webhook URL.
+  const changed = await verifiedPortingEvent(api, await waitForEvent(receiver, path, MESSAGING_CHANGED), id);
+  assert.deepEqual(changed.data.payload, {
+    id,
+    customer_reference: reference,
+    support_key: null,
+    messaging: {
+      messaging_capable: true,
+      enable_messaging: true,
+      messaging_port_status: 'pending',
+      messaging_port_completed: false,
+    },
+  });
+
+  // delete: a draft goes (204) and is gone.
+  const deleted = await api.portingOrders.delete(id).asResponse();
+  assert.equal(deleted.status, 204);
+  await api.portingOrders.delete(wirelessOrder.id);
+  for (const gone of [id, wirelessOrder.id]) {
+    const err = await expectApiError(api.portingOrders.retrieve(gone), NotFoundError, 404);
+    assert.equal(err.code, '10005', JSON.stringify(err));
+  }
+  const deletedEvent = await verifiedPortingEvent(
+    api,
+    await waitForEvent(receiver, path, PORTING_ORDER_DELETED),
+    id,
+  );
+  assert.equal(deletedEvent.data.payload.record_type, 'porting_order', JSON.stringify(deletedEvent));
+  assert.equal(typeof deletedEvent.data.payload.deleted_at, 'string', JSON.stringify(deletedEvent));
+  // A deleted order releases its numbers.
+  const [again] = await createPortingOrders(api, [landline], 1);
+  await api.portingOrders.delete(again.id);
+});
+
+test('porting: list auto-paginates with for await and filters', async () => {
+  const api = acme();
+  const reference = unique('porting-list');
+  const numbers = [10, 11, 12, 13, 14].map(portingNumber);
+  const created = [];
+  for (const number of numbers) {
+    created.push((await createPortingOrders(api, [number], 1, { customer_reference: reference }))[0].id);
+  }
+  const query = { filter: { customer_reference: reference }, 'page[size]': 2 };
+
+  const counted = countingClient(account('acme').api_key, 0);
+  const first = await counted.api.portingOrders.list(query);
+  const shown = JSON.stringify(first.meta);
+  assert.equal(first.data.length, 2, shown);
+  assert.equal(first.meta.page_number, 1, shown);
+  assert.equal(first.meta.total_pages, 3, shown);
+  assert.equal(first.meta.total_results, 5, shown);
+  assert.equal(first.hasNextPage(), true);
+
+  counted.sent.length = 0;
+  const seen = (await collect(counted.api.portingOrders.list(query))).map((o) => o.id);
+  assert.deepEqual(counted.sent, Array(3).fill('GET /v2/porting_orders'), 'one request per page');
+  assert.deepEqual(seen, [...created].reverse(), 'each order once, newest first (the default)');
+  const oldestFirst = (await collect(api.portingOrders.list({ ...query, sort: { value: 'created_at' } }))).map(
+    (o) => o.id,
+  );
+  assert.deepEqual(oldestFirst, created);
+
+  const byNumber = await collect(
+    api.portingOrders.list({ filter: { phone_numbers: { phone_number: { contains: numbers[2].slice(2) } } } }),
+  );
+  assert.deepEqual(byNumber.map((o) => o.id), [created[2]]);
+  const withNumbers = await collect(api.portingOrders.list({ ...query, include_phone_numbers: true }));
+  assert.deepEqual(
+    withNumbers.map((o) => o.phone_numbers.map((n) => n.phone_number)),
+    [...numbers].reverse().map((n) => [n]),
+  );
+  assert.deepEqual(await collect(globex().portingOrders.list(query)), [], 'another account lists none');
+});
+
+test('porting: a confirmed order is not deleted (UnprocessableEntityError, not retried)', async () => {
+  const api = acme();
+  const [order] = await createPortingOrders(api, [portingNumber(40)], 1);
+  const confirmed = await api.portingOrders.actions.confirm(order.id);
+  assert.equal(confirmed.data.status.value, 'in-process', JSON.stringify(confirmed));
+  assert.match(confirmed.data.support_key ?? '', /^sr_/, JSON.stringify(confirmed));
+
+  const counted = countingClient(account('acme').api_key);
+  const err = await expectApiError(counted.api.portingOrders.delete(order.id), UnprocessableEntityError, 422);
+  assert.equal(err.code, '10015', JSON.stringify(err));
+  assert.ok((err.detail ?? '').includes('in-process'), JSON.stringify(err));
+  assert.deepEqual(counted.sent, [`DELETE /v2/porting_orders/${order.id}`], 'one request: a 422 is not retried');
+  assert.equal((await api.portingOrders.retrieve(order.id)).data.status.value, 'in-process');
+});
+
+// KNOWN SERVER BUG: fails at its last assertion until messaging-port emits one
+// porting_order.messaging_changed per change (see the comment there).
+test('porting: messaging ports with voice; portingPhoneNumbers.list; messaging_changed verified with unwrap', async (t) => {
+  const api = acme();
+  const receiver = await startReceiver();
+  t.after(() => receiver.close());
+  const numbers = [portingNumber(30), portingNumber(31)];
+  const path = '/hooks/porting';
+  const hook = receiver.url(path);
+  const reference = unique('porting-port');
+  const profile = (
+    await api.messagingProfiles.create({
+      name: unique('porting'),
+      whitelisted_destinations: ['US'],
+      webhook_url: receiver.url('/hooks/porting-profile'),
+    })
+  ).data;
+  t.after(async () => {
+    try {
+      await api.messagingProfiles.delete(profile.id);
+    } catch {
+      // still holding numbers: the suite is discarded anyway
+    }
+  });
+
+  const [order] = await createPortingOrders(api, numbers, 1, { customer_reference: reference });
+  const id = order.id;
+  await api.portingOrders.update(id, { messaging: { enable_messaging: true }, webhook_url: hook });
+  await api.portingOrders.update(id, { phone_number_configuration: { messaging_profile_id: profile.id } });
+  const confirmed = (await api.portingOrders.actions.confirm(id)).data;
+  assert.equal(confirmed.status.value, 'in-process', JSON.stringify(confirmed));
+  const supportKey = confirmed.support_key;
+  assert.match(supportKey ?? '', /^sr_/, JSON.stringify(confirmed));
+
+  // The losing carrier: the FOC date is confirmed (a day ahead), then the FOC comes now.
+  const tomorrow = new Date(Date.now() + 86_400_000).toISOString();
+  const foc = await sandboxPortingStep(id, 'confirm_foc', { foc_datetime_actual: tomorrow });
+  assert.equal(foc.status.value, 'foc-date-confirmed', JSON.stringify(foc));
+  const beforePort = Date.now();
+  const ported = await sandboxPortingStep(id, 'port');
+  assert.equal(ported.status.value, 'ported', JSON.stringify(ported));
+  assert.ok(
+    Date.parse(ported.activation_settings.foc_datetime_actual) < beforePort + 60_000,
+    `the FOC is now: ${JSON.stringify(ported)}`,
+  );
+
+  // Both numbers release their NNID at the FOC: the order's messaging is ported.
+  const deadline = Date.now() + ARRIVAL_TIMEOUT_MS;
+  let done;
+  for (;;) {
+    done = (await api.portingOrders.retrieve(id)).data;
+    if (done.messaging.messaging_port_status === 'ported') break;
+    if (Date.now() > deadline) {
+      throw new Error(`messaging never ported (the port step answered ${JSON.stringify(ported)}): ${JSON.stringify(done)}`);
+    }
+    await sleep(100);
+  }
+  assert.deepEqual(messagingOf(done), [true, true, 'ported', true]);
+  assert.equal(done.status.value, 'ported');
+
+  // Each number: the SDK's filter[porting_order_status], and filter[porting_order_id] (not in the
+  // SDK's types) in the same deepObject filter.
+  const mine = await collect(
+    api.portingPhoneNumbers.list({ filter: { porting_order_status: 'ported', porting_order_id: id } }),
+  );
+  assert.deepEqual(mine.map((n) => n.phone_number).sort(), numbers, JSON.stringify(mine));
+  for (const n of mine) {
+    const shown = JSON.stringify(n);
+    assert.equal(n.record_type, 'porting_phone_number', shown);
+    assert.equal(n.porting_order_id, id, shown);
+    assert.equal(n.porting_order_status, 'ported', shown);
+    assert.equal(n.support_key, supportKey, shown);
+    assert.equal(n.messaging_port_status, 'ported', shown);
+    assert.equal(n.messaging_profile_id, profile.id, `each number gets the profile: ${shown}`);
+  }
+  const counted = countingClient(account('acme').api_key, 0);
+  const everyPorted = await collect(
+    counted.api.portingPhoneNumbers.list({ filter: { porting_order_status: 'ported' }, 'page[size]': 1 }),
+  );
+  assert.equal(counted.sent.length, everyPorted.length, 'page size 1: one request per number');
+  for (const number of numbers) assert.ok(everyPorted.some((n) => n.phone_number === number), number);
+  assert.ok(everyPorted.every((n) => n.porting_order_status === 'ported'), JSON.stringify(everyPorted));
+  const bad = await expectApiError(
+    api.portingPhoneNumbers.list({ filter: { porting_order_status: 'done' } }),
+    UnprocessableEntityError,
+    422,
+  );
+  assert.equal(bad.code, '10032', JSON.stringify(bad));
+
+  // Every messaging_changed the notifier delivered (webhook deliveries filtered by the order) has
+  // arrived; each verifies with client.webhooks.unwrap, and a tampered one throws.
+  const arrivedBy = Date.now() + ARRIVAL_TIMEOUT_MS;
+  let changes;
+  for (;;) {
+    const delivered = (
+      await collect(
+        api.webhookDeliveries.list({
+          filter: { resource_id: id, event_type: MESSAGING_CHANGED, status: { eq: 'delivered' } },
+        }),
+      )
+    )
+      .map((d) => d.webhook.id)
+      .sort();
+    const byId = new Map();
+    for (const r of receiver.received(path)) {
+      const envelope = JSON.parse(r.body);
+      if (envelope.data.event_type === MESSAGING_CHANGED && !byId.has(envelope.data.id)) {
+        byId.set(envelope.data.id, r); // duplicates share data.id
+      }
+    }
+    const ids = [...byId.keys()].sort(); // event ids are UUIDv7: the order they were emitted
+    changes = ids.map((eventId) => byId.get(eventId));
+    const statuses = changes.map((r) => JSON.parse(r.body).data.payload.messaging.messaging_port_status);
+    if (statuses.includes('ported') && JSON.stringify(ids) === JSON.stringify(delivered)) break;
+    if (Date.now() > arrivedBy) {
+      throw new Error(`messaging_changed: delivered ${JSON.stringify(delivered)}, received ${JSON.stringify(ids)}`);
+    }
+    await sleep(100);
+  }
+  for (const got of changes) await verifiedPortingEvent(api, got, id);
+  const last = await verifiedPortingEvent(api, changes[changes.length - 1], id);
+  assert.equal(last.data.event_type, MESSAGING_CHANGED);
+  assert.deepEqual(last.data.payload, {
+    id,
+    customer_reference: reference,
+    support_key: supportKey,
+    messaging: {
+      messaging_capable: true,
+      enable_messaging: true,
+      messaging_port_status: 'ported',
+      messaging_port_completed: true,
+    },
+  });
+
+  // One messaging_changed per change of the order's messaging_port_status, each naming the status
+  // it changed to: pending, then (activating, then) ported.
+  // KNOWN SERVER BUG (reported, left failing on purpose): when the FOC moves the order from
+  // `pending` through `activating` to `ported` in one write (every NNID released at the FOC),
+  // messaging-port emits two messaging_changed events with distinct ids, both rendered from the
+  // final order (status `ported`, completed true): the steps read ['pending', 'ported', 'ported'].
+  const steps = changes.map((r) => JSON.parse(r.body).data.payload.messaging.messaging_port_status);
+  assert.deepEqual(
+    steps,
+    ['pending', 'activating', 'ported'].filter((s) => steps.includes(s)),
+    `one messaging_changed per change, in order: ${JSON.stringify(steps)}`,
+  );
+});
