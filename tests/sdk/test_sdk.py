@@ -1900,8 +1900,6 @@ class PortingTest(SdkTestCase):
 
     # ---- the port ---------------------------------------------------------------------------------
 
-    # KNOWN SERVER BUG: fails at its last assertion until messaging-port emits one
-    # porting_order.messaging_changed per change (see the comment there).
     def test_messaging_ports_with_voice_and_messaging_changed_is_signed(self):
         api = self.api
         numbers = [porting_number(30), porting_number(31)]
@@ -2023,11 +2021,8 @@ class PortingTest(SdkTestCase):
 
         # One messaging_changed per change of the order's messaging_port_status, each naming the
         # status it changed to: pending, then (activating, then) ported.
-        # KNOWN SERVER BUG (reported, left failing on purpose): when the FOC moves the order from
-        # `pending` through `activating` to `ported` in one write (every NNID released at the
-        # FOC), messaging-port emits two messaging_changed events with distinct ids, both
-        # rendered from the final order (status `ported`, completed true): the steps read
-        # ['pending', 'ported', 'ported'].
+        # A port whose NNIDs are all released at the FOC goes from `pending` to `ported` in one
+        # change: one event, not one per intermediate step.
         steps = [r.json()["data"]["payload"]["messaging"]["messaging_port_status"] for r in changes]
         self.assertEqual(steps, [s for s in MESSAGING_STEPS if s in steps],
                          f"one messaging_changed per change, in order: {steps}")

@@ -162,6 +162,43 @@ pub fn nullable<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
     Option::<T>::deserialize(deserializer).map(Some)
 }
 
+/// An optional field that may not be `null`: absent → `None`, a value → `Some(v)`, and `null` is
+/// refused naming the field (serde's plain `Option` would read `null` as absent).
+pub fn non_null<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    deserializer: D,
+) -> Result<Option<T>, D::Error> {
+    T::deserialize(deserializer).map(Some)
+}
+
+/// A nested JSON object of a body. serde would also read an array positionally into a struct;
+/// anything but an object is refused, naming the field.
+pub struct Object<T>(pub T);
+
+impl<'de, T: DeserializeOwned> Deserialize<'de> for Object<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::Error as _;
+        let value = serde_json::Value::deserialize(deserializer)?;
+        if !value.is_object() {
+            return Err(D::Error::custom(format!(
+                "invalid type: {}, expected a JSON object",
+                json_type(&value)
+            )));
+        }
+        T::deserialize(value).map(Object).map_err(D::Error::custom)
+    }
+}
+
+fn json_type(value: &serde_json::Value) -> &'static str {
+    match value {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "boolean",
+        serde_json::Value::Number(_) => "number",
+        serde_json::Value::String(_) => "string",
+        serde_json::Value::Array(_) => "array",
+        serde_json::Value::Object(_) => "object",
+    }
+}
+
 /// Path parameters; axum's own rejection (a segment that is not UTF-8) is plain text.
 pub struct ApiPath<T>(pub T);
 

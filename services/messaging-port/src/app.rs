@@ -33,7 +33,7 @@ use tracing::Instrument as _;
 
 use crate::domain::{
     Details, Emit, Nnid, Order, OrderEvent, OrderPatch, OrderStatus, PortingFacts, PortingNumber,
-    PortingOrder, PortingOrderId, StatusDetail, split,
+    PortingOrder, PortingOrderId, StatusDetail, coalesce, split,
 };
 use crate::error::Error;
 use crate::events;
@@ -671,6 +671,7 @@ impl App {
             let now = self.inner.clock.now();
             let mut order = before.clone();
             let (value, emits) = apply(&mut order, now)?;
+            let emits = coalesce(emits);
             if order == before {
                 return Ok((order, value));
             }

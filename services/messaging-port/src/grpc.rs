@@ -65,6 +65,19 @@ fn inner(value: Option<String>) -> Option<Option<String>> {
     value.map(|value| Some(value).filter(|v| !v.is_empty()))
 }
 
+/// A document id of a PATCH: a UUID, or the change that clears it.
+fn document_id(
+    change: Option<Option<String>>,
+    pointer: &str,
+) -> Result<Option<Option<String>>, ApiError> {
+    if let Some(Some(raw)) = &change {
+        uuid::Uuid::parse_str(raw).map_err(|_| {
+            ApiError::at_pointer(ErrorKind::Validation, pointer, "A document id is a UUID.")
+        })?;
+    }
+    Ok(change)
+}
+
 // === impl PortingOrderService ===
 
 #[tonic::async_trait]
@@ -345,19 +358,7 @@ fn number_filter(request: &pb::ListPortingPhoneNumbersRequest) -> Result<NumberF
         .iter()
         .map(|raw| convert::id("filter[porting_order_id]", PortingOrderId::parse, raw))
         .collect::<Result<_, _>>()?;
-    let phone_numbers = request
-        .phone_numbers
-        .iter()
-        .map(|raw| {
-            E164::parse(raw).map_err(|error| {
-                ApiError::at_parameter(
-                    ErrorKind::InvalidPhoneNumber,
-                    "filter[phone_number]",
-                    format!("The phone number must be in +E.164 format: {error}."),
-                )
-            })
-        })
-        .collect::<Result<_, _>>()?;
+
     let enum_of = |raw: i32, parameter: &str| {
         ApiError::at_parameter(
             ErrorKind::InvalidEnum,
@@ -423,7 +424,7 @@ fn number_filter(request: &pb::ListPortingPhoneNumbersRequest) -> Result<NumberF
         order_status,
         order_ids,
         support_keys: request.support_keys.clone(),
-        phone_numbers,
+        phone_numbers: request.phone_numbers.clone(),
         order_statuses,
         messaging,
     })
@@ -508,8 +509,8 @@ fn patch_of(request: pb::UpdatePortingOrderRequest) -> Result<OrderPatch, ApiErr
             .and_then(|s| convert::datetime(s.foc_datetime_requested.as_ref())),
         end_user,
         documents: crate::domain::DocumentsPatch {
-            loa: inner(documents.loa),
-            invoice: inner(documents.invoice),
+            loa: document_id(inner(documents.loa), "/documents/loa")?,
+            invoice: document_id(inner(documents.invoice), "/documents/invoice")?,
         },
         misc,
         requirements: request.requirements.map(|list| {

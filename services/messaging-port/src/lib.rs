@@ -25,7 +25,7 @@ use textport_proto::messaging_port::v1::porting_operator_service_server::Porting
 use textport_proto::messaging_port::v1::porting_order_service_server::PortingOrderServiceServer;
 use textport_proto::messaging_port::v1::porting_sandbox_service_server::PortingSandboxServiceServer;
 
-pub use app::{App, Clients, Policy};
+pub use app::{App, Clients, NewOrders, Policy, Step};
 pub use error::Error;
 
 /// `[messaging_port]` keys beside `listen` and `database`.

@@ -1214,8 +1214,6 @@ test('porting: a confirmed order is not deleted (UnprocessableEntityError, not r
   assert.equal((await api.portingOrders.retrieve(order.id)).data.status.value, 'in-process');
 });
 
-// KNOWN SERVER BUG: fails at its last assertion until messaging-port emits one
-// porting_order.messaging_changed per change (see the comment there).
 test('porting: messaging ports with voice; portingPhoneNumbers.list; messaging_changed verified with unwrap', async (t) => {
   const api = acme();
   const receiver = await startReceiver();
@@ -1350,10 +1348,8 @@ test('porting: messaging ports with voice; portingPhoneNumbers.list; messaging_c
 
   // One messaging_changed per change of the order's messaging_port_status, each naming the status
   // it changed to: pending, then (activating, then) ported.
-  // KNOWN SERVER BUG (reported, left failing on purpose): when the FOC moves the order from
-  // `pending` through `activating` to `ported` in one write (every NNID released at the FOC),
-  // messaging-port emits two messaging_changed events with distinct ids, both rendered from the
-  // final order (status `ported`, completed true): the steps read ['pending', 'ported', 'ported'].
+  // A port whose NNIDs are all released at the FOC goes from `pending` to `ported` in one change:
+  // one event, not one per intermediate step.
   const steps = changes.map((r) => JSON.parse(r.body).data.payload.messaging.messaging_port_status);
   assert.deepEqual(
     steps,

@@ -478,21 +478,35 @@ struct WarningJson {
 }
 
 /// Multipart parts `loa` and `bill` (PDFs, at most 10 MB each); other parts are ignored.
+/// Reads the rest of a multipart body without keeping it.
+async fn discard(mut multipart: Multipart) {
+    while let Ok(Some(mut field)) = multipart.next_field().await {
+        while let Ok(Some(_)) = field.chunk().await {}
+    }
+}
+
 pub async fn file_upload(
     State(state): State<AppState>,
     Extension(Caller(account)): Extension<Caller>,
     ApiPath(id): ApiPath<String>,
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<Json<UploadAnswer>, HttpError> {
-    // An unknown order is 404 before any of a large body is read.
-    state
+    // An unknown order is 404 before the body is looked at. The body is still read (and
+    // dropped): a connection closed under a client still sending it loses the answer.
+    let found = state
         .hosted_orders
         .clone()
         .get_hosted_order(pb::GetHostedOrderRequest {
             account_id: account.to_string(),
             order_id: id.clone(),
         })
-        .await?;
+        .await;
+    if let Err(status) = found {
+        if let Ok(multipart) = multipart {
+            discard(multipart).await;
+        }
+        return Err(status.into());
+    }
     let mut multipart = multipart.map_err(|_| {
         ApiError::new(
             ErrorKind::UnsupportedMediaType,

@@ -14,7 +14,7 @@ use textport_proto::messaging_port::v1::{self as pb, nullable_string};
 use super::{Data, List, required, time};
 use crate::auth::Caller;
 use crate::error::HttpError;
-use crate::extract::{ApiJson, ApiPath, OptionalJson, QueryPairs, nullable};
+use crate::extract::{ApiJson, ApiPath, Object, OptionalJson, QueryPairs, non_null, nullable};
 use crate::state::AppState;
 use crate::wire::{
     ActivationStatus, MessagingPortStatus, NnidHandover, PortabilityStatus, PortingOrderStatus,
@@ -401,6 +401,14 @@ fn one_or_many(query: &QueryPairs, parameter: &str, list: &str) -> Vec<String> {
         .collect()
 }
 
+/// Free-text values of a filter; an empty one filters nothing (the SDKs leave an empty value
+/// out, other clients send it).
+fn texts(query: &QueryPairs, parameter: &str, list: &str) -> Vec<String> {
+    let mut values = one_or_many(query, parameter, list);
+    values.retain(|value| !value.is_empty());
+    values
+}
+
 // === the customer's routes ===
 
 #[derive(Deserialize)]
@@ -531,25 +539,35 @@ pub async fn retrieve(
 
 #[derive(Deserialize)]
 pub struct UpdateBody {
-    messaging: Option<MessagingBody>,
-    phone_number_configuration: Option<ConfigurationBody>,
-    activation_settings: Option<ActivationBody>,
-    end_user: Option<EndUserBody>,
-    documents: Option<DocumentsBody>,
+    #[serde(default, deserialize_with = "non_null")]
+    messaging: Option<Object<MessagingBody>>,
+    #[serde(default, deserialize_with = "non_null")]
+    phone_number_configuration: Option<Object<ConfigurationBody>>,
+    #[serde(default, deserialize_with = "non_null")]
+    activation_settings: Option<Object<ActivationBody>>,
+    #[serde(default, deserialize_with = "non_null")]
+    end_user: Option<Object<EndUserBody>>,
+    #[serde(default, deserialize_with = "non_null")]
+    documents: Option<Object<DocumentsBody>>,
     #[serde(default, deserialize_with = "nullable")]
-    misc: Option<Option<MiscBody>>,
-    requirements: Option<Vec<RequirementBody>>,
+    misc: Option<Option<Object<MiscBody>>>,
+    #[serde(default, deserialize_with = "non_null")]
+    requirements: Option<Vec<Object<RequirementBody>>>,
+    #[serde(default, deserialize_with = "non_null")]
     requirement_group_id: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
     customer_reference: Option<Option<String>>,
+    #[serde(default, deserialize_with = "non_null")]
     customer_group_reference: Option<String>,
-    user_feedback: Option<FeedbackBody>,
+    #[serde(default, deserialize_with = "non_null")]
+    user_feedback: Option<Object<FeedbackBody>>,
     #[serde(default, deserialize_with = "nullable")]
     webhook_url: Option<Option<String>>,
 }
 
 #[derive(Deserialize)]
 struct MessagingBody {
+    #[serde(default, deserialize_with = "non_null")]
     enable_messaging: Option<bool>,
 }
 
@@ -563,11 +581,13 @@ struct ConfigurationBody {
     billing_group_id: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
     emergency_address_id: Option<Option<String>>,
+    #[serde(default, deserialize_with = "non_null")]
     tags: Option<Vec<String>>,
 }
 
 #[derive(Deserialize)]
 struct ActivationBody {
+    #[serde(default, deserialize_with = "non_null")]
     foc_datetime_requested: Option<DateTime<Utc>>,
 }
 
@@ -576,8 +596,10 @@ type Inner = Option<Option<String>>;
 
 #[derive(Deserialize)]
 struct EndUserBody {
-    admin: Option<AdminBody>,
-    location: Option<LocationBody>,
+    #[serde(default, deserialize_with = "non_null")]
+    admin: Option<Object<AdminBody>>,
+    #[serde(default, deserialize_with = "non_null")]
+    location: Option<Object<LocationBody>>,
 }
 
 #[derive(Deserialize)]
@@ -624,6 +646,7 @@ struct DocumentsBody {
 
 #[derive(Deserialize)]
 struct MiscBody {
+    #[serde(default, deserialize_with = "non_null")]
     r#type: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
     remaining_numbers_action: Inner,
@@ -639,6 +662,7 @@ struct RequirementBody {
 
 #[derive(Deserialize)]
 struct FeedbackBody {
+    #[serde(default, deserialize_with = "non_null")]
     user_rating: Option<i32>,
     #[serde(default, deserialize_with = "nullable")]
     user_comment: Inner,
@@ -668,7 +692,7 @@ pub async fn update(
     let configuration = body.phone_number_configuration;
     let clear_misc = matches!(body.misc, Some(None));
     let misc = match body.misc {
-        Some(Some(misc)) => Some(pb::PortingMisc {
+        Some(Some(Object(misc))) => Some(pb::PortingMisc {
             r#type: misc
                 .r#type
                 .as_deref()
@@ -690,23 +714,25 @@ pub async fn update(
     let request = pb::UpdatePortingOrderRequest {
         account_id: account.to_string(),
         porting_order_id: id,
-        messaging: body.messaging.map(|m| pb::MessagingUpdate {
+        messaging: body.messaging.map(|Object(m)| pb::MessagingUpdate {
             enable_messaging: m.enable_messaging,
         }),
-        phone_number_configuration: configuration.map(|c| pb::PhoneNumberConfigurationUpdate {
-            connection_id: nullable_string(c.connection_id),
-            messaging_profile_id: nullable_string(c.messaging_profile_id),
-            billing_group_id: nullable_string(c.billing_group_id),
-            emergency_address_id: nullable_string(c.emergency_address_id),
-            tags: c.tags.map(|values| pb::StringList { values }),
+        phone_number_configuration: configuration.map(|Object(c)| {
+            pb::PhoneNumberConfigurationUpdate {
+                connection_id: nullable_string(c.connection_id),
+                messaging_profile_id: nullable_string(c.messaging_profile_id),
+                billing_group_id: nullable_string(c.billing_group_id),
+                emergency_address_id: nullable_string(c.emergency_address_id),
+                tags: c.tags.map(|values| pb::StringList { values }),
+            }
         }),
-        activation_settings: body
-            .activation_settings
-            .map(|a| pb::ActivationSettingsUpdate {
+        activation_settings: body.activation_settings.map(|Object(a)| {
+            pb::ActivationSettingsUpdate {
                 foc_datetime_requested: a.foc_datetime_requested.map(convert::timestamp),
-            }),
-        end_user: body.end_user.map(|end_user| pb::EndUser {
-            admin: end_user.admin.map(|a| pb::EndUserAdmin {
+            }
+        }),
+        end_user: body.end_user.map(|Object(end_user)| pb::EndUser {
+            admin: end_user.admin.map(|Object(a)| pb::EndUserAdmin {
                 entity_name: inner(a.entity_name),
                 auth_person_name: inner(a.auth_person_name),
                 billing_phone_number: inner(a.billing_phone_number),
@@ -715,7 +741,7 @@ pub async fn update(
                 tax_identifier: inner(a.tax_identifier),
                 business_identifier: inner(a.business_identifier),
             }),
-            location: end_user.location.map(|l| pb::EndUserLocation {
+            location: end_user.location.map(|Object(l)| pb::EndUserLocation {
                 street_address: inner(l.street_address),
                 extended_address: inner(l.extended_address),
                 locality: inner(l.locality),
@@ -724,7 +750,7 @@ pub async fn update(
                 country_code: inner(l.country_code),
             }),
         }),
-        documents: body.documents.map(|d| pb::PortingDocuments {
+        documents: body.documents.map(|Object(d)| pb::PortingDocuments {
             loa: inner(d.loa),
             invoice: inner(d.invoice),
         }),
@@ -733,7 +759,7 @@ pub async fn update(
         requirements: body.requirements.map(|list| pb::RequirementInputList {
             values: list
                 .into_iter()
-                .map(|r| pb::RequirementInput {
+                .map(|Object(r)| pb::RequirementInput {
                     requirement_type_id: r.requirement_type_id,
                     field_value: r.field_value,
                 })
@@ -742,7 +768,7 @@ pub async fn update(
         requirement_group_id: body.requirement_group_id,
         customer_reference: nullable_string(body.customer_reference),
         customer_group_reference: body.customer_group_reference,
-        user_feedback: body.user_feedback.map(|f| pb::UserFeedback {
+        user_feedback: body.user_feedback.map(|Object(f)| pb::UserFeedback {
             user_rating: f.user_rating,
             user_comment: inner(f.user_comment),
         }),
@@ -827,12 +853,12 @@ pub async fn list_numbers(
             "filter[porting_order_id]",
             "filter[porting_order_id][in][]",
         ),
-        support_keys: one_or_many(
+        support_keys: texts(
             &query,
             "filter[support_key][eq]",
             "filter[support_key][in][]",
         ),
-        phone_numbers: one_or_many(&query, "filter[phone_number]", "filter[phone_number][in][]"),
+        phone_numbers: texts(&query, "filter[phone_number]", "filter[phone_number][in][]"),
         activation_status: query
             .get("filter[activation_status]")
             .map(|raw| {

@@ -17,7 +17,7 @@ pub use details::{
 };
 pub use order::{
     ENABLE_MESSAGING_POINTER, Emit, MESSAGING_PROFILE_POINTER, Nnid, PortingNumber, PortingOrder,
-    Refusal, divergence_since, roll_up,
+    Refusal, coalesce, divergence_since, roll_up,
 };
 pub use split::{PortingFacts, Split, split};
 pub use status::{

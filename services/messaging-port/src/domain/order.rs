@@ -43,6 +43,32 @@ impl Emit {
     }
 }
 
+/// The webhooks of one write. A write that moves messaging twice (the port, then what the
+/// directory already says of the NNIDs) tells one change, from where messaging was to where it
+/// ended, since every payload shows the order as written; none if it came back where it was.
+pub fn coalesce(emits: Vec<Emit>) -> Vec<Emit> {
+    let mut coalesced: Vec<Emit> = Vec::with_capacity(emits.len());
+    let mut messaging: Option<usize> = None;
+    for emit in emits {
+        match (emit, messaging) {
+            (Emit::MessagingChanged { to, .. }, Some(at)) => {
+                if let Emit::MessagingChanged { to: last, .. } = &mut coalesced[at] {
+                    *last = to;
+                }
+            }
+            (Emit::MessagingChanged { .. }, None) => {
+                messaging = Some(coalesced.len());
+                coalesced.push(emit);
+            }
+            (Emit::StatusChanged { .. } | Emit::MessagingDiverged { .. }, _) => {
+                coalesced.push(emit);
+            }
+        }
+    }
+    coalesced.retain(|emit| !matches!(emit, Emit::MessagingChanged { from, to } if from == to));
+    coalesced
+}
+
 /// Why a change to a porting order is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Refusal {

@@ -792,3 +792,44 @@ fn a_number_without_a_profile_waits_for_the_profile_even_with_our_nnid() {
         order.messaging_profile_id
     );
 }
+
+#[test]
+fn one_write_tells_one_messaging_change_from_where_it_was_to_where_it_ended() {
+    let port = status(O::FocDateConfirmed, O::Ported);
+    assert_eq!(
+        coalesce(vec![
+            port,
+            messaging(M::Pending, M::Activating),
+            messaging(M::Activating, M::Ported),
+        ]),
+        vec![port, messaging(M::Pending, M::Ported)]
+    );
+    assert_eq!(
+        coalesce(vec![
+            messaging(M::Exception, M::Activating),
+            messaging(M::Activating, M::Exception),
+        ]),
+        Vec::new(),
+        "back where it was"
+    );
+    let diverged = Emit::MessagingDiverged { since: at(0) };
+    assert_eq!(
+        coalesce(vec![diverged, messaging(M::Activating, M::Exception)]),
+        vec![diverged, messaging(M::Activating, M::Exception)]
+    );
+}
+
+#[test]
+fn a_port_whose_nnids_are_ours_already_tells_one_messaging_change() {
+    let mut order = ready_to_port(2);
+    let mut emits = order.transition(port()).expect("ports");
+    emits.extend(order.nnid_seen(0, Nnid::Ours).expect("ports"));
+    emits.extend(order.nnid_seen(1, Nnid::Ours).expect("ports"));
+    assert_eq!(
+        coalesce(emits),
+        vec![
+            status(O::FocDateConfirmed, O::Ported),
+            messaging(M::Pending, M::Ported)
+        ]
+    );
+}

@@ -66,7 +66,8 @@ pub struct NumberFilter {
     pub order_status: Option<OrderStatus>,
     pub order_ids: Vec<PortingOrderId>,
     pub support_keys: Vec<String>,
-    pub phone_numbers: Vec<E164>,
+    /// As sent: a value that is no number matches nothing.
+    pub phone_numbers: Vec<String>,
     /// Order statuses whose numbers show the asked activation or portability status.
     pub order_statuses: Option<Vec<OrderStatus>>,
     pub messaging: Option<Vec<NumberMessaging>>,
@@ -372,9 +373,7 @@ pub async fn list_numbers(
         query = query.filter(C::SupportKey.is_in(filter.support_keys.iter().cloned()));
     }
     if !filter.phone_numbers.is_empty() {
-        query = query.filter(
-            C::PhoneNumber.is_in(filter.phone_numbers.iter().map(|n| n.as_str().to_owned())),
-        );
+        query = query.filter(C::PhoneNumber.is_in(filter.phone_numbers.iter().cloned()));
     }
     if let Some(messaging) = &filter.messaging {
         query = query.filter(C::Messaging.is_in(messaging.iter().map(|m| m.as_str())));
