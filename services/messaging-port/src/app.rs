@@ -32,8 +32,8 @@ use tokio::sync::Notify;
 use tracing::Instrument as _;
 
 use crate::domain::{
-    Details, Emit, Nnid, Order, OrderEvent, OrderPatch, OrderStatus, PortingFacts, PortingNumber,
-    PortingOrder, PortingOrderId, StatusDetail, coalesce, split,
+    Details, Emit, Nnid, NumberMessaging, Order, OrderEvent, OrderPatch, OrderStatus, PortingFacts,
+    PortingNumber, PortingOrder, PortingOrderId, StatusDetail, coalesce, split,
 };
 use crate::error::Error;
 use crate::events;
@@ -202,7 +202,10 @@ impl App {
         let orders: Vec<Order> = split(facts)
             .into_iter()
             .map(|split| {
-                let fast_port_eligible = split.numbers.iter().all(|(n, _)| fast[n]);
+                let fast_port_eligible = split
+                    .numbers
+                    .iter()
+                    .all(|(n, _)| fast.get(n).copied().unwrap_or(false));
                 let count = split.numbers.len();
                 Order {
                     id: PortingOrderId::new(),
@@ -546,7 +549,12 @@ impl App {
             .rules
             .numbers
             .iter()
-            .filter(|n| n.watch_until.is_some() || n.exception.is_some())
+            .filter(|n| {
+                matches!(
+                    n.messaging,
+                    NumberMessaging::Activating | NumberMessaging::Exception
+                )
+            })
             .map(|n| n.phone_number.as_str().to_owned())
             .collect();
         let states = self.nnid_states(watched).await?;

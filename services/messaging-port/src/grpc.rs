@@ -356,9 +356,16 @@ fn number_filter(request: &pb::ListPortingPhoneNumbersRequest) -> Result<NumberF
     let order_ids = request
         .porting_order_ids
         .iter()
-        .map(|raw| convert::id("filter[porting_order_id]", PortingOrderId::parse, raw))
+        .map(|raw| {
+            PortingOrderId::parse(raw).map_err(|error| {
+                ApiError::at_parameter(
+                    ErrorKind::Validation,
+                    "filter[porting_order_id]",
+                    error.to_string(),
+                )
+            })
+        })
         .collect::<Result<_, _>>()?;
-
     let enum_of = |raw: i32, parameter: &str| {
         ApiError::at_parameter(
             ErrorKind::InvalidEnum,

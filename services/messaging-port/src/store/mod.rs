@@ -160,8 +160,8 @@ async fn assemble(db: &impl ConnectionTrait, rows: Vec<order::Model>) -> Result<
         .collect()
 }
 
-/// Writes the order if nobody changed it since `order.version` was read, and the numbers at
-/// `changed`; answers whether it did (and bumps the version).
+/// Writes the order if nobody changed it since `order.version` was read, and its numbers that
+/// differ from `before`; answers whether it did (and bumps the version).
 pub async fn save(
     db: &impl ConnectionTrait,
     order: &mut Order,
