@@ -778,3 +778,65 @@ async fn a_number_hosted_with_us_before_the_port_keeps_its_messaging_through_it(
     assert_eq!(porting.number_statuses(&id).await[0].1, "ported");
     porting.suite.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_sandbox_sets_a_numbers_nnid_result_in_the_directory_where_the_monitor_reads_it() {
+    let porting = Porting::start().await;
+    let lines = numbers([1760, 1761]);
+    let id = porting.ready(&lines, None).await;
+    porting.step(&id, "port").await;
+    let nnid = |number: &str| format!("/sandbox/v1/numbers/{}/nnid", number.replace('+', "%2B"));
+    let put = |number: String, result: &'static str| {
+        let path = nnid(&number);
+        let key = porting.key.clone();
+        let suite = &porting.suite;
+        async move {
+            suite
+                .call(
+                    Method::PUT,
+                    &path,
+                    Some(&key),
+                    Some(json!({"result": result})),
+                )
+                .await
+        }
+    };
+    let released = put(lines[0].clone(), "ported").await;
+    assert_eq!(released.status, 200, "{}", released.body);
+    assert_eq!(released.body["data"]["handover"], "ours");
+    let kept = put(lines[1].clone(), "exception").await;
+    assert_eq!(kept.body["data"]["handover"], "refused");
+    put(lines[1].clone(), "lost")
+        .await
+        .assert_error(400, "10032");
+
+    porting.advance(1);
+    let order = porting.messaging_becomes(&id, "exception").await;
+    assert_eq!(order["status"]["value"], "ported");
+    let listed = porting
+        .suite
+        .get(
+            &format!("/v2/porting_phone_numbers?filter[porting_order_id]={id}"),
+            &porting.key,
+        )
+        .await;
+    let numbers = listed.body["data"].as_array().expect("numbers");
+    assert_eq!(numbers[0]["messaging_port_status"], "ported");
+    assert_eq!(numbers[1]["messaging_port_status"], "exception");
+    assert_eq!(numbers[1]["messaging_exception"], "nnid_refused");
+
+    let magic = porting
+        .suite
+        .get("/sandbox/v1/magic_numbers", &porting.key)
+        .await;
+    let firsts: Vec<&str> = magic.body["data"]
+        .as_array()
+        .expect("ranges")
+        .iter()
+        .filter_map(|r| r["first"].as_str())
+        .collect();
+    for first in ["1500", "1600", "1700", "1800"] {
+        assert!(firsts.contains(&first), "{first} in {firsts:?}");
+    }
+    porting.suite.stop().await;
+}
