@@ -254,6 +254,52 @@ async fn one_request_is_one_trace_across_every_hop() {
     )
     .await;
 
+    // A port's trace: the sandbox's FOC through the gateway and messaging-port, eligibility
+    // recording the port, and the order's `messaging_changed` webhook through the outbox.
+    let porting_orders = format!("{}/porting_orders", suite.state.api_base_url);
+    let (status, created) = call(
+        http.post(&porting_orders),
+        &key,
+        None,
+        Some(json!({"phone_numbers": [PORTED]})),
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    let porting_id = created["data"][0]["id"].as_str().expect("an id");
+    let (status, patched) = call(
+        http.patch(format!("{porting_orders}/{porting_id}")),
+        &key,
+        None,
+        Some(
+            json!({"messaging": {"enable_messaging": true}, "webhook_url": hook_url,
+                    "phone_number_configuration": {"messaging_profile_id": profile["data"]["id"]}}),
+        ),
+    )
+    .await;
+    assert_eq!(status, 200, "{patched}");
+    let (status, confirmed) = call(
+        http.post(format!("{porting_orders}/{porting_id}/actions/confirm")),
+        &key,
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{confirmed}");
+    let (status, ported) = call(
+        http.post(format!(
+            "{sandbox}/porting_orders/{porting_id}/actions/port"
+        )),
+        &key,
+        Some(PORT_TRACE),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{ported}");
+    webhook(&mut arrived, "porting_order.messaging_changed", |body| {
+        body["data"]["payload"]["messaging"]["messaging_port_status"] == "ported"
+    })
+    .await;
+
     suite.stop().await.expect("suite stops");
     telemetry.shutdown().await;
     server.abort();
@@ -391,11 +437,29 @@ async fn one_request_is_one_trace_across_every_hop() {
     );
     in_trace(APPROVE_TRACE, "textport.notifier.deliver_webhook");
 
+    let port_request = in_trace(
+        PORT_TRACE,
+        "textport.gateway POST /sandbox/v1/porting_orders/{id}/actions/{step}",
+    );
+    let advance = in_trace(PORT_TRACE, "textport.messaging_port.advance_porting_order");
+    assert_eq!(advance.parent_span_id, port_request.span_id);
+    assert!(
+        descends(
+            in_trace(PORT_TRACE, "textport.eligibility.port_numbers"),
+            advance
+        ),
+        "eligibility records the port under messaging-port's span"
+    );
+    in_trace(PORT_TRACE, "textport.outbox.relay");
+    in_trace(PORT_TRACE, "textport.notifier.deliver_webhook");
+
     for span in &spans {
         for attribute in &span.attributes {
             let value = format!("{:?}", attribute.value);
             assert!(
-                !value.contains("3125550002") && !value.contains(&HELD_BY_GLOBEX[2..]),
+                !value.contains("3125550002")
+                    && !value.contains(&HELD_BY_GLOBEX[2..])
+                    && !value.contains(&PORTED[2..]),
                 "no full phone number in span {}: {attribute:?}",
                 span.name
             );
@@ -407,6 +471,9 @@ const EVENT_TRACE: &str = "0af7651916cd43dd8448eb211c80319c";
 const ORDER_TRACE: &str = "5b8aa5a2d2c872e8321cf37308d69df2";
 const VERIFY_TRACE: &str = "7d3c1f0a9b2e4c6d8e0f1a2b3c4d5e6f";
 const APPROVE_TRACE: &str = "1e2d3c4b5a69788796a5b4c3d2e1f001";
+const PORT_TRACE: &str = "9c8b7a6f5e4d3c2b1a09f8e7d6c5b4a3";
+/// An ordinary number: its NNID is released at the FOC.
+const PORTED: &str = "+13125550042";
 /// In the demo directory, globex holds 2100–2199 and allows transfers.
 const HELD_BY_GLOBEX: &str = "+13125552105";
 
