@@ -189,14 +189,16 @@ fn events_of(received: &[Received], event_type: &str) -> Vec<Value> {
 async fn messaging_follows_voice_from_pending_through_activating_to_ported_with_signed_webhooks() {
     let porting = Porting::start().await;
     let receiver = Receiver::start(&[]).await;
-    let lines = numbers([1601, 1602, 1]);
+    let mut lines = numbers([1601, 1602, 1]);
+    // Outside +1 there is no NNID to wait for: messaging ports with voice.
+    lines.push("+442071838750".to_owned());
 
     let orders = porting.create(&lines).await;
     let order = &orders[0];
     assert_eq!(order["record_type"], "porting_order");
     assert_eq!(order["status"]["value"], "draft");
     assert_eq!(order["support_key"], Value::Null);
-    assert_eq!(order["porting_phone_numbers_count"], 3);
+    assert_eq!(order["porting_phone_numbers_count"], 4);
     assert_eq!(
         order["messaging"],
         json!({"messaging_capable": true, "enable_messaging": null,
@@ -276,6 +278,7 @@ async fn messaging_follows_voice_from_pending_through_activating_to_ported_with_
             (lines[0].clone(), "activating".to_owned()),
             (lines[1].clone(), "activating".to_owned()),
             (lines[2].clone(), "ported".to_owned()),
+            (lines[3].clone(), "ported".to_owned()),
         ]
     );
     porting.advance(3);
@@ -650,12 +653,23 @@ async fn orders_split_by_carrier_and_type_and_bad_numbers_are_refused_by_index()
         .await;
     unknown.assert_error(404, "10005");
 
-    // Only a draft may be deleted.
+    // Only a draft may be deleted; `porting_order.deleted` tells its webhook_url.
+    let receiver = Receiver::start(&[]).await;
+    let hooked = porting
+        .patch(id, json!({"webhook_url": receiver.url()}))
+        .await;
+    assert_eq!(hooked.status, 200, "{}", hooked.body);
     let deleted = porting
         .suite
         .call(Method::DELETE, &format!("{ORDERS}/{id}"), Some(&key), None)
         .await;
     assert_eq!(deleted.status, 204);
+    let received = receiver.wait_for(1).await;
+    let event = &received[0].json()["data"];
+    assert_eq!(event["event_type"], "porting_order.deleted");
+    assert_eq!(event["payload"]["id"], id);
+    assert_eq!(event["payload"]["record_type"], "porting_order");
+    assert!(event["payload"]["deleted_at"].is_string(), "{event}");
     porting
         .suite
         .get(&format!("{ORDERS}/{id}"), &key)
