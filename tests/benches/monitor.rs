@@ -18,7 +18,7 @@
 //! left due nor have failed. The clock never passes the first order's watch deadline (30 min),
 //! which bounds the rounds. Per-number cost is the median sweep ÷ N; ratios are against the
 //! smallest size. Eligibility's server-side `GetNnidStates` time comes from the process's metrics;
-//! after each size's sweeps one read of a whole order (`App::get`, which the monitor does twice per
+//! after each size's sweeps one read of a whole order (`App::get`, which the monitor does once per
 //! order and sweep) is timed too.
 //!
 //! SQLite in a temporary directory, or PostgreSQL schemas when `TEXTPORT_TEST_DATABASE_URL` is set
@@ -208,7 +208,7 @@ struct Size {
     calls: usize,
     /// Eligibility's `GetNnidStates`, server side, over the timed sweeps: (seconds, calls).
     lookups: (f64, f64),
-    /// The median time of reading one full order (`App::get`), as the monitor does twice.
+    /// The median time of reading one full order (`App::get`), as the monitor does once a sweep.
     load_seconds: f64,
 }
 
@@ -390,7 +390,7 @@ async fn main() {
     for size in &sizes {
         println!(
             "  {:>7} watched: set up in {:.0} s (added orders only), {} work rounds a sweep; \
-             one read of the first order (App::get, as the monitor reads each order twice a \
+             one read of the first order (App::get, as the monitor reads each order once a \
              sweep) {:.2} ms",
             size.numbers,
             size.setup_seconds,

@@ -560,7 +560,7 @@ impl App {
         let states = self.nnid_states(watched).await?;
         let policy = &self.inner.policy;
         let (order, ()) = self
-            .change(None, id, Actor::Monitor, |order, now| {
+            .change_read(None, id, Some(order), Actor::Monitor, |order, now| {
                 let mut emits = apply_nnids(order, &states)?;
                 emits.extend(order.rules.expire_watches(now)?);
                 emits.extend(order.rules.watch_divergence(now, policy.divergence_alert));
@@ -608,7 +608,7 @@ impl App {
             .numbers;
         let watch = self.inner.policy.nnid_watch;
         let (order, ()) = self
-            .change(None, order.id, actor, |order, now| {
+            .change_read(None, order.id, Some(order), actor, |order, now| {
                 if order.status() != OrderStatus::FocDateConfirmed {
                     // Another round ported it meanwhile.
                     return Ok(((), Vec::new()));
@@ -672,10 +672,26 @@ impl App {
         scope: Option<AccountId>,
         id: PortingOrderId,
         actor: Actor,
+        apply: impl FnMut(&mut Order, DateTime<Utc>) -> Result<(T, Vec<Emit>), Error>,
+    ) -> Result<(Order, T), Error> {
+        self.change_read(scope, id, None, actor, apply).await
+    }
+
+    /// [`App::change`] starting from `read`, the order as the caller read it (the monitor reads
+    /// it anyway); only a lost race reads it again.
+    async fn change_read<T>(
+        &self,
+        scope: Option<AccountId>,
+        id: PortingOrderId,
+        mut read: Option<Order>,
+        actor: Actor,
         mut apply: impl FnMut(&mut Order, DateTime<Utc>) -> Result<(T, Vec<Emit>), Error>,
     ) -> Result<(Order, T), Error> {
         for _ in 0..ATTEMPTS {
-            let before = self.get(scope, id).await?;
+            let before = match read.take() {
+                Some(order) => order,
+                None => self.get(scope, id).await?,
+            };
             let now = self.inner.clock.now();
             let mut order = before.clone();
             let (value, emits) = apply(&mut order, now)?;
