@@ -854,3 +854,35 @@ async fn the_sandbox_sets_a_numbers_nnid_result_in_the_directory_where_the_monit
     }
     porting.suite.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_concurrent_orders_for_one_number_one_wins_and_the_other_is_refused_naming_it() {
+    let porting = Porting::start().await;
+    for round in 0..5 {
+        let number = format!("+1312555{:04}", 40 + round);
+        let body =
+            |reference: &str| json!({"phone_numbers": [number], "customer_reference": reference});
+        let (first, second) = tokio::join!(
+            porting.suite.post(ORDERS, &porting.key, body("first")),
+            porting.suite.post(ORDERS, &porting.key, body("second")),
+        );
+        let mut statuses = [first.status.as_u16(), second.status.as_u16()];
+        statuses.sort_unstable();
+        assert_eq!(
+            statuses,
+            [201, 422],
+            "round {round}: {} / {}",
+            first.body,
+            second.body
+        );
+        let refused = if first.status == 422 { &first } else { &second };
+        assert_eq!(refused.error_source("pointer"), Some("/phone_numbers/0"));
+        assert_eq!(refused.headers["x-should-retry"], "false");
+    }
+    let all = porting
+        .suite
+        .get(&format!("{ORDERS}?page[size]=10"), &porting.key)
+        .await;
+    assert_eq!(all.body["meta"]["total_results"], 5, "one order per number");
+    porting.suite.stop().await;
+}

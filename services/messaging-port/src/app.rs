@@ -18,6 +18,7 @@ use textport_domain::{
     AccountId, E164, MAX_NUMBERS_PER_REQUEST, MessagingProfileId, Page, SharedClock,
 };
 use textport_platform::client::Downstream;
+use textport_platform::db::{self, DbFailure};
 use textport_platform::outbox::{self, OutboxEvent, RelayWaker};
 use textport_platform::{CancellationToken, convert, sweeper, trace_context};
 use textport_proto::accounts::v1::GetMessagingProfileRequest;
@@ -146,16 +147,8 @@ impl App {
         request: NewOrders,
     ) -> Result<Vec<Order>, Error> {
         let numbers = parse_numbers(&request.phone_numbers)?;
-        let taken = store::in_open_orders(&self.inner.db, &numbers).await?;
-        if let Some(index) = numbers.iter().position(|n| taken.contains(n)) {
-            return Err(Error::NumberRefused {
-                pointer: format!("/phone_numbers/{index}"),
-                detail: format!(
-                    "{} is already in an open porting order.",
-                    numbers[index].as_str()
-                ),
-            });
-        }
+        self.refuse_taken(&numbers).await?;
+        let requested = numbers.clone();
         let checked = self
             .inner
             .clients
@@ -239,7 +232,19 @@ impl App {
             })
             .collect();
         let txn = self.inner.db.begin().await?;
-        store::insert_orders(&txn, &orders).await?;
+        if let Err(error) = store::insert_orders(&txn, &orders).await {
+            txn.rollback().await?;
+            return match db::failure(&error) {
+                // Another order took a number since it was looked at.
+                DbFailure::UniqueViolation => {
+                    self.refuse_taken(&requested).await?;
+                    Err(Error::Contended)
+                }
+                DbFailure::ForeignKeyViolation | DbFailure::Retryable | DbFailure::Other => {
+                    Err(error.into())
+                }
+            };
+        }
         for order in &orders {
             let changes = [Change {
                 phone_number: None,
@@ -259,6 +264,21 @@ impl App {
         }
         txn.commit().await?;
         Ok(orders)
+    }
+
+    /// Refuses the request naming its first number already in an open porting order.
+    async fn refuse_taken(&self, numbers: &[E164]) -> Result<(), Error> {
+        let taken = store::in_open_orders(&self.inner.db, numbers).await?;
+        match numbers.iter().position(|n| taken.contains(n)) {
+            Some(index) => Err(Error::NumberRefused {
+                pointer: format!("/phone_numbers/{index}"),
+                detail: format!(
+                    "{} is already in an open porting order.",
+                    numbers[index].as_str()
+                ),
+            }),
+            None => Ok(()),
+        }
     }
 
     pub async fn get(

@@ -89,7 +89,6 @@ impl MigrationTrait for CreatePortingTables {
                     .to_owned(),
             )
             .await?;
-        // A number's open orders (one at most), and an account's numbers page by page.
         index(
             manager,
             "porting_numbers_number",
@@ -97,6 +96,14 @@ impl MigrationTrait for CreatePortingTables {
             &["phone_number"],
         )
         .await?;
+        // A number is in one open order at most: two racing creates meet here, on any replica.
+        manager
+            .get_connection()
+            .execute_unprepared(
+                "CREATE UNIQUE INDEX IF NOT EXISTS porting_numbers_open ON porting_numbers \
+                 (phone_number) WHERE order_status NOT IN ('ported', 'cancelled')",
+            )
+            .await?;
         index(
             manager,
             "porting_numbers_account",
