@@ -172,6 +172,7 @@ pub fn non_null<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
 
 /// A nested JSON object of a body. serde would also read an array positionally into a struct;
 /// anything but an object is refused, naming the field.
+#[derive(Debug)]
 pub struct Object<T>(pub T);
 
 impl<'de, T: DeserializeOwned> Deserialize<'de> for Object<T> {
@@ -185,6 +186,26 @@ impl<'de, T: DeserializeOwned> Deserialize<'de> for Object<T> {
             )));
         }
         T::deserialize(value).map(Object).map_err(D::Error::custom)
+    }
+}
+
+/// A whole JSON number: `5.0` is as whole as `5` (JSON Schema's `integer` agrees), `5.5` is not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WholeNumber(pub i64);
+
+impl<'de> Deserialize<'de> for WholeNumber {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::Error as _;
+        let number = serde_json::Number::deserialize(deserializer)?;
+        let whole = number.as_i64().or_else(|| {
+            number
+                .as_f64()
+                .filter(|f| f.fract() == 0.0 && (i64::MIN as f64..=i64::MAX as f64).contains(f))
+                .map(|f| f as i64)
+        });
+        whole
+            .map(WholeNumber)
+            .ok_or_else(|| D::Error::custom(format!("{number} is not a whole number")))
     }
 }
 
@@ -331,6 +352,46 @@ mod tests {
         let error = error_of("[1,2]");
         assert_eq!(error.kind, ErrorKind::Validation);
         assert_eq!(error.envelope()["errors"][0]["source"]["pointer"], "");
+    }
+
+    #[test]
+    fn whole_numbers_may_be_written_as_floats_but_fractions_and_strings_are_refused() {
+        let whole = |json: &str| serde_json::from_str::<WholeNumber>(json).ok();
+        assert_eq!(whole("72"), Some(WholeNumber(72)));
+        assert_eq!(whole("72.0"), Some(WholeNumber(72)));
+        assert_eq!(whole("-3"), Some(WholeNumber(-3)));
+        assert_eq!(whole("72.5"), None);
+        assert_eq!(whole("1e300"), None);
+        assert_eq!(whole("\"72\""), None);
+    }
+
+    #[test]
+    fn nested_objects_refuse_arrays_and_null() {
+        #[derive(Debug, Deserialize)]
+        struct Inner {
+            #[allow(dead_code)]
+            a: Option<String>,
+        }
+        #[derive(Debug, Deserialize)]
+        struct Body {
+            #[serde(default, deserialize_with = "non_null")]
+            #[allow(dead_code)]
+            inner: Option<Object<Inner>>,
+        }
+        for body in [
+            r#"{"inner": [null]}"#,
+            r#"{"inner": null}"#,
+            r#"{"inner": "x"}"#,
+        ] {
+            let error = parse_json::<Body>(body.as_bytes()).expect_err(body);
+            assert_eq!(
+                error.envelope()["errors"][0]["source"]["pointer"],
+                "/inner",
+                "{body}"
+            );
+        }
+        assert!(parse_json::<Body>(br#"{"inner": {"a": "x"}}"#).is_ok());
+        assert!(parse_json::<Body>(b"{}").is_ok());
     }
 
     #[test]

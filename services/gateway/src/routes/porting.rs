@@ -14,7 +14,9 @@ use textport_proto::messaging_port::v1::{self as pb, nullable_string};
 use super::{Data, List, required, time};
 use crate::auth::Caller;
 use crate::error::HttpError;
-use crate::extract::{ApiJson, ApiPath, Object, OptionalJson, QueryPairs, non_null, nullable};
+use crate::extract::{
+    ApiJson, ApiPath, Object, OptionalJson, QueryPairs, WholeNumber, non_null, nullable,
+};
 use crate::state::AppState;
 use crate::wire::{
     ActivationStatus, MessagingPortStatus, NnidHandover, PortabilityStatus, PortingOrderStatus,
@@ -663,7 +665,7 @@ struct RequirementBody {
 #[derive(Deserialize)]
 struct FeedbackBody {
     #[serde(default, deserialize_with = "non_null")]
-    user_rating: Option<i32>,
+    user_rating: Option<WholeNumber>,
     #[serde(default, deserialize_with = "nullable")]
     user_comment: Inner,
 }
@@ -691,6 +693,27 @@ pub async fn update(
 ) -> Result<Json<OrderAnswer>, HttpError> {
     let configuration = body.phone_number_configuration;
     let clear_misc = matches!(body.misc, Some(None));
+    let user_feedback = body
+        .user_feedback
+        .map(|Object(f)| {
+            let user_rating = f
+                .user_rating
+                .map(|WholeNumber(rating)| {
+                    i32::try_from(rating).map_err(|_| {
+                        ApiError::at_pointer(
+                            ErrorKind::Validation,
+                            "/user_feedback/user_rating",
+                            "user_rating is out of range.",
+                        )
+                    })
+                })
+                .transpose()?;
+            Ok::<_, ApiError>(pb::UserFeedback {
+                user_rating,
+                user_comment: inner(f.user_comment),
+            })
+        })
+        .transpose()?;
     let misc = match body.misc {
         Some(Some(Object(misc))) => Some(pb::PortingMisc {
             r#type: misc
@@ -768,10 +791,7 @@ pub async fn update(
         requirement_group_id: body.requirement_group_id,
         customer_reference: nullable_string(body.customer_reference),
         customer_group_reference: body.customer_group_reference,
-        user_feedback: body.user_feedback.map(|Object(f)| pb::UserFeedback {
-            user_rating: f.user_rating,
-            user_comment: inner(f.user_comment),
-        }),
+        user_feedback,
         webhook_url: nullable_string(body.webhook_url),
     };
     let response = state

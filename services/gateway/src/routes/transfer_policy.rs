@@ -11,7 +11,7 @@ use textport_proto::transfer_approval::v1 as pb;
 use super::{Data, required, time};
 use crate::auth::Caller;
 use crate::error::HttpError;
-use crate::extract::ApiJson;
+use crate::extract::{ApiJson, WholeNumber};
 use crate::state::AppState;
 use crate::wire::TransferPolicyMode;
 
@@ -60,7 +60,7 @@ pub async fn retrieve(
 pub struct PolicyBody {
     mode: Option<String>,
     /// Absent or null: the service's window.
-    window_hours: Option<i64>,
+    window_hours: Option<WholeNumber>,
     allowlist: Option<Vec<String>>,
 }
 
@@ -85,7 +85,7 @@ pub async fn update(
     // The range is transfer-approval's to check; here only what a proto field cannot carry.
     let window_hours = body
         .window_hours
-        .map(|hours| {
+        .map(|WholeNumber(hours)| {
             u32::try_from(hours).map_err(|_| {
                 ApiError::at_pointer(
                     ErrorKind::Validation,
