@@ -33,8 +33,8 @@ use tokio::sync::Notify;
 use tracing::Instrument as _;
 
 use crate::domain::{
-    Details, Emit, Nnid, NumberMessaging, Order, OrderEvent, OrderPatch, OrderStatus, PortingFacts,
-    PortingNumber, PortingOrder, PortingOrderId, StatusDetail, coalesce, split,
+    Emit, Nnid, NumberMessaging, Order, OrderEvent, OrderPatch, OrderStatus, PortingFacts,
+    PortingOrderId, StatusDetail, coalesce, split,
 };
 use crate::error::Error;
 use crate::events;
@@ -169,7 +169,6 @@ impl App {
             ));
         }
         let mut facts = Vec::with_capacity(numbers.len());
-        let mut fast = HashMap::new();
         for (index, (number, result)) in numbers.into_iter().zip(checked).enumerate() {
             if !result.portable {
                 return Err(Error::NumberRefused {
@@ -181,13 +180,13 @@ impl App {
                     ),
                 });
             }
-            fast.insert(number.clone(), result.fast_portable);
             facts.push((
                 number,
                 PortingFacts {
                     carrier_name: result.carrier_name.unwrap_or_default(),
                     phone_number_type: result.phone_number_type.unwrap_or_default(),
                     messaging_capable: result.messaging_capable,
+                    fast_portable: result.fast_portable,
                 },
             ));
         }
@@ -195,40 +194,13 @@ impl App {
         let orders: Vec<Order> = split(facts)
             .into_iter()
             .map(|split| {
-                let fast_port_eligible = split
-                    .numbers
-                    .iter()
-                    .all(|(n, _)| fast.get(n).copied().unwrap_or(false));
-                let count = split.numbers.len();
-                Order {
-                    id: PortingOrderId::new(),
+                Order::draft(
                     account,
-                    version: 0,
-                    rules: PortingOrder::new(
-                        split
-                            .numbers
-                            .iter()
-                            .map(|(n, f)| PortingNumber::with_facts(n.clone(), f))
-                            .collect(),
-                    ),
-                    support_key: None,
-                    customer_reference: request.customer_reference.clone(),
-                    customer_group_reference: request.customer_group_reference.clone(),
-                    description: format!(
-                        "{count} {} number{} from {}",
-                        split.phone_number_type,
-                        if count == 1 { "" } else { "s" },
-                        split.carrier_name
-                    ),
-                    carrier_name: split.carrier_name,
-                    phone_number_type: split.phone_number_type,
-                    fast_port_eligible,
-                    foc_datetime_requested: None,
-                    webhook_url: None,
-                    details: Details::default(),
-                    created_at: now,
-                    updated_at: now,
-                }
+                    split,
+                    request.customer_reference.clone(),
+                    request.customer_group_reference.clone(),
+                    now,
+                )
             })
             .collect();
         let txn = self.inner.db.begin().await?;

@@ -7,7 +7,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use textport_domain::{AccountId, MessagingProfileId, WebhookUrl, statuses};
 
-use super::order::{Emit, PortingOrder, Refusal};
+use super::order::{Emit, PortingNumber, PortingOrder, Refusal};
+use super::split::Split;
 use super::{OrderStatus, PortingOrderId};
 
 statuses! {
@@ -126,6 +127,46 @@ pub struct Order {
 }
 
 impl Order {
+    /// A new draft of one split's numbers, fast-portable when every number is.
+    pub fn draft(
+        account: AccountId,
+        split: Split,
+        customer_reference: Option<String>,
+        customer_group_reference: Option<String>,
+        now: DateTime<Utc>,
+    ) -> Self {
+        let count = split.numbers.len();
+        let fast_port_eligible = split.numbers.iter().all(|(_, f)| f.fast_portable);
+        let numbers = split
+            .numbers
+            .iter()
+            .map(|(number, facts)| PortingNumber::with_facts(number.clone(), facts))
+            .collect();
+        Self {
+            id: PortingOrderId::new(),
+            account,
+            version: 0,
+            rules: PortingOrder::new(numbers),
+            support_key: None,
+            customer_reference,
+            customer_group_reference,
+            description: format!(
+                "{count} {} number{} from {}",
+                split.phone_number_type,
+                if count == 1 { "" } else { "s" },
+                split.carrier_name
+            ),
+            carrier_name: split.carrier_name,
+            phone_number_type: split.phone_number_type,
+            fast_port_eligible,
+            foc_datetime_requested: None,
+            webhook_url: None,
+            details: Details::default(),
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
     pub fn status(&self) -> OrderStatus {
         self.rules.status
     }

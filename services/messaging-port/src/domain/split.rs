@@ -10,6 +10,7 @@ pub struct PortingFacts {
     /// As the porting API spells it: `landline`, `local`, `mobile`, `toll_free`, …
     pub phone_number_type: String,
     pub messaging_capable: bool,
+    pub fast_portable: bool,
 }
 
 /// The numbers of one order-to-be.
@@ -52,6 +53,7 @@ mod tests {
                 carrier_name: carrier.to_owned(),
                 phone_number_type: kind.to_owned(),
                 messaging_capable: true,
+                fast_portable: false,
             },
         )
     }
