@@ -3,31 +3,41 @@
 //! requests racing through both decide once, and their sweepers act once per row.
 //! (Transfer-approval's and the notifier's replicas are in `transfers` and `events`.)
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use chrono::{SubsecRound as _, TimeDelta, Utc};
 use futures::future::join_all;
+use sea_orm::{
+    ColumnTrait as _, Condition, EntityTrait as _, PaginatorTrait as _, QueryFilter as _,
+};
 use textport::{Config, Role, Storage};
-use textport_domain::{SharedClock, SystemClock};
+use textport_domain::{Clock as _, ManualClock, SharedClock, SystemClock};
+use textport_messaging_port::store::work;
 use textport_platform::CancellationToken;
 use textport_platform::client::{Downstream, channel};
 use textport_platform::config::ServiceConfig;
-use textport_platform::db::Schema;
+use textport_platform::db::{self, Schema};
 use textport_platform::service::{Downstreams, Start};
 use textport_proto::eligibility::v1 as eligibility;
 use textport_proto::eligibility::v1::number_directory_service_client::NumberDirectoryServiceClient;
 use textport_proto::hosted_order::v1 as hosted;
 use textport_proto::hosted_order::v1::hosted_order_service_client::HostedOrderServiceClient;
 use textport_proto::hosted_order::v1::operator_review_service_client::OperatorReviewServiceClient;
+use textport_proto::messaging_port::v1 as porting;
+use textport_proto::messaging_port::v1::porting_order_service_client::PortingOrderServiceClient;
+use textport_proto::messaging_port::v1::porting_sandbox_service_client::PortingSandboxServiceClient;
 use textport_proto::verification::v1 as verification;
 use textport_proto::verification::v1::verification_sandbox_service_client::VerificationSandboxServiceClient;
 use textport_proto::verification::v1::verification_service_client::VerificationServiceClient;
 use tokio::task::JoinHandle;
 use tower::ServiceExt as _;
 
+use crate::events::{Receiver, create_profile};
 use crate::hosted::{BILL, LOA};
 use crate::support;
 
@@ -500,6 +510,411 @@ async fn two_hosted_order_replicas_activate_each_accepted_order_once() {
         );
     }
 
+    for replica in replicas {
+        replica.stop().await;
+    }
+    storage.discard().await.expect("removed");
+    suite.stop().await;
+}
+
+/// `inner`, holding each call of the gRPC method `path` for `delay` and counting it once answered.
+fn slow_counting(
+    inner: Downstream,
+    path: &'static str,
+    calls: Arc<AtomicUsize>,
+    delay: Duration,
+) -> Downstream {
+    Downstream::new(tower::service_fn(
+        move |request: http::Request<tonic::body::Body>| {
+            let inner = inner.clone();
+            let calls = calls.clone();
+            async move {
+                let counted = request.uri().path() == path;
+                if counted {
+                    tokio::time::sleep(delay).await;
+                }
+                let answer = inner.oneshot(request).await;
+                if counted {
+                    calls.fetch_add(1, Ordering::SeqCst);
+                }
+                answer
+            }
+        },
+    ))
+}
+
+/// Waits (at most 30 s) until `check` holds.
+async fn eventually<F: Future<Output = bool>>(what: &str, mut check: impl FnMut() -> F) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while !check().await {
+        assert!(tokio::time::Instant::now() < deadline, "never: {what}");
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+/// US area codes (none of Canada's nor the Caribbean's), one per porting order.
+const AREA_CODES: [u16; 20] = [
+    212, 213, 214, 215, 216, 217, 218, 219, 301, 302, 303, 305, 307, 308, 309, 310, 312, 313, 314,
+    315,
+];
+
+/// After how many minutes past the FOC the losing carrier releases each number's NNID: five of
+/// 1–9, so the orders finish their watch at different sweeps (5 to 9 minutes).
+fn release_minutes(order: usize) -> impl Iterator<Item = usize> {
+    (0..5).map(move |j| (order + j) % 9 + 1)
+}
+
+/// The sandbox's magic line `16MM`: its NNID is released `minutes` after the FOC.
+fn porting_number(order: usize, minutes: usize) -> String {
+    format!("+1{}555{:04}", AREA_CODES[order], 1600 + minutes)
+}
+
+fn set(value: &str) -> porting::NullableString {
+    porting::NullableString {
+        change: Some(porting::nullable_string::Change::Set(value.to_owned())),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_messaging_port_replicas_watch_each_order_once_a_sweep_and_tell_its_port_once() {
+    const ORDERS: usize = AREA_CODES.len();
+    const STEPS: usize = 10;
+    const GET_NNID_STATES: &str = "/textport.eligibility.v1.NumberDirectoryService/GetNnidStates";
+    // Every watched order asks once a sweep; 16 orders (a claim's batch) take 640 ms, longer than
+    // the other replica's 500 ms poll, so both replicas' sweepers take orders.
+    const ELIGIBILITY_DELAY: Duration = Duration::from_millis(40);
+
+    let began = std::time::Instant::now();
+    let clock = Arc::new(ManualClock::starting_at(Utc::now().trunc_subsecs(0)));
+    let shared: SharedClock = clock.clone();
+    let suite =
+        support::spawn_timed(support::plain_config(), Storage::fresh("t"), shared.clone()).await;
+    let acme = suite.acme().clone();
+    let receiver = Receiver::start(&[]).await;
+    let profile = create_profile(&suite, &acme.api_key, ("https://example.com/hook", None)).await;
+
+    // Two messaging-port replicas on one database of their own, in front of the suite's
+    // eligibility, accounts and notifier; each counts its own `GetNnidStates` calls.
+    let storage = Storage::fresh("r");
+    let asked = [Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0))];
+    let ports = Arc::new(AtomicUsize::new(0));
+    let downstream =
+        |role: &str| channel(&format!("http://{}", suite.state.services[role])).expect("channel");
+    let mut replicas = Vec::new();
+    for calls in &asked {
+        let mut downstreams = Downstreams::default();
+        downstreams.insert("accounts", downstream("accounts"));
+        downstreams.insert("notifier", downstream("notifier"));
+        downstreams.insert(
+            "eligibility",
+            counting(
+                slow_counting(
+                    downstream("eligibility"),
+                    GET_NNID_STATES,
+                    calls.clone(),
+                    ELIGIBILITY_DELAY,
+                ),
+                "/textport.eligibility.v1.NumberDirectoryService/PortNumbers",
+                ports.clone(),
+            ),
+        );
+        replicas.push(
+            Replica::start(
+                "messaging-port",
+                &storage,
+                shared.clone(),
+                &downstreams,
+                &[],
+            )
+            .await,
+        );
+    }
+    let orders = |n: usize| PortingOrderServiceClient::new(replicas[n % 2].channel());
+    let network = |n: usize| PortingSandboxServiceClient::new(replicas[n % 2].channel());
+    let work_db = db::connect(&storage.database("messaging_port"))
+        .await
+        .expect("the replicas' database");
+
+    // Each order through both replicas by turns: created, messaging enabled with the profile and
+    // the receiver as its webhook_url, confirmed, and ported (the FOC arrives now).
+    let ids = join_all((0..ORDERS).map(|n| {
+        let account_id = acme.id.clone();
+        let (profile, hook) = (profile.clone(), receiver.url());
+        let (orders, network) = (&orders, &network);
+        async move {
+            let created = orders(n)
+                .create_porting_orders(porting::CreatePortingOrdersRequest {
+                    account_id: account_id.clone(),
+                    phone_numbers: release_minutes(n).map(|m| porting_number(n, m)).collect(),
+                    customer_reference: Some(format!("replica-{n}")),
+                    customer_group_reference: None,
+                })
+                .await
+                .expect("created")
+                .into_inner()
+                .orders;
+            assert_eq!(created.len(), 1, "one carrier and type: one order");
+            let id = created[0].id.clone();
+            orders(n + 1)
+                .update_porting_order(porting::UpdatePortingOrderRequest {
+                    account_id: account_id.clone(),
+                    porting_order_id: id.clone(),
+                    messaging: Some(porting::MessagingUpdate {
+                        enable_messaging: Some(true),
+                    }),
+                    phone_number_configuration: Some(porting::PhoneNumberConfigurationUpdate {
+                        messaging_profile_id: Some(set(&profile)),
+                        ..Default::default()
+                    }),
+                    webhook_url: Some(set(&hook)),
+                    ..Default::default()
+                })
+                .await
+                .expect("messaging enabled");
+            orders(n)
+                .confirm_porting_order(porting::ConfirmPortingOrderRequest {
+                    account_id,
+                    porting_order_id: id.clone(),
+                })
+                .await
+                .expect("confirmed");
+            let ported = network(n + 1)
+                .advance_porting_order(porting::AdvancePortingOrderRequest {
+                    porting_order_id: id.clone(),
+                    step: porting::PortingStep::Port.into(),
+                    ..Default::default()
+                })
+                .await
+                .expect("ported")
+                .into_inner()
+                .order
+                .expect("an order");
+            assert_eq!(
+                ported.status.as_ref().map(|s| s.value()),
+                Some(porting::PortingOrderStatus::Ported),
+                "{ported:?}"
+            );
+            assert_eq!(
+                ported.messaging.as_ref().map(|m| m.messaging_port_status()),
+                Some(porting::MessagingPortStatus::Activating),
+                "{ported:?}"
+            );
+            id
+        }
+    }))
+    .await;
+    let order_of: HashMap<&str, usize> = ids
+        .iter()
+        .enumerate()
+        .map(|(n, id)| (id.as_str(), n))
+        .collect();
+
+    // Settled: no order's work is claimed or due, and every webhook so far has arrived. (Once
+    // the clock moves only the sweepers write, so a row nobody claims is not being worked on.)
+    let settled = |webhooks: usize| {
+        let (clock, work_db, receiver) = (&clock, &work_db, &receiver);
+        async move {
+            let busy = work::Entity::find()
+                .filter(
+                    Condition::any()
+                        .add(work::Column::Claim.is_not_null())
+                        .add(work::Column::DueAt.lte(clock.now())),
+                )
+                .count(work_db)
+                .await
+                .expect("work counted");
+            busy == 0 && receiver.received().len() >= webhooks
+        }
+    };
+    let ported_numbers = || async {
+        orders(0)
+            .list_porting_phone_numbers(porting::ListPortingPhoneNumbersRequest {
+                account_id: acme.id.clone(),
+                page: Some(textport_proto::common::v1::PageRequest { number: 1, size: 1 }),
+                messaging_port_status: Some(porting::MessagingPortStatus::Ported.into()),
+                ..Default::default()
+            })
+            .await
+            .expect("listed")
+            .into_inner()
+            .page
+            .expect("a page")
+            .total_results
+    };
+    let finished_by = |minute: usize| {
+        (0..ORDERS)
+            .filter(|n| release_minutes(*n).max().unwrap_or(0) <= minute)
+            .count()
+    };
+    let asked_total = || {
+        asked
+            .iter()
+            .map(|a| a.load(Ordering::SeqCst))
+            .sum::<usize>()
+    };
+    // Per order so far: status in-process, foc-date-confirmed, ported; messaging pending,
+    // activating.
+    let mut webhooks = 5 * ORDERS;
+    eventually("the ports settle", || settled(webhooks)).await;
+    // The sandbox's port writes the order foc-date-confirmed, its work due now, and then ports
+    // it itself: a sweeper may claim that work meanwhile and port it too (eligibility is asked
+    // twice, one write wins, the other finds it ported), or look at its NNIDs once it is ported.
+    // The port's write releases that claim, so the sweeper's batch may still be at work
+    // although no row is claimed: it is done once eligibility has been asked nothing for a while.
+    let calls = || (asked_total(), ports.load(Ordering::SeqCst));
+    let mut seen = calls();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let now = calls();
+        if now == seen {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the FOC's work never ends"
+        );
+        seen = now;
+    }
+    assert_eq!(ported_numbers().await, 0, "no NNID is released at the FOC");
+    let at_foc = asked.each_ref().map(|a| a.load(Ordering::SeqCst));
+    let ported_at_foc = ports.load(Ordering::SeqCst);
+    assert!(ported_at_foc >= ORDERS, "{ported_at_foc}");
+
+    // The clock moves a minute at a time: every watched order is due (the poll is 30 s) and is
+    // swept once, by one replica, between the steps.
+    let set_up = began.elapsed();
+    let started = std::time::Instant::now();
+    for minute in 1..=STEPS {
+        // The notifier records a delivery just after the receiver answered it: a minute is
+        // its claim's lease, which must not run out under it.
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let before = asked_total();
+        clock.advance(TimeDelta::minutes(1));
+        webhooks = 5 * ORDERS + finished_by(minute);
+        eventually(&format!("minute {minute} settles"), || settled(webhooks)).await;
+        let watched = ORDERS - finished_by(minute - 1);
+        assert_eq!(
+            asked_total() - before,
+            watched,
+            "minute {minute}: one look at each watched order"
+        );
+        let expected: usize = (0..ORDERS)
+            .map(|n| release_minutes(n).filter(|m| *m <= minute).count())
+            .sum();
+        assert_eq!(
+            ported_numbers().await,
+            u64::try_from(expected).expect("small"),
+            "minute {minute}"
+        );
+        assert_eq!(
+            receiver.received().len(),
+            webhooks,
+            "minute {minute}: one messaging_changed per finished order"
+        );
+    }
+    let swept = started.elapsed();
+    let failed = work::Entity::find()
+        .filter(work::Column::Attempts.gt(0))
+        .count(&work_db)
+        .await
+        .expect("counted");
+    assert_eq!(failed, 0, "no sweep failed");
+    assert_eq!(
+        work::Entity::find().count(&work_db).await.expect("counted"),
+        0,
+        "nothing is watched any more"
+    );
+
+    for (n, id) in ids.iter().enumerate() {
+        let order = orders(n)
+            .get_porting_order(porting::GetPortingOrderRequest {
+                account_id: acme.id.clone(),
+                porting_order_id: id.clone(),
+                include_phone_numbers: false,
+            })
+            .await
+            .expect("read")
+            .into_inner()
+            .order
+            .expect("an order");
+        let messaging = order.messaging.expect("messaging");
+        assert_eq!(
+            messaging.messaging_port_status(),
+            porting::MessagingPortStatus::Ported,
+            "order {n}"
+        );
+        assert!(messaging.messaging_port_completed, "order {n}");
+    }
+
+    // Both sweepers and relays look again: nothing more is asked nor told.
+    let total = asked.each_ref().map(|a| a.load(Ordering::SeqCst));
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    assert_eq!(asked.each_ref().map(|a| a.load(Ordering::SeqCst)), total);
+    assert_eq!(
+        ports.load(Ordering::SeqCst),
+        ported_at_foc,
+        "no port after the FOC"
+    );
+    let swept_by = [total[0] - at_foc[0], total[1] - at_foc[1]];
+    let expected_looks: usize = (1..=STEPS).map(|m| ORDERS - finished_by(m - 1)).sum();
+    assert_eq!(
+        swept_by[0] + swept_by[1],
+        expected_looks,
+        "no order swept twice in a round"
+    );
+    assert!(
+        swept_by.iter().all(|calls| *calls > 0),
+        "both replicas' sweepers took orders: {swept_by:?}"
+    );
+
+    let received: Vec<serde_json::Value> = receiver
+        .received()
+        .iter()
+        .map(|w| w.json()["data"].clone())
+        .collect();
+    assert_eq!(received.len(), 6 * ORDERS);
+    let event_ids: BTreeSet<&str> = received
+        .iter()
+        .map(|e| e["id"].as_str().expect("an event id"))
+        .collect();
+    assert_eq!(event_ids.len(), received.len(), "no event twice");
+    let mut told: Vec<Vec<String>> = vec![Vec::new(); ORDERS];
+    for event in &received {
+        let payload = &event["payload"];
+        let n = order_of[payload["id"].as_str().expect("an order id")];
+        let (kind, status) = match event["event_type"].as_str().expect("a type") {
+            "porting_order.status_changed" => ("status", &payload["status"]["value"]),
+            "porting_order.messaging_changed" => {
+                ("messaging", &payload["messaging"]["messaging_port_status"])
+            }
+            other => panic!("unexpected {other}"),
+        };
+        told[n].push(format!("{kind} {}", status.as_str().expect("a status")));
+    }
+    for (n, mut told) in told.into_iter().enumerate() {
+        told.sort();
+        assert_eq!(
+            told,
+            [
+                "messaging activating",
+                "messaging pending",
+                "messaging ported",
+                "status foc-date-confirmed",
+                "status in-process",
+                "status ported"
+            ],
+            "order {n}: each change told once"
+        );
+    }
+    println!(
+        "messaging-port replicas: set up and ported in {set_up:?}; {ORDERS} orders, \
+         {expected_looks} looks in {STEPS} sweeps \
+         ({swept:?}), by replica {swept_by:?}; at the FOC {at_foc:?} looks and {ported_at_foc} \
+         PortNumbers"
+    );
+
+    work_db.close().await.expect("closed");
     for replica in replicas {
         replica.stop().await;
     }
