@@ -779,7 +779,10 @@ async fn two_messaging_port_replicas_watch_each_order_once_a_sweep_and_tell_its_
     assert_eq!(ported_numbers().await, 0, "no NNID is released at the FOC");
     let at_foc = asked.each_ref().map(|a| a.load(Ordering::SeqCst));
     let ported_at_foc = ports.load(Ordering::SeqCst);
-    assert!(ported_at_foc >= ORDERS, "{ported_at_foc}");
+    assert_eq!(
+        ported_at_foc, ORDERS,
+        "each order's port asks eligibility once: the sandbox's port is one write"
+    );
 
     // The clock moves a minute at a time: every watched order is due (the poll is 30 s) and is
     // swept once, by one replica, between the steps.

@@ -422,18 +422,8 @@ impl App {
 
     pub async fn advance(&self, id: PortingOrderId, step: Step) -> Result<Order, Error> {
         if step == Step::Port {
-            let (order, ()) = self
-                .change(None, id, Actor::Sandbox, |order, now| {
-                    let mut emits = Vec::new();
-                    if order.status() != OrderStatus::FocDateConfirmed {
-                        emits = order.rules.transition(OrderEvent::ConfirmFoc)?;
-                    }
-                    // The FOC arrives now, whatever date was confirmed.
-                    order.rules.foc_datetime_actual = Some(now);
-                    Ok(((), emits))
-                })
-                .await?;
-            return self.port(order, Actor::Sandbox, true).await;
+            let order = self.get(None, id).await?;
+            return self.port(order, Actor::Sandbox, Arrival::Now).await;
         }
         let (order, ()) = self
             .change(None, id, Actor::Sandbox, |order, now| {
@@ -529,7 +519,9 @@ impl App {
         if order.status() == OrderStatus::FocDateConfirmed {
             let due = order.rules.foc_datetime_actual.unwrap_or(now);
             return if due <= now {
-                self.port(order, Actor::Monitor, false).await.map(Some)
+                self.port(order, Actor::Monitor, Arrival::Due)
+                    .await
+                    .map(Some)
             } else {
                 Ok(Some(order))
             };
@@ -566,19 +558,16 @@ impl App {
     /// carriers are asked for the NNIDs), the order is `ported`, and each number's messaging is
     /// watched, ported with voice, or (no profile) in exception. What the directory already
     /// says of the NNIDs applies at once: a number hosted with us before the port is `ported`.
-    async fn port(&self, order: Order, actor: Actor, strict: bool) -> Result<Order, Error> {
-        if order.status() != OrderStatus::FocDateConfirmed {
-            if strict {
-                order.rules.status.apply(OrderEvent::Port {
-                    watch_until: self.inner.clock.now(),
-                })?;
-            }
+    /// The order is refused before eligibility hears of a port it cannot make.
+    async fn port(&self, order: Order, actor: Actor, arrival: Arrival) -> Result<Order, Error> {
+        let now = self.inner.clock.now();
+        let watch = self.inner.policy.nnid_watch;
+        if arrival == Arrival::Due && order.status() != OrderStatus::FocDateConfirmed {
             return Ok(order);
         }
-        let foc = order
-            .rules
-            .foc_datetime_actual
-            .unwrap_or(self.inner.clock.now());
+        let mut trial = order.clone();
+        arrive(&mut trial, arrival, now, watch)?;
+        let foc = trial.rules.foc_datetime_actual.unwrap_or(now);
         let states = self
             .inner
             .clients
@@ -598,17 +587,16 @@ impl App {
             .await?
             .into_inner()
             .numbers;
-        let watch = self.inner.policy.nnid_watch;
         let (order, ()) = self
             .change_read(None, order.id, Some(order), actor, |order, now| {
-                if order.status() != OrderStatus::FocDateConfirmed {
-                    // Another round ported it meanwhile.
+                // Ported meanwhile by another round (the trial refused an order ported before).
+                let ported = order.status() == OrderStatus::Ported;
+                if ported
+                    || (arrival == Arrival::Due && order.status() != OrderStatus::FocDateConfirmed)
+                {
                     return Ok(((), Vec::new()));
                 }
-                let foc = *order.rules.foc_datetime_actual.get_or_insert(now);
-                let mut emits = order.rules.transition(OrderEvent::Port {
-                    watch_until: foc.max(now) + watch,
-                })?;
+                let mut emits = arrive(order, arrival, now, watch)?;
                 emits.extend(apply_nnids(order, &states)?);
                 Ok(((), emits))
             })
@@ -740,6 +728,36 @@ impl App {
         }
         Ok(true)
     }
+}
+
+/// How a port comes: at the FOC date confirmed earlier (the monitor), or now (the sandbox), its
+/// date confirmed first when it was not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Arrival {
+    Due,
+    Now,
+}
+
+/// Moves the order to `ported` as `arrival` says; each number is watched until `watch` after
+/// the FOC.
+fn arrive(
+    order: &mut Order,
+    arrival: Arrival,
+    now: DateTime<Utc>,
+    watch: TimeDelta,
+) -> Result<Vec<Emit>, Error> {
+    let mut emits = Vec::new();
+    if arrival == Arrival::Now {
+        if order.status() != OrderStatus::FocDateConfirmed {
+            emits = order.rules.transition(OrderEvent::ConfirmFoc)?;
+        }
+        order.rules.foc_datetime_actual = Some(now);
+    }
+    let foc = *order.rules.foc_datetime_actual.get_or_insert(now);
+    emits.extend(order.rules.transition(OrderEvent::Port {
+        watch_until: foc.max(now) + watch,
+    })?);
+    Ok(emits)
 }
 
 /// Applies what the directory says of the watched numbers.

@@ -8,7 +8,7 @@ use serde::Serialize;
 use textport_platform::outbox::OutboxEvent;
 use textport_proto::notifier::v1::{EVENT_KIND, Event};
 
-use crate::domain::{Emit, Order};
+use crate::domain::{Emit, MessagingPortStatus, Order};
 
 #[derive(Serialize)]
 struct Messaging {
@@ -68,12 +68,13 @@ fn time(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
-fn messaging(order: &Order) -> Messaging {
+/// The messaging object as of a change to `status` (one write may make two changes).
+fn messaging(order: &Order, status: MessagingPortStatus) -> Messaging {
     Messaging {
         messaging_capable: order.rules.messaging_capable(),
         enable_messaging: order.rules.enable_messaging,
-        messaging_port_status: order.rules.messaging_port_status.as_str(),
-        messaging_port_completed: order.rules.messaging_port_completed(),
+        messaging_port_status: status.as_str(),
+        messaging_port_completed: status.is_completed(),
     }
 }
 
@@ -83,15 +84,17 @@ pub fn emitted(order: &Order, emit: Emit) -> Result<OutboxEvent<'static>, serde_
     let customer_reference = order.customer_reference.as_deref();
     let support_key = order.support_key.as_deref();
     let payload = match emit {
-        Emit::StatusChanged { .. } => Payload::StatusChanged {
+        // The status the change reached: a write that confirms the FOC and ports tells both.
+        Emit::StatusChanged { to, .. } => Payload::StatusChanged {
             id,
             customer_reference,
             status: Status {
-                value: order.status().as_str(),
+                value: to.as_str(),
                 details: order
                     .details
                     .status_details
                     .iter()
+                    .filter(|_| to == order.status())
                     .map(|d| Detail {
                         code: &d.code,
                         description: &d.description,
@@ -102,18 +105,18 @@ pub fn emitted(order: &Order, emit: Emit) -> Result<OutboxEvent<'static>, serde_
             updated_at: time(order.updated_at),
             webhook_url: order.webhook_url.as_ref().map(|url| url.as_str()),
         },
-        Emit::MessagingChanged { .. } => Payload::MessagingChanged {
+        Emit::MessagingChanged { to, .. } => Payload::MessagingChanged {
             id,
             customer_reference,
             support_key,
-            messaging: messaging(order),
+            messaging: messaging(order, to),
         },
         Emit::MessagingDiverged { since } => Payload::MessagingDiverged {
             id,
             customer_reference,
             support_key,
             divergence_since: time(since),
-            messaging: messaging(order),
+            messaging: messaging(order, order.rules.messaging_port_status),
         },
     };
     event(order, emit.event_type(), &payload)
@@ -159,4 +162,70 @@ fn event(
         kind: EVENT_KIND,
         body: event.encode_to_vec(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::DateTime;
+    use prost::Message as _;
+    use serde_json::Value;
+    use textport_domain::{AccountId, E164};
+
+    use super::*;
+    use crate::domain::{OrderStatus, PortingFacts, Split};
+
+    fn payload(order: &Order, emit: Emit) -> Value {
+        let event = emitted(order, emit).expect("an event");
+        let event = Event::decode(event.body.as_slice()).expect("a notifier event");
+        assert_eq!(event.event_type, emit.event_type());
+        serde_json::from_str(&event.payload_json).expect("JSON")
+    }
+
+    #[test]
+    fn each_change_of_one_write_tells_the_status_it_reached() {
+        let facts = PortingFacts {
+            carrier_name: "Acme".into(),
+            phone_number_type: "local".into(),
+            messaging_capable: true,
+            fast_portable: false,
+        };
+        let split = Split {
+            carrier_name: facts.carrier_name.clone(),
+            phone_number_type: facts.phone_number_type.clone(),
+            numbers: vec![(E164::parse("+13125550001").expect("valid"), facts)],
+        };
+        let now = DateTime::from_timestamp(1_800_000_000, 0).expect("valid time");
+        let mut order = Order::draft(AccountId::new(), split, Some("ref".into()), None, now);
+        order.rules.status = OrderStatus::Ported;
+        order.rules.messaging_port_status = MessagingPortStatus::Ported;
+        let confirmed = payload(
+            &order,
+            Emit::StatusChanged {
+                from: OrderStatus::InProcess,
+                to: OrderStatus::FocDateConfirmed,
+            },
+        );
+        assert_eq!(confirmed["status"]["value"], "foc-date-confirmed");
+        assert_eq!(confirmed["customer_reference"], "ref");
+        let activating = payload(
+            &order,
+            Emit::MessagingChanged {
+                from: MessagingPortStatus::Pending,
+                to: MessagingPortStatus::Activating,
+            },
+        );
+        assert_eq!(
+            activating["messaging"],
+            serde_json::json!({"messaging_capable": true, "enable_messaging": null,
+                               "messaging_port_status": "activating",
+                               "messaging_port_completed": false})
+        );
+        let deleted = deleted(&order, now).expect("an event");
+        let deleted = Event::decode(deleted.body.as_slice()).expect("a notifier event");
+        assert_eq!(deleted.event_type, "porting_order.deleted");
+        assert!(
+            deleted.webhook_urls.is_empty(),
+            "no webhook_url: the port-in channels"
+        );
+    }
 }
