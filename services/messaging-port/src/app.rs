@@ -42,6 +42,8 @@ use crate::store::{self, Change, ListedNumber, NumberFilter, OrderFilter, OrderS
 
 /// How many times a change re-reads and re-applies when another request changed the order.
 const ATTEMPTS: usize = 3;
+/// A FOC confirmed without a date comes this long after.
+const DEFAULT_FOC_DELAY: TimeDelta = TimeDelta::days(1);
 /// Orders claimed per monitor round.
 const WORK_BATCH: u64 = 16;
 
@@ -376,8 +378,7 @@ impl App {
         id: PortingOrderId,
         number: &E164,
     ) -> Result<(Order, usize), Error> {
-        let order = self.get(None, id).await?;
-        let index = order.position(number).ok_or(Error::NumberNotInOrder)?;
+        let (order, index) = self.with_number(id, number).await?;
         // Refused before the carrier is asked: a number that is not waiting has nothing to override.
         order.rules.clone().nnid_shown(index)?;
         let states = self
@@ -395,7 +396,7 @@ impl App {
             return Err(Error::OverrideRefused);
         }
         let (order, ()) = self
-            .change(None, id, Actor::Operator, |order, _| {
+            .change_read(None, id, Some(order), Actor::Operator, |order, _| {
                 Ok(((), order.rules.nnid_shown(index)?))
             })
             .await?;
@@ -408,13 +409,23 @@ impl App {
         id: PortingOrderId,
         number: &E164,
     ) -> Result<(Order, usize), Error> {
-        let order = self.get(None, id).await?;
-        let index = order.position(number).ok_or(Error::NumberNotInOrder)?;
+        let (order, index) = self.with_number(id, number).await?;
         let (order, ()) = self
-            .change(None, id, Actor::Operator, |order, _| {
+            .change_read(None, id, Some(order), Actor::Operator, |order, _| {
                 Ok(((), order.rules.give_up(index)?))
             })
             .await?;
+        Ok((order, index))
+    }
+
+    /// The order (any account's) and where `number` is in it.
+    async fn with_number(
+        &self,
+        id: PortingOrderId,
+        number: &E164,
+    ) -> Result<(Order, usize), Error> {
+        let order = self.get(None, id).await?;
+        let index = order.position(number).ok_or(Error::NumberNotInOrder)?;
         Ok((order, index))
     }
 
@@ -435,8 +446,11 @@ impl App {
                     }
                     Step::ConfirmFoc(at) => {
                         let emits = order.rules.transition(OrderEvent::ConfirmFoc)?;
-                        order.rules.foc_datetime_actual =
-                            Some(at.or(order.foc_datetime_requested).unwrap_or(now));
+                        // A FOC is a date ahead; `port` is how the sandbox makes it arrive now.
+                        order.rules.foc_datetime_actual = Some(
+                            at.or(order.foc_datetime_requested)
+                                .unwrap_or(now + DEFAULT_FOC_DELAY),
+                        );
                         emits
                     }
                     Step::RaiseException(detail) => {
