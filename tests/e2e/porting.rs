@@ -95,18 +95,11 @@ impl Porting {
 
     /// Polls (at most 30 s) until the order's messaging status is `status`.
     async fn messaging_becomes(&self, id: &str, status: &str) -> Value {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-        loop {
+        eventually(&format!("messaging becomes {status}"), async || {
             let order = self.order(id).await;
-            if order["messaging"]["messaging_port_status"] == status {
-                return order;
-            }
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "messaging never became {status}: {order}"
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+            (order["messaging"]["messaging_port_status"] == status).then_some(order)
+        })
+        .await
     }
 
     /// A draft with messaging enabled, a profile and `webhook_url`, confirmed and with its FOC
@@ -164,6 +157,18 @@ impl Porting {
 
     fn advance(&self, minutes: i64) {
         self.clock.advance(TimeDelta::minutes(minutes));
+    }
+}
+
+/// Polls `probe` (at most 30 s) until it answers; `what` names the wait when it never does.
+async fn eventually<T>(what: &str, mut probe: impl AsyncFnMut() -> Option<T>) -> T {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Some(value) = probe().await {
+            return value;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "never: {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
 
@@ -379,11 +384,10 @@ async fn a_kept_nnid_is_an_exception_until_the_carrier_releases_late_or_the_oper
 
     // The carrier releases 1645 late.
     porting.advance(15);
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    while porting.number_statuses(&id).await[0].1 != "ported" {
-        assert!(tokio::time::Instant::now() < deadline, "1645 never ported");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    eventually("1645 ports", async || {
+        (porting.number_statuses(&id).await[0].1 == "ported").then_some(())
+    })
+    .await;
     // The operator overrides 1750; 1850's carrier refuses, and its messaging is given up.
     let path = |number: &str, action: &str| {
         format!("/operator/v1/porting_orders/{id}/phone_numbers/{number}/actions/{action}")
@@ -462,14 +466,11 @@ async fn ninety_of_a_hundred_numbers_port_and_the_ten_left_are_the_orders_except
         Value::Null
     );
     porting.advance(90);
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    while porting.order(&id).await["messaging"]["divergence_since"].is_null() {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "no divergence alert"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    eventually("the divergence alert", async || {
+        let order = porting.order(&id).await;
+        (!order["messaging"]["divergence_since"].is_null()).then_some(())
+    })
+    .await;
     let ported_orders = porting
         .suite
         .get(
@@ -726,19 +727,15 @@ async fn a_restart_of_messaging_port_while_activating_loses_no_watch() {
     let key = suite.acme().api_key.clone();
     let porting = Porting { suite, clock, key };
     porting.advance(11);
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    loop {
+    let statuses = eventually("1610 ports after the restart", async || {
         let statuses = porting.number_statuses(&id).await;
-        if statuses[0].1 == "ported" {
-            assert_eq!(
-                statuses[1].1, "activating",
-                "1620 releases ten minutes later"
-            );
-            break;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "{statuses:?}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+        (statuses[0].1 == "ported").then_some(statuses)
+    })
+    .await;
+    assert_eq!(
+        statuses[1].1, "activating",
+        "1620 releases ten minutes later"
+    );
     porting.advance(10);
     porting.messaging_becomes(&id, "ported").await;
     porting.suite.stop().await;
@@ -767,8 +764,7 @@ async fn a_number_hosted_with_us_before_the_port_keeps_its_messaging_through_it(
         )
         .await;
     assert_eq!(accepted.status, 200, "{}", accepted.body);
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    loop {
+    eventually("the hosted order succeeds", async || {
         let order = porting
             .suite
             .get(
@@ -776,12 +772,9 @@ async fn a_number_hosted_with_us_before_the_port_keeps_its_messaging_through_it(
                 &porting.key,
             )
             .await;
-        if order.body["data"]["status"] == "successful" {
-            break;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "{}", order.body);
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+        (order.body["data"]["status"] == "successful").then_some(())
+    })
+    .await;
 
     let id = porting.ready(&[number.to_owned()], None).await;
     let ported = porting.step(&id, "port").await;
