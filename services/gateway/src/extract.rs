@@ -285,6 +285,37 @@ impl QueryPairs {
             .map(|(_, v)| v.as_str())
     }
 
+    /// A `true`/`false` parameter; another value is refused naming it.
+    pub fn boolean(&self, key: &str) -> Result<Option<bool>, ApiError> {
+        match self.get(key) {
+            None => Ok(None),
+            Some("true") => Ok(Some(true)),
+            Some("false") => Ok(Some(false)),
+            Some(_) => Err(ApiError::at_parameter(
+                ErrorKind::Validation,
+                key,
+                format!("{key} must be true or false."),
+            )),
+        }
+    }
+
+    /// An ISO 8601 bound of a time filter, named by its parameter when it does not parse.
+    pub fn instant(&self, key: &str) -> Result<Option<prost_types::Timestamp>, ApiError> {
+        self.get(key)
+            .map(|raw| {
+                chrono::DateTime::parse_from_rfc3339(raw)
+                    .map(|at| textport_platform::convert::timestamp(at.with_timezone(&chrono::Utc)))
+                    .map_err(|_| {
+                        ApiError::at_parameter(
+                            ErrorKind::Validation,
+                            key,
+                            "Must be an ISO 8601 date-time, e.g. 2026-11-23T10:00:00Z.",
+                        )
+                    })
+            })
+            .transpose()
+    }
+
     /// `page[number]` and `page[size]`; absent values are left for the service to default.
     pub fn page(&self) -> Result<PageRequest, ApiError> {
         let parse = |key: &str, error: PageError| -> Result<u32, ApiError> {

@@ -212,18 +212,7 @@ pub async fn create(
     query: QueryPairs,
     ApiJson(body): ApiJson<CreateBody>,
 ) -> Result<Response, HttpError> {
-    let dry_run = match query.get("dry_run") {
-        None | Some("false") => false,
-        Some("true") => true,
-        Some(_) => {
-            return Err(ApiError::at_parameter(
-                ErrorKind::Validation,
-                "dry_run",
-                "dry_run must be true or false.",
-            )
-            .into());
-        }
-    };
+    let dry_run = query.boolean("dry_run")?.unwrap_or(false);
     let request = pb::CreateHostedOrderRequest {
         account_id: account.to_string(),
         messaging_profile_id: body.messaging_profile_id.filter(|id| !id.is_empty()),

@@ -356,41 +356,8 @@ fn order_answer(
 
 // === query parameters ===
 
-fn boolean(query: &QueryPairs, parameter: &str) -> Result<Option<bool>, ApiError> {
-    match query.get(parameter) {
-        None => Ok(None),
-        Some("true") => Ok(Some(true)),
-        Some("false") => Ok(Some(false)),
-        Some(_) => Err(ApiError::at_parameter(
-            ErrorKind::Validation,
-            parameter,
-            format!("{parameter} must be true or false."),
-        )),
-    }
-}
-
-fn instant(
-    query: &QueryPairs,
-    parameter: &str,
-) -> Result<Option<prost_types::Timestamp>, ApiError> {
-    query
-        .get(parameter)
-        .map(|raw| {
-            DateTime::parse_from_rfc3339(raw)
-                .map(|at| convert::timestamp(at.with_timezone(&Utc)))
-                .map_err(|_| {
-                    ApiError::at_parameter(
-                        ErrorKind::Validation,
-                        parameter,
-                        format!("{parameter} must be an RFC 3339 date and time."),
-                    )
-                })
-        })
-        .transpose()
-}
-
 fn include_numbers(query: &QueryPairs) -> Result<bool, ApiError> {
-    Ok(boolean(query, "include_phone_numbers")?.unwrap_or(false))
+    Ok(query.boolean("include_phone_numbers")?.unwrap_or(false))
 }
 
 /// Values of `parameter` and of its list form `parameter[in][]`.
@@ -489,15 +456,11 @@ pub async fn list(
             .transpose()?,
         end_user_entity_name: text("filter[end_user][admin][entity_name]"),
         end_user_auth_person_name: text("filter[end_user][admin][auth_person_name]"),
-        fast_port_eligible: boolean(&query, "filter[activation_settings][fast_port_eligible]")?,
-        foc_datetime_requested_gt: instant(
-            &query,
-            "filter[activation_settings][foc_datetime_requested][gt]",
-        )?,
-        foc_datetime_requested_lt: instant(
-            &query,
-            "filter[activation_settings][foc_datetime_requested][lt]",
-        )?,
+        fast_port_eligible: query.boolean("filter[activation_settings][fast_port_eligible]")?,
+        foc_datetime_requested_gt: query
+            .instant("filter[activation_settings][foc_datetime_requested][gt]")?,
+        foc_datetime_requested_lt: query
+            .instant("filter[activation_settings][foc_datetime_requested][lt]")?,
     };
     let response = state
         .porting_orders

@@ -4,7 +4,6 @@
 
 use axum::Json;
 use axum::extract::{Extension, State};
-use chrono::{DateTime, Utc};
 use prost::Message as _;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
@@ -124,27 +123,9 @@ fn deliveries(list: Vec<pb::Delivery>) -> Result<Vec<WebhookDeliveryJson>, HttpE
     list.into_iter().map(WebhookDeliveryJson::new).collect()
 }
 
-/// An ISO 8601 bound of a time filter, named by its parameter when it does not parse.
-fn instant(query: &QueryPairs, key: &str) -> Result<Option<prost_types::Timestamp>, ApiError> {
-    query
-        .get(key)
-        .map(|raw| {
-            DateTime::parse_from_rfc3339(raw)
-                .map(|at| convert::timestamp(at.with_timezone(&Utc)))
-                .map_err(|_| {
-                    ApiError::at_parameter(
-                        ErrorKind::Validation,
-                        key,
-                        "Must be an ISO 8601 date-time, e.g. 2026-11-23T10:00:00Z.",
-                    )
-                })
-        })
-        .transpose()
-}
-
 fn time_range(query: &QueryPairs, field: &str) -> Result<Option<pb::TimeRange>, ApiError> {
-    let gte = instant(query, &format!("filter[{field}][gte]"))?;
-    let lte = instant(query, &format!("filter[{field}][lte]"))?;
+    let gte = query.instant(&format!("filter[{field}][gte]"))?;
+    let lte = query.instant(&format!("filter[{field}][lte]"))?;
     Ok((gte.is_some() || lte.is_some()).then_some(pb::TimeRange { gte, lte }))
 }
 
@@ -267,19 +248,7 @@ pub async fn list_notices(
     Extension(Caller(account)): Extension<Caller>,
     query: QueryPairs,
 ) -> Result<Json<List<PortalNoticeJson>>, HttpError> {
-    let read = match query.get("filter[read]") {
-        None => None,
-        Some("true") => Some(true),
-        Some("false") => Some(false),
-        Some(_) => {
-            return Err(ApiError::at_parameter(
-                ErrorKind::Validation,
-                "filter[read]",
-                "Must be true or false.",
-            )
-            .into());
-        }
-    };
+    let read = query.boolean("filter[read]")?;
     let response = state
         .notifier
         .clone()
